@@ -1,0 +1,5 @@
+//! Evaluation against labelled data.
+
+mod segment;
+
+pub use segment::{evaluate_segmentation, SegmentScores};

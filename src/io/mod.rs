@@ -1,0 +1,85 @@
+//! Records in and out: streaming JSONL, CSV and TSV readers, output writers, rejects.
+
+mod format;
+mod output;
+mod reader;
+mod record;
+mod source;
+
+pub use format::{is_gzip, InputFormat, OutputFormat};
+pub use output::{
+    csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, Reject,
+    OUTPUT_KEYS,
+};
+pub use reader::{RawBody, RawRecord, RecordReader};
+pub use record::{Record, Timestamp};
+
+use serde_json::{Map, Value};
+
+/// Parses a raw record into a [`Record`], or says why it cannot be analysed.
+///
+/// `header` is the CSV/TSV header (unused for JSONL).
+///
+/// # Errors
+///
+/// [`Reject`]-worthy problems: invalid UTF-8, a NUL byte, malformed JSON, a JSON value that is
+/// not an object, and the field errors of [`Record::from_fields`].
+pub fn parse_record(
+    raw: &RawRecord,
+    header: Option<&[String]>,
+    text_field: &str,
+) -> Result<Record, String> {
+    let fields = match &raw.body {
+        RawBody::Invalid { reason, .. } => return Err(reason.clone()),
+        RawBody::Json(bytes) => {
+            if let Some(at) = memchr::memchr(0, bytes) {
+                return Err(format!("NUL byte at column {}", at + 1));
+            }
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                Ok(other) => {
+                    return Err(format!(
+                        "expected a JSON object, found {}",
+                        match other {
+                            Value::Array(_) => "an array",
+                            Value::String(_) => "a string",
+                            Value::Number(_) => "a number",
+                            Value::Bool(_) => "a boolean",
+                            _ => "null",
+                        }
+                    ))
+                }
+                Err(e) => return Err(format!("malformed JSON: {e}")),
+            }
+        }
+        RawBody::Row { fields, .. } => {
+            let header = header.unwrap_or_default();
+            let mut map = Map::with_capacity(fields.len());
+            for (name, value) in header.iter().zip(fields) {
+                if value.contains(&0) {
+                    return Err(format!("field `{name}`: NUL byte"));
+                }
+                let value = std::str::from_utf8(value).map_err(|e| {
+                    format!(
+                        "field `{name}`: invalid UTF-8 at byte {}",
+                        e.valid_up_to() + 1
+                    )
+                })?;
+                map.insert(name.clone(), Value::String(value.to_owned()));
+            }
+            map
+        }
+    };
+    Record::from_fields(fields, raw.number, text_field).map_err(|e| e.to_string())
+}
+
+/// The raw bytes of a record, for the rejects file.
+#[must_use]
+pub fn raw_bytes(raw: &RawRecord) -> &[u8] {
+    match &raw.body {
+        RawBody::Json(b) => b,
+        RawBody::Row { raw, .. } | RawBody::Invalid { raw, .. } => raw,
+    }
+}

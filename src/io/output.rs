@@ -1,0 +1,230 @@
+//! Analysed records out: the contract's JSON object (or a CSV row), and rejects.
+
+use std::io::Write;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use super::record::Record;
+use crate::pipeline::Analysis;
+use crate::types::Tokens;
+
+/// Keys the analysis writes; an input field with one of these names is passed through as
+/// `input_<name>` so nothing is lost or overwritten.
+pub const OUTPUT_KEYS: &[&str] = &[
+    "id",
+    "lang",
+    "script",
+    "sentiment",
+    "kind",
+    "keywords",
+    "topic",
+    "department",
+    "priority",
+    "tokens",
+];
+
+/// What the output holds besides the contract fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Include the tokens.
+    pub tokens: bool,
+}
+
+/// The output object of one record: the analysis, then the input fields.
+pub struct OutputRecord<'a> {
+    /// The input.
+    pub record: &'a Record,
+    /// Its analysis.
+    pub analysis: &'a Analysis,
+    /// What to include.
+    pub options: OutputOptions,
+}
+
+impl Serialize for OutputRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let a = self.analysis;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.record.id)?;
+        map.serialize_entry("lang", a.lang.as_str())?;
+        if let Some(script) = a.script {
+            map.serialize_entry("script", script.as_str())?;
+        }
+        if self.options.tokens {
+            map.serialize_entry(
+                "tokens",
+                &TokenList {
+                    text: &self.record.text,
+                    tokens: &a.tokens,
+                },
+            )?;
+        }
+        write_fields(&mut map, &self.record.fields)?;
+        map.end()
+    }
+}
+
+fn write_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Result<(), M::Error> {
+    for (name, value) in fields {
+        if OUTPUT_KEYS.contains(&name.as_str()) {
+            map.serialize_entry(&format!("input_{name}"), value)?;
+        } else {
+            map.serialize_entry(name, value)?;
+        }
+    }
+    Ok(())
+}
+
+struct TokenList<'a> {
+    text: &'a str,
+    tokens: &'a Tokens,
+}
+
+impl Serialize for TokenList<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.tokens.len()))?;
+        for t in self.tokens {
+            seq.serialize_element(&TokenOut {
+                text: &self.text[t.span()],
+                form: self.tokens.form(t),
+                span: [t.start, t.end],
+                kind: t.kind,
+                script: t.script,
+                stop: t.stop,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct TokenOut<'a> {
+    text: &'a str,
+    form: &'a str,
+    span: [usize; 2],
+    kind: crate::types::TokenKind,
+    script: crate::types::Script,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stop: bool,
+}
+
+/// Writes `record` as one JSON line into `out`.
+pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
+    // Serialising owned, valid data into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, record);
+    out.push(b'\n');
+}
+
+/// The CSV columns of the analysis, before the passed-through input columns.
+#[must_use]
+pub fn csv_analysis_columns(options: OutputOptions) -> Vec<&'static str> {
+    let mut cols = vec!["id", "lang", "script"];
+    if options.tokens {
+        cols.push("tokens");
+    }
+    cols
+}
+
+/// The CSV cells of `record`: the analysis columns, then `pass_through` input fields.
+#[must_use]
+pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String> {
+    let a = record.analysis;
+    let mut row = vec![
+        record.record.id.clone(),
+        a.lang.as_str().to_owned(),
+        a.script.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+    ];
+    if record.options.tokens {
+        let words: Vec<&str> = a
+            .tokens
+            .iter()
+            .map(|t| &record.record.text[t.span()])
+            .collect();
+        row.push(words.join(" "));
+    }
+    for name in pass_through {
+        row.push(match record.record.fields.get(name) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+    }
+    row
+}
+
+/// A record that could not be analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// 1-based line where it starts.
+    pub line: u64,
+    /// 1-based record number.
+    pub number: u64,
+    /// Why it was rejected.
+    pub reason: String,
+    /// The record as read (only the first KiB of an over-long one).
+    pub raw: Vec<u8>,
+}
+
+impl Reject {
+    /// Writes the reject as one JSON line: `line`, `record`, `reason`, and `raw` (the text as
+    /// read; invalid UTF-8 is replaced, and the exact bytes are in `raw_base64`).
+    ///
+    /// # Errors
+    ///
+    /// Writing to `out` failed.
+    pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut obj = Map::new();
+        obj.insert("line".into(), self.line.into());
+        obj.insert("record".into(), self.number.into());
+        obj.insert("reason".into(), self.reason.clone().into());
+        match std::str::from_utf8(&self.raw) {
+            Ok(s) => {
+                obj.insert("raw".into(), s.into());
+            }
+            Err(_) => {
+                obj.insert(
+                    "raw".into(),
+                    String::from_utf8_lossy(&self.raw).into_owned().into(),
+                );
+                obj.insert("raw_base64".into(), base64(&self.raw).into());
+            }
+        }
+        serde_json::to_writer(&mut *out, &obj)?;
+        out.write_all(b"\n")
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(&[0xff, 0xfe]), "//4=");
+    }
+}

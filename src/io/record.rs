@@ -1,0 +1,380 @@
+//! Input records: the contract's fields, validated, and everything else passed through.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// One piece of feedback.
+///
+/// # Examples
+///
+/// ```
+/// let record = fankui::Record::new("17", "物流太慢了，客服也不理人");
+/// assert_eq!(record.id, "17");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    /// The record's id (the 1-based record number when the input has none).
+    pub id: String,
+    /// The feedback text.
+    pub text: String,
+    /// Where it came from (`app`, `survey`, `weibo`, …).
+    pub channel: Option<String>,
+    /// When it was written.
+    pub created_at: Option<Timestamp>,
+    /// Star rating, 1–5.
+    pub rating: Option<u8>,
+    /// Net Promoter answer, 0–10.
+    pub nps: Option<u8>,
+    /// Customer satisfaction, 1–5.
+    pub csat: Option<u8>,
+    /// Customer effort, 1–7.
+    pub ces: Option<u8>,
+    /// The customer's id.
+    pub customer_id: Option<String>,
+    /// The customer's value (any number the business uses, e.g. yearly spend).
+    pub customer_value: Option<f64>,
+    /// Product name or id.
+    pub product: Option<String>,
+    /// Store name or id.
+    pub store: Option<String>,
+    /// Every input field but `id`, as read, in input order: passed through to the output.
+    pub fields: Map<String, Value>,
+}
+
+impl Record {
+    /// A record with just an id and a text.
+    #[must_use]
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Record {
+            id: id.into(),
+            text: text.into(),
+            ..Record::default()
+        }
+    }
+
+    /// A record from the fields of a JSON object; `number` is its 1-based record number (the
+    /// id when it has none) and `text_field` the name of the text field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] when the text is missing, empty or not a string, or a contract field
+    /// (`id`, `created_at`, `rating`, `nps`, `csat`, `ces`, `customer_value`, …) has a value of
+    /// the wrong type or range.
+    pub fn from_fields(
+        mut fields: Map<String, Value>,
+        number: u64,
+        text_field: &str,
+    ) -> Result<Self> {
+        let id = match fields.shift_remove("id") {
+            None | Some(Value::Null) => number.to_string(),
+            Some(Value::String(s)) if !s.trim().is_empty() => s,
+            Some(Value::String(_)) => number.to_string(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => {
+                return Err(Error::field(
+                    number.to_string(),
+                    "id",
+                    format!("expected a string or a number, found {}", kind(&other)),
+                ))
+            }
+        };
+        let bad = |field: &str, message: String| Error::field(id.clone(), field, message);
+        let text = match fields.get(text_field) {
+            None => return Err(bad(text_field, "missing".into())),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(bad(text_field, "is empty".into()))
+            }
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(bad(
+                    text_field,
+                    format!("expected a string, found {}", kind(other)),
+                ))
+            }
+        };
+        let mut record = Record {
+            text,
+            ..Record::default()
+        };
+        for (name, value) in &fields {
+            if name == text_field || is_blank(value) {
+                continue;
+            }
+            match name.as_str() {
+                "channel" => record.channel = Some(string(value, name).map_err(|m| bad(name, m))?),
+                "customer_id" => {
+                    record.customer_id = Some(string(value, name).map_err(|m| bad(name, m))?)
+                }
+                "product" => record.product = Some(string(value, name).map_err(|m| bad(name, m))?),
+                "store" => record.store = Some(string(value, name).map_err(|m| bad(name, m))?),
+                "created_at" => {
+                    let s = string(value, name).map_err(|m| bad(name, m))?;
+                    record.created_at = Some(Timestamp::parse(&s).ok_or_else(|| {
+                        bad(
+                            name,
+                            format!("expected RFC 3339 or YYYY-MM-DD, found {s:?}"),
+                        )
+                    })?);
+                }
+                "rating" => record.rating = Some(score(value, 1, 5).map_err(|m| bad(name, m))?),
+                "nps" => record.nps = Some(score(value, 0, 10).map_err(|m| bad(name, m))?),
+                "csat" => record.csat = Some(score(value, 1, 5).map_err(|m| bad(name, m))?),
+                "ces" => record.ces = Some(score(value, 1, 7).map_err(|m| bad(name, m))?),
+                "customer_value" => {
+                    record.customer_value = Some(number_of(value).map_err(|m| bad(name, m))?)
+                }
+                _ => {}
+            }
+        }
+        record.id = id;
+        record.fields = fields;
+        Ok(record)
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Null and empty strings (empty CSV cells) count as absent.
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn string(v: &Value, _name: &str) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(format!("expected a string, found {}", kind(other))),
+    }
+}
+
+fn number_of(v: &Value) -> Result<f64, String> {
+    let n = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        other => return Err(format!("expected a number, found {}", kind(other))),
+    };
+    n.filter(|n| n.is_finite())
+        .ok_or_else(|| format!("expected a number, found {v}"))
+}
+
+fn score(v: &Value, lo: u8, hi: u8) -> Result<u8, String> {
+    let n = number_of(v).map_err(|_| format!("expected a whole number {lo}–{hi}, found {v}"))?;
+    if n.fract() != 0.0 || n < f64::from(lo) || n > f64::from(hi) {
+        return Err(format!("expected a whole number {lo}–{hi}, found {v}"));
+    }
+    Ok(n as u8)
+}
+
+/// A date, with a time of day when one was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day of the month, 1–31.
+    pub day: u8,
+    /// Seconds since the Unix epoch (UTC; a time with no offset is taken as UTC), or `None`
+    /// for a plain date.
+    pub unix_seconds: Option<i64>,
+}
+
+impl Timestamp {
+    /// Parses `YYYY-MM-DD` or an RFC 3339 date-time (`2026-03-01T08:30:00+08:00`; a space for
+    /// the `T`, missing seconds or a missing offset are accepted too).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fankui::Timestamp;
+    ///
+    /// let t = Timestamp::parse("2026-03-01T08:30:00+08:00").unwrap();
+    /// assert_eq!((t.year, t.month, t.day), (2026, 3, 1));
+    /// assert_eq!(t.unix_seconds, Some(1_772_325_000));
+    /// assert!(Timestamp::parse("2026-02-30").is_none());
+    /// ```
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year: i32 = digits(&b[0..4])?;
+        let month: u8 = digits(&b[5..7])?;
+        let day: u8 = digits(&b[8..10])?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        let date = Timestamp {
+            year,
+            month,
+            day,
+            unix_seconds: None,
+        };
+        let rest = &b[10..];
+        if rest.is_empty() {
+            return Some(date);
+        }
+        if !matches!(rest[0], b'T' | b't' | b' ') || rest.len() < 6 || rest[3] != b':' {
+            return None;
+        }
+        let hour: i64 = digits(&rest[1..3])?;
+        let minute: i64 = digits(&rest[4..6])?;
+        let mut rest = &rest[6..];
+        let mut second: i64 = 0;
+        if rest.first() == Some(&b':') {
+            second = digits(rest.get(1..3)?)?;
+            rest = &rest[3..];
+            if rest.first() == Some(&b'.') {
+                let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 {
+                    return None;
+                }
+                rest = &rest[1 + n..];
+            }
+        }
+        let offset: i64 = match rest {
+            [] | [b'Z'] | [b'z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let h: i64 = digits(&[*h1, *h2])?;
+                let m: i64 = digits(&[*m1, *m2])?;
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let o = h * 3600 + m * 60;
+                if *sign == b'-' {
+                    -o
+                } else {
+                    o
+                }
+            }
+            _ => return None,
+        };
+        if hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        Some(Timestamp {
+            unix_seconds: Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset),
+            ..date
+        })
+    }
+}
+
+fn digits<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn id_defaults_to_the_record_number() {
+        let r = Record::from_fields(fields(json!({"text": "好"})), 7, "text").unwrap();
+        assert_eq!(r.id, "7");
+        let r = Record::from_fields(fields(json!({"id": 12, "text": "好"})), 7, "text").unwrap();
+        assert_eq!(r.id, "12");
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let err = Record::from_fields(
+            fields(json!({"id": "a1", "text": "x", "nps": 11})),
+            1,
+            "text",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "record a1: field `nps`: expected a whole number 0–10, found 11"
+        );
+        let err = Record::from_fields(fields(json!({"body": "x"})), 3, "text").unwrap_err();
+        assert_eq!(err.to_string(), "record 3: field `text`: missing");
+        let err = Record::from_fields(fields(json!({"text": "  "})), 3, "text").unwrap_err();
+        assert_eq!(err.to_string(), "record 3: field `text`: is empty");
+        let err = Record::from_fields(
+            fields(json!({"text": "x", "created_at": "yesterday"})),
+            3,
+            "text",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`created_at`"), "{err}");
+    }
+
+    #[test]
+    fn csv_cells_are_strings() {
+        let r = Record::from_fields(
+            fields(json!({"text": "x", "rating": "4", "nps": "", "customer_value": "12.5"})),
+            1,
+            "text",
+        )
+        .unwrap();
+        assert_eq!(
+            (r.rating, r.nps, r.customer_value),
+            (Some(4), None, Some(12.5))
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(
+            Timestamp::parse("1970-01-01T00:00:00Z")
+                .unwrap()
+                .unix_seconds,
+            Some(0)
+        );
+        assert_eq!(
+            Timestamp::parse("2000-03-01 00:00").unwrap().unix_seconds,
+            Some(951_868_800)
+        );
+        assert!(Timestamp::parse("2024-02-29").is_some());
+        assert!(Timestamp::parse("2023-02-29").is_none());
+        assert!(Timestamp::parse("2024-13-01").is_none());
+        assert!(Timestamp::parse("2024-01-01T25:00").is_none());
+        assert!(Timestamp::parse("2024-01-01T10:00+0800").is_none());
+    }
+}

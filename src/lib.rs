@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod eval;
+pub mod io;
+pub mod lang;
+pub mod pipeline;
+pub mod segment;
+pub mod types;
+
+pub use error::{Error, Result};
+pub use io::{Record, Timestamp};
+pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
+pub use pipeline::{
+    run_stream, Analysis, Engine, EngineBuilder, EngineConfig, Limits, Parallelism, StreamOptions,
+    Summary,
+};
+pub use types::{ChineseScript, Lang, Script, Token, TokenKind, Tokens};

@@ -1,0 +1,166 @@
+//! The engine's configuration file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::lang::LanguageConfig;
+use crate::segment::{NormalizerConfig, SegmenterConfig};
+
+/// Everything an engine is built from; one TOML file, every key optional.
+///
+/// Unknown keys are errors, so a typo never silently falls back to a default.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::EngineConfig;
+///
+/// let config = EngineConfig::from_toml_str(r#"
+///     [segment]
+///     type = "mixed"
+///     user_dicts = []
+///     [limits]
+///     max_text_bytes = 65536
+/// "#)?;
+/// assert_eq!(config.limits.max_text_bytes, 65536);
+/// assert!(EngineConfig::from_toml_str("[segment]\ntyep = \"mixed\"").is_err());
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Normalisation.
+    pub normalize: NormalizerConfig,
+    /// Language detection.
+    pub language: LanguageConfig,
+    /// Segmentation.
+    pub segment: SegmenterConfig,
+    /// Limits on input.
+    pub limits: Limits,
+}
+
+/// Limits on what one record may be.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `max_text_bytes` | 1048576 | longest text analysed, in bytes | ≥ 1 |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Longest text, in bytes.
+    pub max_text_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_text_bytes: 1 << 20,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// Parses TOML.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a syntax error, an unknown key or a value of the wrong type.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::Config {
+            path: None,
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a TOML file. Relative paths inside it (user dictionaries) are taken
+    /// relative to the file's folder.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read, or as [`from_toml_str`](Self::from_toml_str).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read config {}", path.display()), e))?;
+        let mut config: EngineConfig = toml::from_str(&text).map_err(|e| Error::Config {
+            path: Some(path.to_owned()),
+            message: e.to_string(),
+        })?;
+        if let Some(dir) = path.parent() {
+            config.segment.resolve_paths(dir);
+        }
+        Ok(config)
+    }
+
+    /// The configuration as TOML.
+    #[must_use]
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Checks values whose ranges the types cannot express.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let fail = |message: String| Error::Config {
+            path: None,
+            message,
+        };
+        self.language.validate().map_err(fail)?;
+        if self.limits.max_text_bytes == 0 {
+            return Err(fail("limits.max_text_bytes must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+impl SegmenterConfig {
+    fn resolve_paths(&mut self, base: &Path) {
+        if let SegmenterConfig::Mixed { user_dicts, .. }
+        | SegmenterConfig::Jieba { user_dicts, .. } = self
+        {
+            for p in user_dicts {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_round_trips() {
+        let config = EngineConfig::default();
+        let text = config.to_toml();
+        assert_eq!(EngineConfig::from_toml_str(&text).unwrap(), config);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err =
+            EngineConfig::from_toml_str("[segment]\ntype = \"mixed\"\nhmmm = true\n").unwrap_err();
+        assert!(err.to_string().contains("hmmm"), "{err}");
+        let err = EngineConfig::from_toml_str("[segmnt]\n").unwrap_err();
+        assert!(err.to_string().contains("segmnt"), "{err}");
+        let err = EngineConfig::from_toml_str("[segment]\ntype = \"bpe\"\n").unwrap_err();
+        assert!(err.to_string().contains("bpe"), "{err}");
+    }
+
+    #[test]
+    fn every_segmenter_round_trips() {
+        for text in [
+            "[segment]\ntype = \"jieba\"\nhmm = false\n",
+            "[segment]\ntype = \"unicode\"\nstem = true\n",
+            "[segment]\ntype = \"mixed\"\nuser_dicts = [\"a.dict\"]\nlowercase = false\n",
+        ] {
+            let config = EngineConfig::from_toml_str(text).unwrap();
+            assert_eq!(
+                EngineConfig::from_toml_str(&config.to_toml()).unwrap(),
+                config
+            );
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The engine: stages wired together, built once, cloned cheaply, used from many threads.
+
+mod config;
+mod parallel;
+mod stream;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use config::{EngineConfig, Limits};
+pub use parallel::Parallelism;
+pub use stream::{run_stream, StreamOptions, Summary};
+
+use crate::error::{Error, Result};
+use crate::io::Record;
+use crate::lang::{LanguageDetector, StandardDetector};
+use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
+use crate::types::{ChineseScript, Lang, Tokens};
+use parallel::Executor;
+
+/// What the engine found in one record.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Analysis {
+    /// The record's id.
+    pub id: String,
+    /// Its language.
+    pub lang: Lang,
+    /// Its Chinese script, when it has Chinese.
+    pub script: Option<ChineseScript>,
+    /// Its tokens, as spans of the record's text.
+    pub tokens: Tokens,
+}
+
+/// The analysis engine.
+///
+/// Build it once with [`Engine::builder`]; clones share every table, so hand a clone to each
+/// thread or task. It never panics on input data: a record it cannot analyse is an error for
+/// that record alone.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::{Engine, Lang, Record};
+///
+/// let engine = Engine::builder().build()?;
+/// let analysis = engine.analyze(&Record::new("1", "物流太慢了，客服也不理人"))?;
+/// assert_eq!(analysis.lang, Lang::Zh);
+/// assert_eq!(analysis.tokens.len(), 8);
+///
+/// let results = engine.analyze_batch(&[Record::new("a", "Still waiting for my parcel"), Record::new("b", " ")]);
+/// assert!(results[0].is_ok());
+/// assert!(results[1].is_err()); // an empty text is that record's error, not the batch's
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: EngineConfig,
+    normalizer: Arc<dyn Normalizer>,
+    detector: Arc<dyn LanguageDetector>,
+    segmenter: Arc<dyn Segmenter>,
+    executor: Executor,
+}
+
+impl Engine {
+    /// A builder with the default configuration.
+    #[must_use]
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Analyses one record.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Field`] when the text is empty or longer than `limits.max_text_bytes`.
+    pub fn analyze(&self, record: &Record) -> Result<Analysis> {
+        let text = record.text.as_str();
+        if text.trim().is_empty() {
+            return Err(Error::field(record.id.clone(), "text", "is empty"));
+        }
+        let limit = self.inner.config.limits.max_text_bytes;
+        if text.len() > limit {
+            return Err(Error::field(
+                record.id.clone(),
+                "text",
+                format!("is {} bytes, over the limit of {limit}", text.len()),
+            ));
+        }
+        let norm = self.inner.normalizer.normalize(text);
+        let (lang, script) = self.inner.detector.detect(&norm);
+        let mut tokens = Tokens::new();
+        self.inner.segmenter.segment(&norm, &mut tokens);
+        Ok(Analysis {
+            id: record.id.clone(),
+            lang,
+            script,
+            tokens,
+        })
+    }
+
+    /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
+    #[must_use]
+    pub fn analyze_batch(&self, records: &[Record]) -> Vec<Result<Analysis>> {
+        self.inner.executor.map(records, |r| self.analyze(r))
+    }
+
+    /// The tokens of `text` (normalised, segmented; spans into `text`).
+    #[must_use]
+    pub fn segment(&self, text: &str) -> Tokens {
+        let norm = self.inner.normalizer.normalize(text);
+        let mut tokens = Tokens::new();
+        self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens
+    }
+
+    /// The language and Chinese script of `text`.
+    #[must_use]
+    pub fn detect(&self, text: &str) -> (Lang, Option<ChineseScript>) {
+        self.inner
+            .detector
+            .detect(&self.inner.normalizer.normalize(text))
+    }
+
+    /// Whether the segmenter's dictionary has `word` (after normalisation).
+    #[must_use]
+    pub fn has_word(&self, word: &str) -> bool {
+        self.inner
+            .segmenter
+            .has_word(self.inner.normalizer.normalize(word).text())
+    }
+
+    /// The configuration the engine was built from.
+    #[must_use]
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// Number of threads a batch runs on.
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.inner.executor.threads()
+    }
+
+    pub(crate) fn map<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        f: impl Fn(&T) -> R + Sync + Send,
+    ) -> Vec<R> {
+        self.inner.executor.map(items, f)
+    }
+}
+
+/// Builds an [`Engine`]; all checks happen in [`build`](Self::build).
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct EngineBuilder {
+    config: EngineConfig,
+    config_path: Option<PathBuf>,
+    user_dicts: Vec<PathBuf>,
+    user_words: Vec<UserWord>,
+    parallelism: Parallelism,
+    segmenter: Option<Arc<dyn Segmenter>>,
+}
+
+impl EngineBuilder {
+    /// Uses `config` (replacing any set before).
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Reads the configuration from a TOML file at build time.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config_path = Some(path.into());
+        self
+    }
+
+    /// Adds a user dictionary file (jieba format, see [`UserDict`]).
+    pub fn user_dict(mut self, path: impl Into<PathBuf>) -> Self {
+        self.user_dicts.push(path.into());
+        self
+    }
+
+    /// Adds words the segmenter must keep whole.
+    pub fn user_words<I, W>(mut self, words: I) -> Self
+    where
+        I: IntoIterator<Item = W>,
+        W: Into<String>,
+    {
+        self.user_words
+            .extend(words.into_iter().map(|w| UserWord::new(w)));
+        self
+    }
+
+    /// How batches are spread over threads.
+    pub fn parallelism(mut self, parallelism: Parallelism) -> Self {
+        self.parallelism = parallelism;
+        self
+    }
+
+    /// Uses a segmenter of your own instead of the configured one.
+    pub fn segmenter(mut self, segmenter: Arc<dyn Segmenter>) -> Self {
+        self.segmenter = Some(segmenter);
+        self
+    }
+
+    /// Builds the engine: reads the configuration file and dictionaries, checks every value.
+    ///
+    /// # Errors
+    ///
+    /// A configuration or dictionary file that cannot be read or is invalid, an out-of-range
+    /// value, or a thread pool that cannot be started.
+    pub fn build(self) -> Result<Engine> {
+        let mut config = match &self.config_path {
+            Some(path) => EngineConfig::from_path(path)?,
+            None => self.config,
+        };
+        config.validate()?;
+        if let crate::segment::SegmenterConfig::Mixed { user_dicts, .. }
+        | crate::segment::SegmenterConfig::Jieba { user_dicts, .. } = &mut config.segment
+        {
+            user_dicts.extend(self.user_dicts.iter().cloned());
+        }
+        let mut words = self.user_words;
+        if matches!(
+            config.segment,
+            crate::segment::SegmenterConfig::Unicode { .. }
+        ) {
+            // No dictionary to put them in; still check the files.
+            for path in &self.user_dicts {
+                words.extend(UserDict::from_path(path)?.into_words());
+            }
+        }
+        let normalizer: Arc<dyn Normalizer> = Arc::new(StandardNormalizer::new(config.normalize));
+        let segmenter = match self.segmenter {
+            Some(s) => s,
+            None => config.segment.build(normalizer.as_ref(), &words)?,
+        };
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                detector: Arc::new(StandardDetector::new(config.language)),
+                normalizer,
+                segmenter,
+                executor: Executor::new(&self.parallelism)?,
+                config,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Engine>();
+    }
+
+    #[test]
+    fn user_words_are_kept_whole() {
+        let text = "小米手环很好用";
+        let plain = Engine::builder().build().unwrap();
+        let custom = Engine::builder().user_words(["小米手环"]).build().unwrap();
+        let first = |e: &Engine| {
+            let t = e.segment(text);
+            text[t.as_slice()[0].span()].to_owned()
+        };
+        assert_ne!(first(&plain), "小米手环");
+        assert_eq!(first(&custom), "小米手环");
+    }
+
+    #[test]
+    fn traditional_user_words_match_traditional_text() {
+        let text = "這個藍芽耳機很好";
+        let engine = Engine::builder().user_words(["藍芽耳機"]).build().unwrap();
+        let t = engine.segment(text);
+        let words: Vec<_> = t.iter().map(|t| &text[t.span()]).collect();
+        assert!(words.contains(&"藍芽耳機"), "{words:?}");
+    }
+
+    #[test]
+    fn over_long_text_is_a_field_error() {
+        let mut config = EngineConfig::default();
+        config.limits.max_text_bytes = 10;
+        let engine = Engine::builder().config(config).build().unwrap();
+        let err = engine
+            .analyze(&Record::new("r9", "这是一条很长的评论"))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("record r9: field `text`: is 27 bytes"),
+            "{err}"
+        );
+    }
+}

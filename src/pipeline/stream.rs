@@ -1,0 +1,318 @@
+//! The streaming batch driver: read a chunk, analyse it in parallel, write it in order.
+//! Memory is bounded by the chunk size, whatever the size of the input.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use super::Engine;
+use crate::error::{Error, Result};
+use crate::io::{
+    csv_analysis_columns, csv_row, parse_record, raw_bytes, write_json_line, InputFormat,
+    OutputFormat, OutputOptions, OutputRecord, RawRecord, RecordReader, Reject,
+};
+
+/// How a stream is read and written.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `format` | `Jsonl` | input format |
+/// | `text_field` | `text` | the field holding the feedback text |
+/// | `max_record_bytes` | 1048576 | longer records (lines, CSV rows) are rejected |
+/// | `output_format` | `Jsonl` | output format |
+/// | `output` | no tokens | what the output holds besides the contract fields |
+/// | `chunk_records` | 2048 | records analysed together; memory grows with it |
+#[derive(Debug, Clone)]
+pub struct StreamOptions {
+    /// Input format.
+    pub format: InputFormat,
+    /// Name of the text field.
+    pub text_field: String,
+    /// Longest record, in bytes.
+    pub max_record_bytes: usize,
+    /// Output format.
+    pub output_format: OutputFormat,
+    /// Output contents.
+    pub output: OutputOptions,
+    /// Records per chunk.
+    pub chunk_records: usize,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            format: InputFormat::Jsonl,
+            text_field: "text".into(),
+            max_record_bytes: 1 << 20,
+            output_format: OutputFormat::Jsonl,
+            output: OutputOptions::default(),
+            chunk_records: 2048,
+        }
+    }
+}
+
+/// What a run did. `read == analysed + rejected`, always.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Summary {
+    /// Records read (blank lines and the CSV header are not records).
+    pub read: u64,
+    /// Records analysed and written to the output.
+    pub analysed: u64,
+    /// Records written to the rejects.
+    pub rejected: u64,
+    /// Blank lines skipped.
+    pub blank_lines: u64,
+    /// Input bytes read.
+    pub bytes: u64,
+    /// Seconds since the start.
+    pub seconds: f64,
+}
+
+impl Summary {
+    /// Records per second.
+    #[must_use]
+    pub fn records_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.read as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+enum Outcome {
+    Line(Vec<u8>),
+    Row(Vec<String>),
+    Reject(String),
+}
+
+struct Chunk {
+    records: Vec<RawRecord>,
+    blank_lines: u64,
+    bytes: u64,
+}
+
+/// Analyses every record of `input` with `engine`, writing analyses to `output` in input
+/// order and unanalysable records to `rejects` (one JSON line each: line, record number,
+/// reason, raw text). `progress` is called after every chunk.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::{Engine, StreamOptions, run_stream};
+///
+/// let engine = Engine::builder().build()?;
+/// let input = "{\"id\":\"1\",\"text\":\"物流太慢了\"}\n{\"text\":\"\"}\nnot json\n";
+/// let (mut out, mut rejects) = (Vec::new(), Vec::new());
+/// let summary = run_stream(&engine, input.as_bytes(), &mut out, &mut rejects,
+///                          &StreamOptions::default(), &mut |_| {})?;
+/// assert_eq!((summary.read, summary.analysed, summary.rejected), (3, 1, 2));
+/// assert!(String::from_utf8(out).unwrap().starts_with(r#"{"id":"1","lang":"zh""#));
+/// # Ok::<(), fankui::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// Only for the stream as a whole: the input cannot be read, the output cannot be written,
+/// or a CSV input has no usable header. Bad records never end the run.
+pub fn run_stream<R, W, J>(
+    engine: &Engine,
+    input: R,
+    output: W,
+    mut rejects: J,
+    options: &StreamOptions,
+    progress: &mut dyn FnMut(&Summary),
+) -> Result<Summary>
+where
+    R: Read + Send,
+    W: Write,
+    J: Write,
+{
+    let started = Instant::now();
+    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
+    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
+    let mut sink = Sink::new(output, options, header.as_deref())?;
+    let mut summary = Summary::default();
+    let chunk_size = options.chunk_records.max(1);
+
+    let mut handle = |chunk: Chunk, summary: &mut Summary| -> Result<()> {
+        let outcomes = engine.map(&chunk.records, |raw| {
+            process(engine, raw, header.as_deref(), options)
+        });
+        for (raw, outcome) in chunk.records.iter().zip(outcomes) {
+            summary.read += 1;
+            match outcome {
+                Outcome::Reject(reason) => {
+                    summary.rejected += 1;
+                    Reject {
+                        line: raw.line,
+                        number: raw.number,
+                        reason,
+                        raw: raw_bytes(raw).to_vec(),
+                    }
+                    .write_to(&mut rejects)
+                    .map_err(|e| Error::io("cannot write the rejects", e))?;
+                }
+                other => {
+                    summary.analysed += 1;
+                    sink.write(other)?;
+                }
+            }
+        }
+        summary.blank_lines = chunk.blank_lines;
+        summary.bytes = chunk.bytes;
+        summary.seconds = started.elapsed().as_secs_f64();
+        progress(summary);
+        Ok(())
+    };
+
+    if engine.threads() > 1 {
+        // Read on a thread of its own so splitting the input overlaps the analysis.
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = mpsc::sync_channel::<Result<Chunk>>(2);
+            scope.spawn(move || loop {
+                let chunk = read_chunk(&mut reader, chunk_size);
+                let done = !matches!(&chunk, Ok(c) if !c.records.is_empty());
+                if tx.send(chunk).is_err() || done {
+                    break;
+                }
+            });
+            for chunk in rx {
+                let chunk = chunk?;
+                if chunk.records.is_empty() {
+                    summary.blank_lines = chunk.blank_lines;
+                    summary.bytes = chunk.bytes;
+                    break;
+                }
+                handle(chunk, &mut summary)?;
+            }
+            Ok(())
+        })?;
+    } else {
+        loop {
+            let chunk = read_chunk(&mut reader, chunk_size)?;
+            if chunk.records.is_empty() {
+                summary.blank_lines = chunk.blank_lines;
+                summary.bytes = chunk.bytes;
+                break;
+            }
+            handle(chunk, &mut summary)?;
+        }
+    }
+    sink.finish()?;
+    rejects
+        .flush()
+        .map_err(|e| Error::io("cannot write the rejects", e))?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chunk> {
+    let mut records = Vec::with_capacity(size);
+    let mut bytes = 0usize;
+    // A chunk also ends at 16 MiB, so a dump of long records keeps memory flat too.
+    while records.len() < size && bytes < 16 << 20 {
+        match reader.next_record()? {
+            Some(r) => {
+                bytes += crate::io::raw_bytes(&r).len();
+                records.push(r);
+            }
+            None => break,
+        }
+    }
+    Ok(Chunk {
+        records,
+        blank_lines: reader.blank_lines(),
+        bytes: reader.bytes_read(),
+    })
+}
+
+fn process(
+    engine: &Engine,
+    raw: &RawRecord,
+    header: Option<&[String]>,
+    options: &StreamOptions,
+) -> Outcome {
+    let record = match parse_record(raw, header, &options.text_field) {
+        Ok(r) => r,
+        Err(reason) => return Outcome::Reject(reason),
+    };
+    let analysis = match engine.analyze(&record) {
+        Ok(a) => a,
+        Err(e) => return Outcome::Reject(e.to_string()),
+    };
+    let out = OutputRecord {
+        record: &record,
+        analysis: &analysis,
+        options: options.output,
+    };
+    match options.output_format {
+        OutputFormat::Jsonl => {
+            let mut line = Vec::with_capacity(record.text.len() * 2 + 64);
+            write_json_line(&mut line, &out);
+            Outcome::Line(line)
+        }
+        OutputFormat::Csv => {
+            let pass = pass_through_columns(header, options);
+            Outcome::Row(csv_row(&out, &pass))
+        }
+    }
+}
+
+/// The input columns a CSV output repeats: every input column but `id` for CSV/TSV input,
+/// the text field for JSONL (whose fields differ from record to record).
+fn pass_through_columns(header: Option<&[String]>, options: &StreamOptions) -> Vec<String> {
+    match header {
+        Some(h) => h.iter().filter(|c| c.as_str() != "id").cloned().collect(),
+        None => vec![options.text_field.clone()],
+    }
+}
+
+enum Sink<W: Write> {
+    Jsonl(std::io::BufWriter<W>),
+    Csv(csv::Writer<W>),
+}
+
+impl<W: Write> Sink<W> {
+    fn new(output: W, options: &StreamOptions, header: Option<&[String]>) -> Result<Self> {
+        Ok(match options.output_format {
+            OutputFormat::Jsonl => Sink::Jsonl(std::io::BufWriter::with_capacity(1 << 20, output)),
+            OutputFormat::Csv => {
+                let mut w = csv::Writer::from_writer(output);
+                let mut cols: Vec<String> = csv_analysis_columns(options.output)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                cols.extend(pass_through_columns(header, options));
+                w.write_record(&cols).map_err(csv_err)?;
+                Sink::Csv(w)
+            }
+        })
+    }
+
+    fn write(&mut self, outcome: Outcome) -> Result<()> {
+        match (self, outcome) {
+            (Sink::Jsonl(w), Outcome::Line(line)) => w.write_all(&line).map_err(write_err),
+            (Sink::Csv(w), Outcome::Row(row)) => w.write_record(&row).map_err(csv_err),
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            Sink::Jsonl(mut w) => w.flush().map_err(write_err),
+            Sink::Csv(mut w) => w.flush().map_err(write_err),
+        }
+    }
+}
+
+fn write_err(e: std::io::Error) -> Error {
+    Error::io("cannot write the output", e)
+}
+
+fn csv_err(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => write_err(e),
+        other => write_err(std::io::Error::other(format!("{other:?}"))),
+    }
+}

@@ -1,0 +1,174 @@
+//! From a span of normalised text to a token: kind, script, form, stopword flag.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::normalize::{is_emoji, is_han, Normalized};
+use super::FormOptions;
+use crate::types::{Script, TokenKind, Tokens};
+
+/// Turns spans of normalised text into tokens: classifies them and computes their forms.
+#[derive(Clone)]
+pub struct WordForms {
+    options: FormOptions,
+    stemmer: Option<std::sync::Arc<Stemmer>>,
+}
+
+impl fmt::Debug for WordForms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WordForms")
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl WordForms {
+    /// Forms made with `options`.
+    #[must_use]
+    pub fn new(options: FormOptions) -> Self {
+        let stemmer = options
+            .stem
+            .then(|| std::sync::Arc::new(Stemmer::create(Algorithm::English)));
+        WordForms { options, stemmer }
+    }
+
+    /// Appends the token for the normalised byte range `range` of `text` to `out`; ranges that
+    /// hold only whitespace are skipped.
+    pub fn push(&self, text: &Normalized<'_>, range: Range<usize>, out: &mut Tokens) {
+        let s = &text.text()[range.clone()];
+        let Some((kind, script)) = classify(s) else {
+            return;
+        };
+        self.push_as(text, range, kind, script, out);
+    }
+
+    /// Appends a token of a known kind and script.
+    pub fn push_as(
+        &self,
+        text: &Normalized<'_>,
+        range: Range<usize>,
+        kind: TokenKind,
+        script: Script,
+        out: &mut Tokens,
+    ) {
+        let s = &text.text()[range.clone()];
+        let span = text.original_span(range);
+        if kind != TokenKind::Word || script == Script::Han {
+            let stop = kind == TokenKind::Word && is_stopword_zh(s);
+            out.push(span, s, kind, script, stop);
+            return;
+        }
+        let lower;
+        let mut form = s;
+        if self.options.lowercase && s.chars().any(char::is_uppercase) {
+            lower = s.to_lowercase();
+            form = &lower;
+        }
+        let stop = script == Script::Latin && is_stopword_en(&form.to_ascii_lowercase());
+        match &self.stemmer {
+            Some(stemmer) if script == Script::Latin => {
+                let stemmed = stemmer.stem(form);
+                out.push(span, &stemmed, kind, script, stop);
+            }
+            _ => out.push(span, form, kind, script, stop),
+        }
+    }
+}
+
+/// The kind and script of a normalised token, or `None` for whitespace.
+#[must_use]
+pub fn classify(s: &str) -> Option<(TokenKind, Script)> {
+    let mut alpha = None;
+    let mut digits = false;
+    let mut first = None;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            continue;
+        }
+        first.get_or_insert(c);
+        if is_han(c) {
+            return Some((TokenKind::Word, Script::Han));
+        }
+        if c.is_alphabetic() {
+            alpha.get_or_insert(c);
+        } else if c.is_numeric() {
+            digits = true;
+        }
+    }
+    let first = first?;
+    Some(match alpha {
+        Some(c) => (TokenKind::Word, letter_script(c)),
+        None if digits => (TokenKind::Number, Script::Digit),
+        None if is_emoji(first) => (TokenKind::Emoji, Script::Common),
+        None if is_punctuation(first) => (TokenKind::Punct, Script::Common),
+        None => (TokenKind::Symbol, Script::Common),
+    })
+}
+
+fn letter_script(c: char) -> Script {
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+        0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
+        0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => Script::Hangul,
+        _ => Script::Other,
+    }
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c as u32,
+            0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3003 | 0x3008..=0x3011
+            | 0x3014..=0x301F | 0xFE10..=0xFE6B | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20
+            | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 | 0xA1 | 0xA7 | 0xAB | 0xB6 | 0xB7 | 0xBB | 0xBF)
+}
+
+fn is_stopword_en(word: &str) -> bool {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| word_list(include_str!("../../models/stopwords/en.txt")))
+        .contains(word)
+}
+
+fn is_stopword_zh(word: &str) -> bool {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| word_list(include_str!("../../models/stopwords/zh.txt")))
+        .contains(word)
+}
+
+fn word_list(text: &'static str) -> HashSet<&'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies() {
+        assert_eq!(classify("好用"), Some((TokenKind::Word, Script::Han)));
+        assert_eq!(classify("T恤"), Some((TokenKind::Word, Script::Han)));
+        assert_eq!(classify("iPhone13"), Some((TokenKind::Word, Script::Latin)));
+        assert_eq!(classify("13"), Some((TokenKind::Number, Script::Digit)));
+        assert_eq!(classify("3.5"), Some((TokenKind::Number, Script::Digit)));
+        assert_eq!(classify("!"), Some((TokenKind::Punct, Script::Common)));
+        assert_eq!(classify("👍🏻"), Some((TokenKind::Emoji, Script::Common)));
+        assert_eq!(classify("カメラ"), Some((TokenKind::Word, Script::Kana)));
+        assert_eq!(classify("  "), None);
+    }
+
+    #[test]
+    fn stopwords() {
+        assert!(is_stopword_en("the"));
+        assert!(!is_stopword_en("refund"));
+        assert!(is_stopword_zh("的"));
+        assert!(!is_stopword_zh("物流"));
+    }
+}

@@ -1,0 +1,86 @@
+//! The default segmenter: jieba where there is Chinese, Unicode word boundaries elsewhere.
+
+use std::ops::Range;
+
+use super::forms::WordForms;
+use super::jieba::ChineseDict;
+use super::normalize::{is_han, Normalized};
+use super::unicode::{split_emoticons, words};
+use super::Segmenter;
+use crate::types::{Script, TokenKind, Tokens};
+
+/// Script-aware segmentation of mixed Chinese and English text.
+///
+/// Emoticons are found first and kept whole. Stretches with Han characters go to jieba, which
+/// also keeps dictionary words like `T恤` or `卡拉OK` whole; what jieba returns without Han
+/// characters (English words, numbers, emoji, punctuation) is cut again by Unicode word
+/// boundaries, so `don't`, `3.5` and 👍🏻 stay single tokens. Text with no Han characters
+/// never reaches jieba.
+///
+/// # Examples
+///
+/// ```
+/// let engine = fankui::Engine::builder().build()?;
+/// let text = "iPhone很好用，but the battery 一般 :(";
+/// let tokens = engine.segment(text);
+/// let words: Vec<_> = tokens.iter().map(|t| &text[t.span()]).collect();
+/// assert_eq!(words, ["iPhone", "很", "好用", "，", "but", "the", "battery", "一般", ":("]);
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MixedSegmenter {
+    dict: ChineseDict,
+    forms: WordForms,
+}
+
+impl MixedSegmenter {
+    /// A segmenter over `dict`, making forms with `forms`.
+    #[must_use]
+    pub fn new(dict: ChineseDict, forms: WordForms) -> Self {
+        MixedSegmenter { dict, forms }
+    }
+
+    fn stretch(&self, text: &Normalized<'_>, range: Range<usize>, out: &mut Tokens) {
+        let s = &text.text()[range.clone()];
+        if !s.chars().any(is_han) {
+            words(&self.forms, text, range, out);
+            return;
+        }
+        let base = range.start;
+        // Contiguous jieba tokens without Han characters, waiting to be cut again.
+        let mut other: Option<Range<usize>> = None;
+        self.dict.cut(s, |r| {
+            let r = base + r.start..base + r.end;
+            if text.text()[r.clone()].chars().any(is_han) {
+                if let Some(o) = other.take() {
+                    words(&self.forms, text, o, out);
+                }
+                self.forms
+                    .push_as(text, r, TokenKind::Word, Script::Han, out);
+            } else {
+                other = Some(other.take().map_or(r.clone(), |o| o.start..r.end));
+            }
+        });
+        if let Some(o) = other {
+            words(&self.forms, text, o, out);
+        }
+    }
+}
+
+impl Segmenter for MixedSegmenter {
+    fn segment(&self, text: &Normalized<'_>, out: &mut Tokens) {
+        split_emoticons(text.text(), 0..text.text().len(), |piece, is_emoticon| {
+            if is_emoticon {
+                self.forms
+                    .push_as(text, piece, TokenKind::Emoticon, Script::Common, out);
+            } else {
+                self.stretch(text, piece, out);
+            }
+        });
+        out.repair_overlaps();
+    }
+
+    fn has_word(&self, word: &str) -> bool {
+        self.dict.has_word(word)
+    }
+}

@@ -1,0 +1,449 @@
+//! Normalisation with a way back: full-width → half-width, control and zero-width characters
+//! removed, Traditional → Simplified Chinese (for analysis only). Every byte of the normalised
+//! text knows the span of original characters it came from, so tokens found in the normalised
+//! text are reported as substrings of the original.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// Which normalisations run. All are on by default.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `width` | `true` | full-width ASCII (`ＡＢＣ１２３，！`) and the ideographic space become half-width |
+/// | `traditional_to_simplified` | `true` | Traditional Chinese is analysed as Simplified (zhconv), reported in its original script |
+/// | `strip_invisible` | `true` | control characters, zero-width spaces, BOMs and soft hyphens are dropped |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormalizerConfig {
+    /// Full-width → half-width.
+    pub width: bool,
+    /// Traditional → Simplified Chinese.
+    pub traditional_to_simplified: bool,
+    /// Drop control and zero-width characters.
+    pub strip_invisible: bool,
+}
+
+impl Default for NormalizerConfig {
+    fn default() -> Self {
+        NormalizerConfig {
+            width: true,
+            traditional_to_simplified: true,
+            strip_invisible: true,
+        }
+    }
+}
+
+/// The normalisation stage.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::segment::{Normalizer, NormalizerConfig, StandardNormalizer};
+///
+/// let normalizer = StandardNormalizer::new(NormalizerConfig::default());
+/// let text = "物流太慢！服務很差";
+/// let norm = normalizer.normalize(text);
+/// assert_eq!(norm.text(), "物流太慢!服务很差");
+/// // "服务" in the normalised text is "服務" in the original.
+/// let at = norm.text().find("服务").unwrap();
+/// let span = norm.original_span(at..at + "服务".len());
+/// assert_eq!(&text[span], "服務");
+/// ```
+pub trait Normalizer: Send + Sync + std::fmt::Debug {
+    /// Normalises `text`, keeping the mapping back to it.
+    fn normalize<'a>(&self, text: &'a str) -> Normalized<'a>;
+}
+
+/// The built-in normaliser, configured by [`NormalizerConfig`].
+#[derive(Debug, Clone, Default)]
+pub struct StandardNormalizer {
+    config: NormalizerConfig,
+}
+
+impl StandardNormalizer {
+    /// A normaliser with the given configuration.
+    #[must_use]
+    pub fn new(config: NormalizerConfig) -> Self {
+        StandardNormalizer { config }
+    }
+}
+
+/// A normalised text and its alignment to the original.
+#[derive(Debug, Clone)]
+pub struct Normalized<'a> {
+    original: &'a str,
+    text: Cow<'a, str>,
+    /// For each byte of `text`, the byte span in `original` of the character(s) it came from.
+    /// Empty when `text` is the original itself.
+    align: Vec<(u32, u32)>,
+    han_chars: usize,
+    traditional_chars: usize,
+}
+
+impl<'a> Normalized<'a> {
+    /// The identity normalisation: `text` unchanged.
+    #[must_use]
+    pub fn identity(text: &'a str) -> Self {
+        Normalized {
+            original: text,
+            text: Cow::Borrowed(text),
+            align: Vec::new(),
+            han_chars: text.chars().filter(|&c| is_han(c)).count(),
+            traditional_chars: 0,
+        }
+    }
+
+    /// The normalised text.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The original text.
+    #[must_use]
+    pub fn original(&self) -> &'a str {
+        self.original
+    }
+
+    /// Number of Han characters in the original.
+    #[must_use]
+    pub fn han_chars(&self) -> usize {
+        self.han_chars
+    }
+
+    /// Number of original characters that Traditional → Simplified conversion changed.
+    #[must_use]
+    pub fn traditional_chars(&self) -> usize {
+        self.traditional_chars
+    }
+
+    /// The byte range in the original text of the normalised byte range `range`.
+    ///
+    /// `range` must lie on character boundaries of [`text`](Self::text); the result lies on
+    /// character boundaries of the original and covers every original character that
+    /// contributed to the range (so an empty range maps to an empty range).
+    #[must_use]
+    pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
+        if self.align.is_empty() {
+            return range;
+        }
+        let start = if range.start < self.align.len() {
+            self.align[range.start].0 as usize
+        } else {
+            self.original.len()
+        };
+        if range.end <= range.start {
+            return start..start;
+        }
+        let end = self.align[range.end - 1].1 as usize;
+        start..end.max(start)
+    }
+}
+
+/// What pass one does with one character.
+enum Edit {
+    Keep,
+    Replace(char),
+    Delete,
+}
+
+impl StandardNormalizer {
+    fn edit(&self, c: char, prev_kept: Option<char>) -> Edit {
+        let cfg = &self.config;
+        if cfg.width {
+            match c {
+                '\u{FF01}'..='\u{FF5E}' => {
+                    return Edit::Replace(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c))
+                }
+                '\u{3000}' => return Edit::Replace(' '),
+                _ => {}
+            }
+        }
+        if cfg.strip_invisible {
+            match c {
+                '\t' | '\n' | '\r' => {}
+                c if c.is_control() => return Edit::Delete,
+                '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => {
+                    return Edit::Delete
+                }
+                // A zero-width joiner holds emoji sequences together; elsewhere it only
+                // hides word boundaries.
+                '\u{200D}' if !prev_kept.is_some_and(is_emoji) => return Edit::Delete,
+                _ => {}
+            }
+        }
+        Edit::Keep
+    }
+}
+
+impl Normalizer for StandardNormalizer {
+    fn normalize<'a>(&self, original: &'a str) -> Normalized<'a> {
+        let mut han_chars = 0;
+        let mut hant_candidates = 0;
+        let mut first_edit = None;
+        let mut prev = None;
+        for (i, c) in original.char_indices() {
+            if is_han(c) {
+                han_chars += 1;
+                if self.config.traditional_to_simplified && is_traditional(c) {
+                    hant_candidates += 1;
+                }
+            }
+            if first_edit.is_none() && !matches!(self.edit(c, prev), Edit::Keep) {
+                first_edit = Some(i);
+            }
+            prev = Some(c);
+        }
+        let mut norm = match first_edit {
+            None => Normalized {
+                han_chars,
+                ..Normalized::identity_unchecked(original)
+            },
+            Some(from) => {
+                let (text, align) = self.pass_one(original, from);
+                Normalized {
+                    original,
+                    text: Cow::Owned(text),
+                    align,
+                    han_chars,
+                    traditional_chars: 0,
+                }
+            }
+        };
+        if hant_candidates > 0 {
+            to_simplified(&mut norm);
+        }
+        norm
+    }
+}
+
+impl<'a> Normalized<'a> {
+    fn identity_unchecked(text: &'a str) -> Self {
+        Normalized {
+            original: text,
+            text: Cow::Borrowed(text),
+            align: Vec::new(),
+            han_chars: 0,
+            traditional_chars: 0,
+        }
+    }
+
+    /// The alignment, materialised (identity when the text was borrowed).
+    fn alignment(&self) -> Cow<'_, [(u32, u32)]> {
+        if !self.align.is_empty() || self.text.is_empty() {
+            return Cow::Borrowed(&self.align);
+        }
+        let mut align = Vec::with_capacity(self.text.len());
+        for (i, c) in self.text.char_indices() {
+            let span = (i as u32, (i + c.len_utf8()) as u32);
+            align.extend(std::iter::repeat_n(span, c.len_utf8()));
+        }
+        Cow::Owned(align)
+    }
+}
+
+impl StandardNormalizer {
+    /// Width and invisible-character pass; `from` is the first byte that changes.
+    fn pass_one(&self, original: &str, from: usize) -> (String, Vec<(u32, u32)>) {
+        let mut text = String::with_capacity(original.len());
+        let mut align = Vec::with_capacity(original.len());
+        text.push_str(&original[..from]);
+        for (i, c) in original[..from].char_indices() {
+            let span = (i as u32, (i + c.len_utf8()) as u32);
+            align.extend(std::iter::repeat_n(span, c.len_utf8()));
+        }
+        // Deleted characters join the next kept one (or the last one, at the end), so no
+        // original character is ever outside every token's reach.
+        let mut pending: Option<u32> = None;
+        let mut prev = original[..from].chars().next_back();
+        for (i, c) in original[from..].char_indices() {
+            let i = i + from;
+            let end = (i + c.len_utf8()) as u32;
+            let out = match self.edit(c, prev) {
+                Edit::Delete => {
+                    pending.get_or_insert(i as u32);
+                    continue;
+                }
+                Edit::Keep => c,
+                Edit::Replace(r) => r,
+            };
+            let start = pending.take().unwrap_or(i as u32);
+            text.push(out);
+            align.extend(std::iter::repeat_n((start, end), out.len_utf8()));
+            prev = Some(out);
+        }
+        if pending.is_some() {
+            if let Some(last) = align.last_mut() {
+                last.1 = original.len() as u32;
+            }
+        }
+        (text, align)
+    }
+}
+
+/// Converts the normalised text to Simplified Chinese in place, composing the alignment.
+fn to_simplified(norm: &mut Normalized<'_>) {
+    let converter = zhconv::get_builtin_converter(zhconv::Variant::ZhHans);
+    let source: &str = &norm.text;
+    let align1 = norm.alignment();
+    let mut text = String::with_capacity(source.len());
+    let mut align = Vec::with_capacity(source.len());
+    let mut changed = 0;
+    let mut last = 0;
+    let copy = |text: &mut String, align: &mut Vec<(u32, u32)>, range: Range<usize>| {
+        text.push_str(&source[range.clone()]);
+        align.extend_from_slice(&align1[range]);
+    };
+    for (s, e, target) in converter.search(source) {
+        let from = &source[s..e];
+        if from == target {
+            continue;
+        }
+        copy(&mut text, &mut align, last..s);
+        let from_chars = from.chars().count();
+        changed += from_chars;
+        if target.chars().count() == from_chars {
+            // Character for character: each target character maps to its source character.
+            for ((offset, fc), tc) in from.char_indices().zip(target.chars()) {
+                let b = s + offset;
+                let span = (align1[b].0, align1[b + fc.len_utf8() - 1].1);
+                text.push(tc);
+                align.extend(std::iter::repeat_n(span, tc.len_utf8()));
+            }
+        } else {
+            let span = (align1[s].0, align1[e - 1].1);
+            text.push_str(target);
+            align.extend(std::iter::repeat_n(span, target.len()));
+        }
+        last = e;
+    }
+    if changed == 0 {
+        return;
+    }
+    copy(&mut text, &mut align, last..source.len());
+    drop(align1);
+    norm.text = Cow::Owned(text);
+    norm.align = align;
+    norm.traditional_chars = changed;
+}
+
+/// Whether `c` is a CJK unified or compatibility ideograph.
+#[must_use]
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
+}
+
+/// Whether `c` is an emoji or pictographic symbol (an approximation of
+/// `Extended_Pictographic` plus regional indicators and keycap parts).
+#[must_use]
+pub fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF
+        | 0x2600..=0x27BF
+        | 0x2B00..=0x2BFF
+        | 0x2300..=0x23FF
+        | 0x2190..=0x21FF
+        | 0x25A0..=0x25FF
+        | 0x2934..=0x2935
+        | 0x3030 | 0x303D | 0x3297 | 0x3299
+        | 0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139
+        | 0xFE0F | 0x20E3)
+}
+
+/// Whether `c` is a Han character that zhconv writes differently in Simplified Chinese.
+///
+/// A per-character table made once from zhconv's own tables, so the common case (text with no
+/// Traditional characters) never runs the phrase converter.
+#[must_use]
+pub fn is_traditional(c: char) -> bool {
+    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+    const LIMIT: u32 = 0x30000;
+    let cp = c as u32;
+    if cp >= LIMIT {
+        return false;
+    }
+    let table = TABLE.get_or_init(|| {
+        let mut bits = vec![0u64; (LIMIT as usize).div_ceil(64)];
+        let chars: Vec<char> = (0..LIMIT)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_han(c))
+            .collect();
+        let mut joined = String::with_capacity(chars.len() * 4);
+        for &c in &chars {
+            joined.push(c);
+            joined.push('\n');
+        }
+        let converted = zhconv::zhconv(&joined, zhconv::Variant::ZhHans);
+        for (&c, line) in chars.iter().zip(converted.split('\n')) {
+            let mut it = line.chars();
+            if !(it.next() == Some(c) && it.next().is_none()) {
+                bits[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        bits
+    });
+    table[cp as usize / 64] & (1 << (cp % 64)) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(text: &str) -> Normalized<'_> {
+        StandardNormalizer::default().normalize(text)
+    }
+
+    #[test]
+    fn identity_for_plain_simplified() {
+        let n = norm("物流太慢了");
+        assert!(matches!(n.text, Cow::Borrowed(_)));
+        assert_eq!(n.original_span(3..9), 3..9);
+        assert_eq!(n.han_chars(), 5);
+    }
+
+    #[test]
+    fn full_width_maps_back() {
+        let text = "ｉＰｈｏｎｅ１３，很好";
+        let n = norm(text);
+        assert_eq!(n.text(), "iPhone13,很好");
+        assert_eq!(&text[n.original_span(0..6)], "ｉＰｈｏｎｅ");
+        assert_eq!(&text[n.original_span(8..9)], "，");
+    }
+
+    #[test]
+    fn traditional_is_simplified_and_maps_back() {
+        let text = "這個產品的質量很好，物流也快";
+        let n = norm(text);
+        assert_eq!(n.text(), "这个产品的质量很好,物流也快");
+        assert!(n.traditional_chars() >= 4);
+        let at = n.text().find("质量").unwrap();
+        assert_eq!(&text[n.original_span(at..at + 6)], "質量");
+    }
+
+    #[test]
+    fn invisible_characters_join_their_neighbour() {
+        let text = "\u{FEFF}好\u{200B}评\u{0007}";
+        let n = norm(text);
+        assert_eq!(n.text(), "好评");
+        assert_eq!(n.original_span(0..n.text().len()), 0..text.len());
+    }
+
+    #[test]
+    fn emoji_joiner_is_kept() {
+        let text = "👨\u{200D}👩\u{200D}👧";
+        assert_eq!(norm(text).text(), text);
+    }
+
+    #[test]
+    fn traditional_table_knows_common_characters() {
+        assert!(is_traditional('機'));
+        assert!(is_traditional('們'));
+        assert!(!is_traditional('机'));
+        assert!(!is_traditional('好'));
+    }
+}

@@ -1,0 +1,230 @@
+//! Data shared by every stage: records in, tokens and analyses out.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+/// The language of a record, as PRODUCT.md defines it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Chinese, Simplified or Traditional.
+    Zh,
+    /// English.
+    En,
+    /// Chinese and English, both substantial.
+    Mixed,
+    /// Anything else, including text with no letters at all.
+    Other,
+}
+
+impl Lang {
+    /// The contract's name: `zh`, `en`, `mixed` or `other`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+            Lang::Mixed => "mixed",
+            Lang::Other => "other",
+        }
+    }
+}
+
+/// Which Chinese script a record is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChineseScript {
+    /// Simplified characters.
+    Hans,
+    /// Traditional characters.
+    Hant,
+}
+
+impl ChineseScript {
+    /// `hans` or `hant`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChineseScript::Hans => "hans",
+            ChineseScript::Hant => "hant",
+        }
+    }
+}
+
+/// The script of one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Script {
+    /// Han characters (possibly with embedded ASCII, as in `T恤`).
+    Han,
+    /// Latin letters.
+    Latin,
+    /// Digits only.
+    Digit,
+    /// Japanese kana.
+    Kana,
+    /// Korean Hangul.
+    Hangul,
+    /// Any other script (Cyrillic, Arabic, …).
+    Other,
+    /// No script: punctuation, symbols, emoji.
+    Common,
+}
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    /// A word (including numbers written with letters, like `iPhone13`).
+    Word,
+    /// A number.
+    Number,
+    /// Punctuation.
+    Punct,
+    /// An emoji or pictographic symbol (a whole grapheme cluster).
+    Emoji,
+    /// An emoticon such as `:)`, `^_^` or a bracketed tag like `[哈哈]`.
+    Emoticon,
+    /// Any other symbol.
+    Symbol,
+}
+
+/// One token: a span of the original text and its normalised form.
+///
+/// Spans are byte offsets into the original text of the record and lie on character
+/// boundaries; the tokens of a text never overlap and cover every character that is not
+/// whitespace. The normalised form (Simplified, half-width, lower-case, stemmed when asked)
+/// is kept in the owning [`Tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Token {
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    form: (u32, u32),
+    /// What the token is.
+    pub kind: TokenKind,
+    /// Its script.
+    pub script: Script,
+    /// Whether it is on the stopword list.
+    pub stop: bool,
+}
+
+impl Token {
+    /// The span in the original text.
+    #[must_use]
+    pub fn span(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// The tokens of one text, with their normalised forms stored once.
+///
+/// # Examples
+///
+/// ```
+/// let engine = fankui::Engine::builder().build()?;
+/// let text = "物流太慢了！";
+/// let tokens = engine.segment(text);
+/// let words: Vec<&str> = tokens.iter().map(|t| &text[t.span()]).collect();
+/// assert_eq!(words, ["物流", "太慢", "了", "！"]);
+/// assert_eq!(tokens.form(&tokens.as_slice()[3]), "!");
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tokens {
+    list: Vec<Token>,
+    forms: String,
+}
+
+impl Tokens {
+    /// No tokens.
+    #[must_use]
+    pub fn new() -> Self {
+        Tokens::default()
+    }
+
+    /// Adds a token covering `span` of the original text, with normalised form `form`.
+    pub fn push(
+        &mut self,
+        span: Range<usize>,
+        form: &str,
+        kind: TokenKind,
+        script: Script,
+        stop: bool,
+    ) {
+        let from = self.forms.len() as u32;
+        self.forms.push_str(form);
+        self.list.push(Token {
+            start: span.start,
+            end: span.end,
+            form: (from, self.forms.len() as u32),
+            kind,
+            script,
+            stop,
+        });
+    }
+
+    /// The normalised form of `token`, which must belong to these tokens.
+    #[must_use]
+    pub fn form(&self, token: &Token) -> &str {
+        &self.forms[token.form.0 as usize..token.form.1 as usize]
+    }
+
+    /// The tokens in text order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Token> {
+        self.list.iter()
+    }
+
+    /// The tokens as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Token] {
+        &self.list
+    }
+
+    /// Number of tokens.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Removes every token.
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.forms.clear();
+    }
+
+    /// Makes spans non-overlapping and in order: a token whose span starts inside the previous
+    /// one (possible when one original character became several normalised ones) is merged
+    /// into it.
+    pub(crate) fn repair_overlaps(&mut self) {
+        let mut out = 0;
+        for i in 0..self.list.len() {
+            let tok = self.list[i];
+            if out > 0 && tok.start < self.list[out - 1].end {
+                let prev = &mut self.list[out - 1];
+                prev.end = prev.end.max(tok.end);
+                prev.form.1 = tok.form.1.max(prev.form.1);
+                continue;
+            }
+            self.list[out] = tok;
+            out += 1;
+        }
+        self.list.truncate(out);
+    }
+}
+
+impl<'a> IntoIterator for &'a Tokens {
+    type Item = &'a Token;
+    type IntoIter = std::slice::Iter<'a, Token>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
