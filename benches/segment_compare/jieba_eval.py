@@ -14,6 +14,8 @@ directly comparable):
 * OOV recall is recall over gold words that are out of vocabulary: the word's
   Simplified form is not a key with freq > 0 in jieba's default dictionary
   (``jieba.dt.FREQ`` also holds every prefix with freq 0, hence the check).
+  Words without a letter or digit (punctuation) are left out: they are never in
+  a dictionary and almost always right, so they would swamp the figure.
   For a Traditional gold file the Simplified form is the word at the same
   line and position of the Simplified reference gold (``OOV_REF``).
 * Speed is characters (non-whitespace) per second over the cut calls only,
@@ -69,7 +71,7 @@ def evaluate(gold_lines, ref_lines, cut, vocab):
         for (iv, simp) in zip(intervals(gold), ref):
             hit = iv in pset
             correct += hit
-            if vocab.get(simp, 0) <= 0:
+            if any(c.isalnum() for c in simp) and vocab.get(simp, 0) <= 0:
                 oov_words += 1
                 oov_correct += hit
 

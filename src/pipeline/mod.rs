@@ -119,6 +119,12 @@ impl Engine {
         tokens
     }
 
+    /// The tokens of each text, with the engine's [`Parallelism`]; in order.
+    #[must_use]
+    pub fn segment_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Tokens> {
+        self.inner.executor.map(texts, |t| self.segment(t.as_ref()))
+    }
+
     /// The language and Chinese script of `text`.
     #[must_use]
     pub fn detect(&self, text: &str) -> (Lang, Option<ChineseScript>) {

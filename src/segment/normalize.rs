@@ -165,7 +165,8 @@ impl StandardNormalizer {
         }
         if cfg.strip_invisible {
             match c {
-                '\t' | '\n' | '\r' => {}
+                // Whitespace stays whitespace, control character or not.
+                c if c.is_whitespace() => {}
                 c if c.is_control() => return Edit::Delete,
                 '\u{200B}' | '\u{200C}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' => {
                     return Edit::Delete

@@ -1,0 +1,184 @@
+//! `fankui analyze`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
+
+use fankui::io::{InputFormat, OutputFormat, OutputOptions};
+use fankui::{run_stream, StreamOptions, Summary};
+
+use super::files::{open_input, open_output};
+use super::{parallelism, EngineArgs};
+
+#[derive(Debug, Args)]
+pub(crate) struct AnalyzeArgs {
+    /// Input file (`.jsonl`, `.csv`, `.tsv`, optionally `.gz`), or `-` for stdin.
+    input: PathBuf,
+    /// Output file (`.gz` compresses); stdout when absent or `-`.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Input format; by default from the extension (stdin: jsonl).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    output_format: OutFormat,
+    /// The field holding the feedback text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// Where unanalysable records go [default: OUTPUT's name with `.rejects.jsonl`, or
+    /// `INPUT-NAME.rejects.jsonl` in the current folder when writing to stdout].
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Records (lines, CSV rows) longer than this many bytes are rejected.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_record_bytes: usize,
+    /// Worker threads; 0 = one per core.
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Add each record's tokens to the output.
+    #[arg(long)]
+    tokens: bool,
+    /// No progress and no summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Exit with code 3 when any record was rejected.
+    #[arg(long)]
+    strict: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Jsonl,
+    Csv,
+    Tsv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Jsonl,
+    Csv,
+}
+
+pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
+    let format = match args.format {
+        Some(Format::Jsonl) => InputFormat::Jsonl,
+        Some(Format::Csv) => InputFormat::Csv,
+        Some(Format::Tsv) => InputFormat::Tsv,
+        None if args.input == Path::new("-") => InputFormat::Jsonl,
+        None => match InputFormat::from_path(&args.input) {
+            Some(f) => f,
+            None => bail!(
+                "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
+                args.input.display()
+            ),
+        },
+    };
+    let engine = args.engine.build(parallelism(args.threads))?;
+    let (input, size) = open_input(&args.input)?;
+    let output = open_output(args.output.as_deref())?;
+    let rejects_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| default_rejects(&args.input, args.output.as_deref()));
+    let rejects = open_output(Some(&rejects_path))?;
+    let options = StreamOptions {
+        format,
+        text_field: args.text_field.clone(),
+        max_record_bytes: args.max_record_bytes,
+        output_format: match args.output_format {
+            OutFormat::Jsonl => OutputFormat::Jsonl,
+            OutFormat::Csv => OutputFormat::Csv,
+        },
+        output: OutputOptions {
+            tokens: args.tokens,
+        },
+        ..StreamOptions::default()
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let mut progress = |s: &Summary| {
+        if show_progress {
+            let pct = size
+                .filter(|&n| n > 0)
+                .map(|n| format!("{:5.1}%  ", 100.0 * s.bytes as f64 / n as f64))
+                .unwrap_or_default();
+            eprint!(
+                "\r{pct}{} records  {:.1} MB  {:.0} records/s   ",
+                s.read,
+                s.bytes as f64 / 1e6,
+                s.records_per_second()
+            );
+        }
+    };
+    let summary = run_stream(&engine, input, output, rejects, &options, &mut progress)?;
+    if show_progress {
+        eprintln!();
+    }
+    if !args.quiet {
+        eprintln!(
+            "fankui: read {} records: {} analysed, {} rejected (→ {}); {} blank lines skipped; {:.2} s, {:.0} records/s",
+            summary.read,
+            summary.analysed,
+            summary.rejected,
+            rejects_path.display(),
+            summary.blank_lines,
+            summary.seconds,
+            summary.records_per_second()
+        );
+    }
+    Ok(if args.strict && summary.rejected > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `out.jsonl` → `out.rejects.jsonl`; with stdout output, `INPUT-NAME.rejects.jsonl` here.
+fn default_rejects(input: &Path, output: Option<&Path>) -> PathBuf {
+    let strip = |p: &Path| -> String {
+        let name = p
+            .file_name()
+            .map_or_else(|| "stdin".into(), |n| n.to_string_lossy().into_owned());
+        let name = name.strip_suffix(".gz").unwrap_or(&name).to_owned();
+        match name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+            _ => name,
+        }
+    };
+    match output.filter(|p| *p != Path::new("-")) {
+        Some(out) => out.with_file_name(format!("{}.rejects.jsonl", strip(out))),
+        None if input == Path::new("-") => PathBuf::from("stdin.rejects.jsonl"),
+        None => PathBuf::from(format!("{}.rejects.jsonl", strip(input))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_sit_next_to_the_output() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            default_rejects(&p("in.csv"), Some(&p("out/a.jsonl"))),
+            p("out/a.rejects.jsonl")
+        );
+        assert_eq!(
+            default_rejects(&p("in.csv"), Some(&p("a.jsonl.gz"))),
+            p("a.rejects.jsonl")
+        );
+        assert_eq!(
+            default_rejects(&p("data/in.csv.gz"), None),
+            p("in.rejects.jsonl")
+        );
+        assert_eq!(
+            default_rejects(&p("-"), Some(&p("-"))),
+            p("stdin.rejects.jsonl")
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! Opening inputs and outputs: `-` for stdin/stdout, `.gz` transparently.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+
+use fankui::io::is_gzip;
+
+/// Opens `path` for reading (`-` is stdin); returns the reader and the file size if known.
+pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+    if path == Path::new("-") {
+        return Ok((Box::new(io::stdin()), None));
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    let reader = BufReader::with_capacity(1 << 20, file);
+    Ok(if is_gzip(path) {
+        (Box::new(MultiGzDecoder::new(reader)), None)
+    } else {
+        (Box::new(reader), size)
+    })
+}
+
+/// Opens `path` for writing (`-` or `None` is stdout).
+pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+        return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+    };
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let writer = BufWriter::with_capacity(1 << 20, file);
+    Ok(if is_gzip(path) {
+        Box::new(GzEncoder::new(writer, flate2::Compression::fast()))
+    } else {
+        Box::new(writer)
+    })
+}

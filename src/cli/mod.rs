@@ -1,0 +1,100 @@
+//! Command-line interface. Uses only the public library API.
+//!
+//! Exit codes: 0 success (records may have been rejected: see the summary), 1 error,
+//! 2 usage error, 3 `--strict` and at least one record was rejected.
+
+mod analyze;
+mod eval;
+mod files;
+mod segment;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use fankui::{Engine, EngineConfig, Parallelism};
+
+/// Customer-feedback analysis for Chinese and English.
+#[derive(Debug, Parser)]
+#[command(name = "fankui", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Analyse feedback records (JSONL, CSV or TSV; `.gz` too) into one JSON object each.
+    Analyze(analyze::AnalyzeArgs),
+    /// Segment text lines into words separated by single spaces.
+    Segment(segment::SegmentArgs),
+    /// Evaluate a stage against labelled data.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// Print the default configuration (TOML) to start a config file from.
+    Config,
+}
+
+/// Options every command that builds an engine takes.
+#[derive(Debug, Args)]
+pub(crate) struct EngineArgs {
+    /// Configuration file (TOML); see `fankui config`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// User dictionary (one word a line, optionally `word freq tag`); may be repeated.
+    #[arg(long = "user-dict", value_name = "FILE")]
+    user_dicts: Vec<PathBuf>,
+}
+
+impl EngineArgs {
+    pub(crate) fn build(&self, parallelism: Parallelism) -> Result<Engine> {
+        let mut builder = Engine::builder().parallelism(parallelism);
+        if let Some(path) = &self.config {
+            builder = builder.config_file(path);
+        }
+        for dict in &self.user_dicts {
+            builder = builder.user_dict(dict);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// `--threads N`: 0 or absent means one per core.
+pub(crate) fn parallelism(threads: Option<usize>) -> Parallelism {
+    match threads {
+        Some(1) => Parallelism::Sequential,
+        Some(n) if n > 1 => Parallelism::Threads(n),
+        _ => Parallelism::available(),
+    }
+}
+
+pub(crate) fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze::run(args),
+        Command::Segment(args) => segment::run(args),
+        Command::Eval(cmd) => eval::run(cmd),
+        Command::Config => {
+            print!("{}", EngineConfig::default().to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fankui: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A closed pipe (`fankui analyze … | head`) is a normal end, not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
