@@ -14,7 +14,7 @@
 # $FANKUI_BENCH_DIR/pipeline_compare.json.
 #
 # Environment: FANKUI_BIN overrides the binary (and implies --no-build);
-# FANKUI_CORPORA overrides the corpora folder (default /work/shared/corpora).
+# FANKUI_CORPORA overrides the corpora folder (default ../shared/corpora).
 # Exit status: 0 ok, 1 records lost / a run failed / setup error, 2 usage,
 # 3 a performance bar failed (speed-up >= 1.7, peak RSS 1M/100k <= 1.2).
 set -euo pipefail
@@ -22,7 +22,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HELPERS="$ROOT/benches/pipeline_compare"
 BENCH_DIR="${FANKUI_BENCH_DIR:-$ROOT/target/bench-data}"
-CORPORA="${FANKUI_CORPORA:-/work/shared/corpora}"
+CORPORA="${FANKUI_CORPORA:-$ROOT/../shared/corpora}"
 TIME=/usr/bin/time
 SEED=42
 

@@ -1,1 +1,127 @@
-fn main() {}
+//! Segmentation and pipeline throughput, in bytes per second, next to raw jieba-rs `cut` on
+//! the same texts.
+//!
+//! Texts: reviews from `../shared/corpora` (online_shopping_10_cats, waimai_10k, SST-2) when
+//! present, otherwise the project's own `corpora/sample_feedback.jsonl`.
+//!
+//! Run: `cargo bench --bench segment`.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use fankui::{Engine, Parallelism, Record};
+
+fn texts() -> Vec<String> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    let mut texts = Vec::new();
+    let mut take = |path: &Path, column: usize, delim: u8, n: usize| {
+        let Ok(mut rdr) = csv::ReaderBuilder::new().delimiter(delim).from_path(path) else {
+            return;
+        };
+        for row in rdr.records().flatten().take(n) {
+            if let Some(t) = row.get(column).filter(|t| !t.trim().is_empty()) {
+                texts.push(t.to_owned());
+            }
+        }
+    };
+    take(
+        &shared.join("zh/online_shopping_10_cats.csv"),
+        2,
+        b',',
+        3000,
+    );
+    take(&shared.join("zh/waimai_10k.csv"), 1, b',', 1500);
+    take(&shared.join("en/sst2_glue/dev.tsv"), 1, b'\t', 800);
+    if texts.is_empty() {
+        let sample = include_str!("../corpora/sample_feedback.jsonl");
+        for line in sample.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("sample is JSON");
+            texts.push(v["text"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    texts
+}
+
+fn segmentation(c: &mut Criterion) {
+    let texts = texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let jieba = jieba_rs::Jieba::new();
+    let engine = Engine::builder().build().expect("default engine");
+    let records: Vec<Record> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Record::new(i.to_string(), t.as_str()))
+        .collect();
+
+    let mut group = c.benchmark_group("segment");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(20);
+    group.bench_function("jieba-rs cut (raw)", |b| {
+        b.iter(|| {
+            let n: usize = texts
+                .iter()
+                .map(|t| jieba.cut(black_box(t), true).len())
+                .sum();
+            assert!(n > texts.len());
+            n
+        })
+    });
+    group.bench_function("fankui segment", |b| {
+        b.iter(|| {
+            let n: usize = texts
+                .iter()
+                .map(|t| engine.segment(black_box(t)).len())
+                .sum();
+            assert!(n > texts.len());
+            n
+        })
+    });
+    group.bench_function("fankui analyze (pipeline)", |b| {
+        b.iter(|| {
+            let n: usize = records
+                .iter()
+                .map(|r| {
+                    engine
+                        .analyze(black_box(r))
+                        .expect("non-empty text")
+                        .tokens
+                        .len()
+                })
+                .sum();
+            assert!(n > texts.len());
+            n
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("analyze_batch");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(10);
+    for threads in [1usize, 2] {
+        let parallelism = if threads == 1 {
+            Parallelism::Sequential
+        } else {
+            Parallelism::Threads(threads)
+        };
+        let engine = Engine::builder()
+            .parallelism(parallelism)
+            .build()
+            .expect("engine");
+        group.bench_with_input(
+            BenchmarkId::new("threads", threads),
+            &records,
+            |b, records| {
+                b.iter(|| {
+                    let results = engine.analyze_batch(black_box(records));
+                    assert!(results.iter().all(Result::is_ok));
+                    results.len()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, segmentation);
+criterion_main!(benches);

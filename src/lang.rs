@@ -104,6 +104,82 @@ impl StandardDetector {
     }
 }
 
+/// Whether at least one word in eight (and at least two) is a common English function word.
+fn looks_english(text: &str) -> bool {
+    let (mut words, mut common) = (0usize, 0usize);
+    for word in text
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+        .filter(|w| !w.is_empty())
+    {
+        words += 1;
+        let lower = word.to_ascii_lowercase();
+        if matches!(
+            lower.as_str(),
+            "the"
+                | "a"
+                | "an"
+                | "and"
+                | "or"
+                | "but"
+                | "to"
+                | "of"
+                | "in"
+                | "on"
+                | "for"
+                | "with"
+                | "at"
+                | "by"
+                | "from"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "be"
+                | "been"
+                | "it"
+                | "it's"
+                | "this"
+                | "that"
+                | "i"
+                | "i'm"
+                | "my"
+                | "me"
+                | "you"
+                | "your"
+                | "we"
+                | "our"
+                | "they"
+                | "he"
+                | "she"
+                | "not"
+                | "no"
+                | "don't"
+                | "didn't"
+                | "have"
+                | "has"
+                | "had"
+                | "do"
+                | "does"
+                | "did"
+                | "will"
+                | "would"
+                | "can"
+                | "very"
+                | "so"
+                | "just"
+                | "all"
+                | "what"
+                | "when"
+                | "how"
+                | "if"
+                | "there"
+        ) {
+            common += 1;
+        }
+    }
+    common >= 2 && common * 8 >= words
+}
+
 #[derive(Default)]
 struct Counts {
     han: usize,
@@ -119,9 +195,10 @@ impl LanguageDetector for StandardDetector {
         for c in text.text().chars() {
             if is_han(c) {
                 n.han += 1;
-            } else if c.is_ascii_alphabetic() {
-                n.latin += 1;
-            } else if !c.is_alphabetic() {
+            } else if c.is_ascii() {
+                n.latin += usize::from(c.is_ascii_alphabetic());
+            } else if matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF65) || !c.is_alphabetic() {
+                // CJK and full-width punctuation (full-width letters are already ASCII).
                 continue;
             } else {
                 match c as u32 {
@@ -162,7 +239,9 @@ impl LanguageDetector for StandardDetector {
         if n.han > 0 && zh_vs_en >= cfg.mixed_share {
             return (Lang::Mixed, script);
         }
-        if n.latin >= cfg.whatlang_min_letters {
+        // Common English words settle most texts; whatlang (slow: trigram profiles of 60+
+        // languages) is only asked about long Latin texts without them.
+        if n.latin >= cfg.whatlang_min_letters && !looks_english(text.text()) {
             if let Some(info) = whatlang::detect(text.text()) {
                 if info.is_reliable() && info.lang() != whatlang::Lang::Eng {
                     return (Lang::Other, script);

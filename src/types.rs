@@ -95,7 +95,7 @@ pub enum TokenKind {
 /// Spans are byte offsets into the original text of the record and lie on character
 /// boundaries; the tokens of a text never overlap and cover every character that is not
 /// whitespace. The normalised form (Simplified, half-width, lower-case, stemmed when asked)
-/// is kept in the owning [`Tokens`].
+/// is kept in the owning [`Tokens`]; [`crate::segment::is_stopword`] tells stopwords.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Token {
     /// Byte offset of the first byte in the original text.
@@ -107,8 +107,6 @@ pub struct Token {
     pub kind: TokenKind,
     /// Its script.
     pub script: Script,
-    /// Whether it is on the stopword list.
-    pub stop: bool,
 }
 
 impl Token {
@@ -146,14 +144,7 @@ impl Tokens {
     }
 
     /// Adds a token covering `span` of the original text, with normalised form `form`.
-    pub fn push(
-        &mut self,
-        span: Range<usize>,
-        form: &str,
-        kind: TokenKind,
-        script: Script,
-        stop: bool,
-    ) {
+    pub fn push(&mut self, span: Range<usize>, form: &str, kind: TokenKind, script: Script) {
         let from = self.forms.len() as u32;
         self.forms.push_str(form);
         self.list.push(Token {
@@ -162,7 +153,6 @@ impl Tokens {
             form: (from, self.forms.len() as u32),
             kind,
             script,
-            stop,
         });
     }
 
@@ -203,8 +193,10 @@ impl Tokens {
 
     /// Makes spans non-overlapping and in order: a token whose span starts inside the previous
     /// one (possible when one original character became several normalised ones) is merged
-    /// into it.
-    pub(crate) fn repair_overlaps(&mut self) {
+    /// into it. Segmenters call it when [`Normalized::reshaped`] says so.
+    ///
+    /// [`Normalized::reshaped`]: crate::segment::Normalized::reshaped
+    pub fn repair_overlaps(&mut self) {
         let mut out = 0;
         for i in 0..self.list.len() {
             let tok = self.list[i];

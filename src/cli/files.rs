@@ -26,9 +26,9 @@ pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u6
 }
 
 /// Opens `path` for writing (`-` or `None` is stdout).
-pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
     let Some(path) = path.filter(|p| *p != Path::new("-")) else {
-        return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+        return Ok(Box::new(BufWriter::with_capacity(1 << 20, io::stdout())));
     };
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let writer = BufWriter::with_capacity(1 << 20, file);

@@ -91,7 +91,7 @@ impl Serialize for TokenList<'_> {
                 span: [t.start, t.end],
                 kind: t.kind,
                 script: t.script,
-                stop: t.stop,
+                stop: crate::segment::is_stopword(self.tokens.form(t)),
             })?;
         }
         seq.end()

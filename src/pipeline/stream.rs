@@ -119,92 +119,137 @@ pub fn run_stream<R, W, J>(
     engine: &Engine,
     input: R,
     output: W,
-    mut rejects: J,
+    rejects: J,
     options: &StreamOptions,
-    progress: &mut dyn FnMut(&Summary),
+    progress: &mut (dyn FnMut(&Summary) + Send),
 ) -> Result<Summary>
 where
     R: Read + Send,
-    W: Write,
-    J: Write,
+    W: Write + Send,
+    J: Write + Send,
 {
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
     let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
-    let mut sink = Sink::new(output, options, header.as_deref())?;
-    let mut summary = Summary::default();
+    let header = header.as_deref();
+    let mut writer = Writer {
+        sink: Sink::new(output, options, header)?,
+        rejects,
+        summary: Summary::default(),
+        started,
+        progress,
+    };
     let chunk_size = options.chunk_records.max(1);
+    let analyse =
+        |chunk: &Chunk| engine.map(&chunk.records, |raw| process(engine, raw, header, options));
 
-    let mut handle = |chunk: Chunk, summary: &mut Summary| -> Result<()> {
-        let outcomes = engine.map(&chunk.records, |raw| {
-            process(engine, raw, header.as_deref(), options)
-        });
+    let (writer, end) = if engine.threads() > 1 {
+        // Three stages: a reader thread splits the input, the pool analyses, a writer thread
+        // writes; so neither reading nor writing leaves the pool idle.
+        std::thread::scope(|scope| -> Result<_> {
+            let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
+            scope.spawn(move || loop {
+                let chunk = read_chunk(&mut reader, chunk_size);
+                let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
+                if read_tx.send(chunk).is_err() || last {
+                    break;
+                }
+            });
+            let (write_tx, write_rx) = mpsc::sync_channel::<(Chunk, Vec<Outcome>)>(2);
+            let writing = scope.spawn(move || -> Result<Writer<'_, W, J>> {
+                for (chunk, outcomes) in write_rx {
+                    writer.write_chunk(&chunk, outcomes)?;
+                }
+                Ok(writer)
+            });
+            let mut end = (0, 0);
+            for chunk in read_rx.iter() {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(e) => {
+                        drop(write_tx);
+                        let _ = writing.join();
+                        return Err(e);
+                    }
+                };
+                if chunk.records.is_empty() {
+                    end = (chunk.blank_lines, chunk.bytes);
+                    break;
+                }
+                let outcomes = analyse(&chunk);
+                if write_tx.send((chunk, outcomes)).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+            }
+            drop(read_rx);
+            drop(write_tx);
+            let writer = writing
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+            Ok((writer, end))
+        })?
+    } else {
+        let end = loop {
+            let chunk = read_chunk(&mut reader, chunk_size)?;
+            if chunk.records.is_empty() {
+                break (chunk.blank_lines, chunk.bytes);
+            }
+            let outcomes = analyse(&chunk);
+            writer.write_chunk(&chunk, outcomes)?;
+        };
+        (writer, end)
+    };
+    writer.finish(end)
+}
+
+/// The writing end: output, rejects, counts, progress.
+struct Writer<'p, W: Write, J: Write> {
+    sink: Sink<W>,
+    rejects: J,
+    summary: Summary,
+    started: Instant,
+    progress: &'p mut (dyn FnMut(&Summary) + Send),
+}
+
+impl<W: Write, J: Write> Writer<'_, W, J> {
+    fn write_chunk(&mut self, chunk: &Chunk, outcomes: Vec<Outcome>) -> Result<()> {
         for (raw, outcome) in chunk.records.iter().zip(outcomes) {
-            summary.read += 1;
+            self.summary.read += 1;
             match outcome {
                 Outcome::Reject(reason) => {
-                    summary.rejected += 1;
+                    self.summary.rejected += 1;
                     Reject {
                         line: raw.line,
                         number: raw.number,
                         reason,
                         raw: raw_bytes(raw).to_vec(),
                     }
-                    .write_to(&mut rejects)
+                    .write_to(&mut self.rejects)
                     .map_err(|e| Error::io("cannot write the rejects", e))?;
                 }
                 other => {
-                    summary.analysed += 1;
-                    sink.write(other)?;
+                    self.summary.analysed += 1;
+                    self.sink.write(other)?;
                 }
             }
         }
-        summary.blank_lines = chunk.blank_lines;
-        summary.bytes = chunk.bytes;
-        summary.seconds = started.elapsed().as_secs_f64();
-        progress(summary);
+        self.summary.blank_lines = chunk.blank_lines;
+        self.summary.bytes = chunk.bytes;
+        self.summary.seconds = self.started.elapsed().as_secs_f64();
+        (self.progress)(&self.summary);
         Ok(())
-    };
-
-    if engine.threads() > 1 {
-        // Read on a thread of its own so splitting the input overlaps the analysis.
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = mpsc::sync_channel::<Result<Chunk>>(2);
-            scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size);
-                let done = !matches!(&chunk, Ok(c) if !c.records.is_empty());
-                if tx.send(chunk).is_err() || done {
-                    break;
-                }
-            });
-            for chunk in rx {
-                let chunk = chunk?;
-                if chunk.records.is_empty() {
-                    summary.blank_lines = chunk.blank_lines;
-                    summary.bytes = chunk.bytes;
-                    break;
-                }
-                handle(chunk, &mut summary)?;
-            }
-            Ok(())
-        })?;
-    } else {
-        loop {
-            let chunk = read_chunk(&mut reader, chunk_size)?;
-            if chunk.records.is_empty() {
-                summary.blank_lines = chunk.blank_lines;
-                summary.bytes = chunk.bytes;
-                break;
-            }
-            handle(chunk, &mut summary)?;
-        }
     }
-    sink.finish()?;
-    rejects
-        .flush()
-        .map_err(|e| Error::io("cannot write the rejects", e))?;
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+
+    fn finish(mut self, (blank_lines, bytes): (u64, u64)) -> Result<Summary> {
+        self.sink.finish()?;
+        self.rejects
+            .flush()
+            .map_err(|e| Error::io("cannot write the rejects", e))?;
+        self.summary.blank_lines = blank_lines;
+        self.summary.bytes = bytes;
+        self.summary.seconds = self.started.elapsed().as_secs_f64();
+        Ok(self.summary)
+    }
 }
 
 fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chunk> {

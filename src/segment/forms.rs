@@ -2,12 +2,13 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::normalize::{is_emoji, is_han, Normalized};
+use super::normalize::{half_width_punct, is_emoji, is_han, Normalized};
 use super::FormOptions;
 use crate::types::{Script, TokenKind, Tokens};
 
@@ -57,9 +58,17 @@ impl WordForms {
     ) {
         let s = &text.text()[range.clone()];
         let span = text.original_span(range);
+        if kind == TokenKind::Punct {
+            let mut chars = s.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                if let Some(h) = half_width_punct(c) {
+                    out.push(span, h.encode_utf8(&mut [0; 4]), kind, script);
+                    return;
+                }
+            }
+        }
         if kind != TokenKind::Word || script == Script::Han {
-            let stop = kind == TokenKind::Word && is_stopword_zh(s);
-            out.push(span, s, kind, script, stop);
+            out.push(span, s, kind, script);
             return;
         }
         let lower;
@@ -68,13 +77,12 @@ impl WordForms {
             lower = s.to_lowercase();
             form = &lower;
         }
-        let stop = script == Script::Latin && is_stopword_en(&form.to_ascii_lowercase());
         match &self.stemmer {
             Some(stemmer) if script == Script::Latin => {
                 let stemmed = stemmer.stem(form);
-                out.push(span, &stemmed, kind, script, stop);
+                out.push(span, &stemmed, kind, script);
             }
-            _ => out.push(span, form, kind, script, stop),
+            _ => out.push(span, form, kind, script),
         }
     }
 }
@@ -126,25 +134,85 @@ fn is_punctuation(c: char) -> bool {
             | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 | 0xA1 | 0xA7 | 0xAB | 0xB6 | 0xB7 | 0xBB | 0xBF)
 }
 
+/// Longest stopword, in bytes: longer tokens skip the lookup.
+const MAX_STOPWORD: usize = 12;
+
+type WordSet = HashSet<&'static str, BuildHasherDefault<FxHasher>>;
+
+/// Whether a token is a stopword: `text` is the token's text (its original or normalised
+/// form; English is compared case-insensitively, Chinese after conversion to Simplified).
+///
+/// # Examples
+///
+/// ```
+/// use fankui::segment::is_stopword;
+///
+/// assert!(is_stopword("The"));
+/// assert!(is_stopword("的"));
+/// assert!(!is_stopword("refund"));
+/// assert!(!is_stopword("not")); // negations carry sentiment
+/// ```
+#[must_use]
+pub fn is_stopword(text: &str) -> bool {
+    if text.len() > MAX_STOPWORD {
+        return false;
+    }
+    if text.chars().any(is_han) {
+        let simplified = if text.chars().any(super::normalize::is_traditional) {
+            std::borrow::Cow::Owned(zhconv::zhconv(text, zhconv::Variant::ZhHans))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+        is_stopword_zh(&simplified)
+    } else {
+        is_stopword_en(&text.to_ascii_lowercase())
+    }
+}
+
 fn is_stopword_en(word: &str) -> bool {
-    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    WORDS
-        .get_or_init(|| word_list(include_str!("../../models/stopwords/en.txt")))
-        .contains(word)
+    static WORDS: OnceLock<WordSet> = OnceLock::new();
+    word.len() <= MAX_STOPWORD
+        && WORDS
+            .get_or_init(|| word_list(include_str!("../../models/stopwords/en.txt")))
+            .contains(word)
 }
 
 fn is_stopword_zh(word: &str) -> bool {
-    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    WORDS
-        .get_or_init(|| word_list(include_str!("../../models/stopwords/zh.txt")))
-        .contains(word)
+    static WORDS: OnceLock<WordSet> = OnceLock::new();
+    word.len() <= MAX_STOPWORD
+        && WORDS
+            .get_or_init(|| word_list(include_str!("../../models/stopwords/zh.txt")))
+            .contains(word)
 }
 
-fn word_list(text: &'static str) -> HashSet<&'static str> {
-    text.lines()
+fn word_list(text: &'static str) -> WordSet {
+    let set: WordSet = text
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .collect()
+        .collect();
+    debug_assert!(set.iter().all(|w| w.len() <= MAX_STOPWORD));
+    set
+}
+
+/// The Firefox/rustc hash: a multiply and a rotate a word; plenty for short keys that are
+/// not chosen by an attacker (the keys here are a fixed list).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +233,8 @@ mod tests {
     }
 
     #[test]
-    fn stopwords() {
+    fn stopwords_of_both_lists() {
+        assert!(is_stopword("我們"));
         assert!(is_stopword_en("the"));
         assert!(!is_stopword_en("refund"));
         assert!(is_stopword_zh("的"));

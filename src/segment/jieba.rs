@@ -93,7 +93,9 @@ impl Segmenter for JiebaSegmenter {
     fn segment(&self, text: &Normalized<'_>, out: &mut Tokens) {
         self.dict
             .cut(text.text(), |range| self.forms.push(text, range, out));
-        out.repair_overlaps();
+        if text.reshaped() {
+            out.repair_overlaps();
+        }
     }
 
     fn has_word(&self, word: &str) -> bool {

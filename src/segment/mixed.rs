@@ -77,7 +77,9 @@ impl Segmenter for MixedSegmenter {
                 self.stretch(text, piece, out);
             }
         });
-        out.repair_overlaps();
+        if text.reshaped() {
+            out.repair_overlaps();
+        }
     }
 
     fn has_word(&self, word: &str) -> bool {

@@ -24,11 +24,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use dict::{UserDict, UserWord};
-pub use forms::WordForms;
+pub use forms::{is_stopword, WordForms};
 pub use jieba::{ChineseDict, JiebaSegmenter};
 pub use mixed::MixedSegmenter;
 pub use normalize::{
-    is_emoji, is_han, is_traditional, Normalized, Normalizer, NormalizerConfig, StandardNormalizer,
+    half_width_punct, is_emoji, is_han, is_traditional, Normalized, Normalizer, NormalizerConfig,
+    StandardNormalizer,
 };
 pub use unicode::UnicodeSegmenter;
 

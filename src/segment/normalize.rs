@@ -1,5 +1,5 @@
-//! Normalisation with a way back: full-width → half-width, control and zero-width characters
-//! removed, Traditional → Simplified Chinese (for analysis only). Every byte of the normalised
+//! Normalisation with a way back: full-width letters and digits → half-width, control and
+//! zero-width characters removed, Traditional → Simplified Chinese (for analysis only). Every byte of the normalised
 //! text knows the span of original characters it came from, so tokens found in the normalised
 //! text are reported as substrings of the original.
 
@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// | Name | Default | Purpose |
 /// |---|---|---|
-/// | `width` | `true` | full-width ASCII (`ＡＢＣ１２３，！`) and the ideographic space become half-width |
+/// | `width` | `true` | full-width letters, digits and the symbols inside numbers and words (`ＡＢＣ１２３．％＋＃＆＿－`) become half-width; full-width punctuation (`，。！？`), normal in Chinese, stays, and only the forms of punctuation tokens are half-width |
 /// | `traditional_to_simplified` | `true` | Traditional Chinese is analysed as Simplified (zhconv), reported in its original script |
 /// | `strip_invisible` | `true` | control characters, zero-width spaces, BOMs and soft hyphens are dropped |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NormalizerConfig {
-    /// Full-width → half-width.
+    /// Full-width letters and digits → half-width.
     pub width: bool,
     /// Traditional → Simplified Chinese.
     pub traditional_to_simplified: bool,
@@ -47,7 +47,7 @@ impl Default for NormalizerConfig {
 /// let normalizer = StandardNormalizer::new(NormalizerConfig::default());
 /// let text = "物流太慢！服務很差";
 /// let norm = normalizer.normalize(text);
-/// assert_eq!(norm.text(), "物流太慢!服务很差");
+/// assert_eq!(norm.text(), "物流太慢！服务很差");
 /// // "服务" in the normalised text is "服務" in the original.
 /// let at = norm.text().find("服务").unwrap();
 /// let span = norm.original_span(at..at + "服务".len());
@@ -82,6 +82,9 @@ pub struct Normalized<'a> {
     align: Vec<(u32, u32)>,
     han_chars: usize,
     traditional_chars: usize,
+    /// Whether some original characters became a different number of characters, so token
+    /// boundaries may fall inside one original character.
+    reshaped: bool,
 }
 
 impl<'a> Normalized<'a> {
@@ -94,6 +97,7 @@ impl<'a> Normalized<'a> {
             align: Vec::new(),
             han_chars: text.chars().filter(|&c| is_han(c)).count(),
             traditional_chars: 0,
+            reshaped: false,
         }
     }
 
@@ -113,6 +117,15 @@ impl<'a> Normalized<'a> {
     #[must_use]
     pub fn han_chars(&self) -> usize {
         self.han_chars
+    }
+
+    /// Whether token boundaries may fall inside an original character (some characters became
+    /// a different number of characters), so tokens need [`Tokens::repair_overlaps`].
+    ///
+    /// [`Tokens::repair_overlaps`]: crate::Tokens::repair_overlaps
+    #[must_use]
+    pub fn reshaped(&self) -> bool {
+        self.reshaped
     }
 
     /// Number of original characters that Traditional → Simplified conversion changed.
@@ -154,13 +167,17 @@ enum Edit {
 impl StandardNormalizer {
     fn edit(&self, c: char, prev_kept: Option<char>) -> Edit {
         let cfg = &self.config;
+        // Fast paths: ASCII and Han are almost all of the text.
+        if c.is_ascii() {
+            let invisible = cfg.strip_invisible && c.is_ascii_control() && !c.is_ascii_whitespace();
+            return if invisible { Edit::Delete } else { Edit::Keep };
+        }
+        if is_han(c) {
+            return Edit::Keep;
+        }
         if cfg.width {
-            match c {
-                '\u{FF01}'..='\u{FF5E}' => {
-                    return Edit::Replace(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c))
-                }
-                '\u{3000}' => return Edit::Replace(' '),
-                _ => {}
+            if let Some(h) = half_width_word_char(c) {
+                return Edit::Replace(h);
             }
         }
         if cfg.strip_invisible {
@@ -212,6 +229,7 @@ impl Normalizer for StandardNormalizer {
                     align,
                     han_chars,
                     traditional_chars: 0,
+                    reshaped: false,
                 }
             }
         };
@@ -230,6 +248,7 @@ impl<'a> Normalized<'a> {
             align: Vec::new(),
             han_chars: 0,
             traditional_chars: 0,
+            reshaped: false,
         }
     }
 
@@ -294,6 +313,7 @@ fn to_simplified(norm: &mut Normalized<'_>) {
     let mut text = String::with_capacity(source.len());
     let mut align = Vec::with_capacity(source.len());
     let mut changed = 0;
+    let mut reshaped = false;
     let mut last = 0;
     let copy = |text: &mut String, align: &mut Vec<(u32, u32)>, range: Range<usize>| {
         text.push_str(&source[range.clone()]);
@@ -316,6 +336,7 @@ fn to_simplified(norm: &mut Normalized<'_>) {
                 align.extend(std::iter::repeat_n(span, tc.len_utf8()));
             }
         } else {
+            reshaped = true;
             let span = (align1[s].0, align1[e - 1].1);
             text.push_str(target);
             align.extend(std::iter::repeat_n(span, target.len()));
@@ -330,6 +351,37 @@ fn to_simplified(norm: &mut Normalized<'_>) {
     norm.text = Cow::Owned(text);
     norm.align = align;
     norm.traditional_chars = changed;
+    norm.reshaped |= reshaped;
+}
+
+/// The half-width form of a full-width letter, digit or word-internal symbol (`.%+#&_-`).
+fn half_width_word_char(c: char) -> Option<char> {
+    match c {
+        '\u{FF10}'..='\u{FF19}'
+        | '\u{FF21}'..='\u{FF3A}'
+        | '\u{FF41}'..='\u{FF5A}'
+        | '\u{FF03}'
+        | '\u{FF05}'
+        | '\u{FF06}'
+        | '\u{FF0B}'
+        | '\u{FF0D}'
+        | '\u{FF0E}'
+        | '\u{FF3F}' => char::from_u32(c as u32 - 0xFEE0),
+        _ => None,
+    }
+}
+
+/// The half-width form of full-width or CJK punctuation (`，` → `,`, `。` → `.`), for the
+/// forms of punctuation tokens.
+#[must_use]
+pub fn half_width_punct(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '。' | '｡' => Some('.'),
+        '、' | '､' => Some(','),
+        '\u{3000}' => Some(' '),
+        _ => None,
+    }
 }
 
 /// Whether `c` is a CJK unified or compatibility ideograph.
@@ -401,26 +453,27 @@ mod tests {
 
     #[test]
     fn identity_for_plain_simplified() {
-        let n = norm("物流太慢了");
+        let n = norm("物流太慢了，客服也不理人！");
         assert!(matches!(n.text, Cow::Borrowed(_)));
         assert_eq!(n.original_span(3..9), 3..9);
-        assert_eq!(n.han_chars(), 5);
+        assert_eq!(n.han_chars(), 11);
     }
 
     #[test]
     fn full_width_maps_back() {
         let text = "ｉＰｈｏｎｅ１３，很好";
         let n = norm(text);
-        assert_eq!(n.text(), "iPhone13,很好");
+        assert_eq!(n.text(), "iPhone13，很好");
         assert_eq!(&text[n.original_span(0..6)], "ｉＰｈｏｎｅ");
-        assert_eq!(&text[n.original_span(8..9)], "，");
+        assert_eq!(&text[n.original_span(8..11)], "，");
+        assert_eq!(&text[n.original_span(11..17)], "很好");
     }
 
     #[test]
     fn traditional_is_simplified_and_maps_back() {
         let text = "這個產品的質量很好，物流也快";
         let n = norm(text);
-        assert_eq!(n.text(), "这个产品的质量很好,物流也快");
+        assert_eq!(n.text(), "这个产品的质量很好，物流也快");
         assert!(n.traditional_chars() >= 4);
         let at = n.text().find("质量").unwrap();
         assert_eq!(&text[n.original_span(at..at + 6)], "質量");

@@ -42,7 +42,9 @@ impl UnicodeSegmenter {
 impl Segmenter for UnicodeSegmenter {
     fn segment(&self, text: &Normalized<'_>, out: &mut Tokens) {
         segment_words(&self.forms, text, 0..text.text().len(), out);
-        out.repair_overlaps();
+        if text.reshaped() {
+            out.repair_overlaps();
+        }
     }
 }
 
@@ -67,12 +69,13 @@ pub(super) fn segment_words(
 pub(super) fn split_emoticons(s: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>, bool)) {
     let mut plain = range.start;
     let mut i = range.start;
-    let mut prev_alnum = false;
+    let mut prev = None;
     while i < range.end {
         let c = s[i..].chars().next().unwrap_or_default();
-        let alnum = c.is_alphanumeric();
         // Emoticons made of letters never start inside a word: skip the lookup there.
-        if emoticon::may_start(c) && !(alnum && prev_alnum) {
+        if emoticon::may_start(c)
+            && !(c.is_alphanumeric() && prev.is_some_and(char::is_alphanumeric))
+        {
             if let Some(len) = emoticon::match_at(&s[..range.end], i) {
                 if plain < i {
                     f(plain..i, false);
@@ -80,11 +83,11 @@ pub(super) fn split_emoticons(s: &str, range: Range<usize>, mut f: impl FnMut(Ra
                 f(i..i + len, true);
                 i += len;
                 plain = i;
-                prev_alnum = false;
+                prev = None;
                 continue;
             }
         }
-        prev_alnum = alnum;
+        prev = Some(c);
         i += c.len_utf8();
     }
     if plain < range.end {
@@ -100,6 +103,12 @@ pub(super) fn words(
     out: &mut Tokens,
 ) {
     if range.is_empty() {
+        return;
+    }
+    // One character (punctuation between Chinese words, mostly) needs no boundary search.
+    let mut chars = text.text()[range.clone()].chars();
+    if let (Some(_), None) = (chars.next(), chars.next()) {
+        forms.push(text, range, out);
         return;
     }
     let base = range.start;
