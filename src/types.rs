@@ -191,6 +191,50 @@ impl Tokens {
         self.forms.clear();
     }
 
+    /// Adds a `Symbol` token for every stretch of non-whitespace characters of `original` that
+    /// no token covers (invisible characters with only whitespace around them, say), so the
+    /// tokens always account for the whole text.
+    pub fn fill_gaps(&mut self, original: &str) {
+        let has_gap = |from: usize, to: usize| !original[from..to].chars().all(char::is_whitespace);
+        let mut last = 0;
+        let mut any = false;
+        for t in &self.list {
+            if has_gap(last, t.start) {
+                any = true;
+                break;
+            }
+            last = t.end;
+        }
+        if !any && !has_gap(last, original.len()) {
+            return;
+        }
+        let old = std::mem::take(self);
+        let mut last = 0;
+        let mut gap = |from: usize, to: usize, out: &mut Tokens| {
+            let mut run: Option<usize> = None;
+            for (i, c) in original[from..to].char_indices() {
+                let i = from + i;
+                match (c.is_whitespace(), run) {
+                    (false, None) => run = Some(i),
+                    (true, Some(s)) => {
+                        out.push(s..i, &original[s..i], TokenKind::Symbol, Script::Common);
+                        run = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = run {
+                out.push(s..to, &original[s..to], TokenKind::Symbol, Script::Common);
+            }
+        };
+        for t in &old.list {
+            gap(last, t.start, self);
+            self.push(t.span(), old.form(t), t.kind, t.script);
+            last = t.end;
+        }
+        gap(last, original.len(), self);
+    }
+
     /// Makes spans non-overlapping and in order: a token whose span starts inside the previous
     /// one (possible when one original character became several normalised ones) is merged
     /// into it. Segmenters call it when [`Normalized::reshaped`] says so.

@@ -96,6 +96,7 @@ impl Engine {
         let (lang, script) = self.inner.detector.detect(&norm);
         let mut tokens = Tokens::new();
         self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens.fill_gaps(text);
         Ok(Analysis {
             id: record.id.clone(),
             lang,
@@ -116,6 +117,7 @@ impl Engine {
         let norm = self.inner.normalizer.normalize(text);
         let mut tokens = Tokens::new();
         self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens.fill_gaps(text);
         tokens
     }
 

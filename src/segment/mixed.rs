@@ -21,10 +21,10 @@ use crate::types::{Script, TokenKind, Tokens};
 ///
 /// ```
 /// let engine = fankui::Engine::builder().build()?;
-/// let text = "iPhone很好用，but the battery 一般 :(";
+/// let text = "iPhone质量很好，but the battery 一般 :(";
 /// let tokens = engine.segment(text);
 /// let words: Vec<_> = tokens.iter().map(|t| &text[t.span()]).collect();
-/// assert_eq!(words, ["iPhone", "很", "好用", "，", "but", "the", "battery", "一般", ":("]);
+/// assert_eq!(words, ["iPhone", "质量", "很", "好", "，", "but", "the", "battery", "一般", ":("]);
 /// # Ok::<(), fankui::Error>(())
 /// ```
 #[derive(Debug, Clone)]

@@ -1,0 +1,97 @@
+//! Property tests: no input panics, spans reassemble the input, parallel equals sequential,
+//! configuration round-trips.
+
+use fankui::segment::SegmenterConfig;
+use fankui::{Engine, EngineConfig, Parallelism, Record};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::builder().build().expect("default engine"))
+}
+
+/// Text that looks like feedback more often than uniform Unicode would: Chinese (both
+/// scripts), English, full-width forms, emoji, invisible characters, and anything at all.
+fn feedback_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("物流太慢了".to_owned()),
+        Just("這個產品的質量很好".to_owned()),
+        Just("iPhone".to_owned()),
+        Just("ｉＰｈｏｎｅ１３，".to_owned()),
+        Just("don't :( ".to_owned()),
+        Just("👍🏻👨‍👩‍👧".to_owned()),
+        Just("\u{200B}\u{FEFF}\u{200D}\u{0007}".to_owned()),
+        Just("[哈哈]^_^".to_owned()),
+        "\\PC{0,8}",
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..8).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn arbitrary_unicode_never_panics_and_spans_reassemble(text in feedback_text()) {
+        let tokens = engine().segment(&text);
+        let mut last = 0;
+        let mut joined = String::new();
+        for t in &tokens {
+            prop_assert!(t.start < t.end && t.start >= last);
+            prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+            prop_assert!(text[last..t.start].chars().all(char::is_whitespace));
+            joined.push_str(&text[t.span()]);
+            last = t.end;
+        }
+        prop_assert!(text[last..].chars().all(char::is_whitespace));
+        let expected: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let got: String = joined.chars().filter(|c| !c.is_whitespace()).collect();
+        prop_assert_eq!(got, expected);
+        let _ = engine().detect(&text);
+    }
+
+    #[test]
+    fn analyze_never_panics(text in any::<String>()) {
+        let _ = engine().analyze(&Record::new("p", text));
+    }
+
+    #[test]
+    fn config_round_trips(hmm in any::<bool>(), lowercase in any::<bool>(), stem in any::<bool>(),
+                          kind in 0..3u8, zh_share in 0.3f64..1.0, max in 1usize..1 << 30) {
+        let mut config = EngineConfig::default();
+        config.segment = match kind {
+            0 => SegmenterConfig::Mixed { hmm, user_dicts: vec!["a b.dict".into()], lowercase, stem },
+            1 => SegmenterConfig::Jieba { hmm, user_dicts: vec![], lowercase, stem },
+            _ => SegmenterConfig::Unicode { lowercase, stem },
+        };
+        config.language.zh_share = zh_share;
+        config.limits.max_text_bytes = max;
+        let back = EngineConfig::from_toml_str(&config.to_toml()).unwrap();
+        prop_assert_eq!(back, config);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn parallel_output_equals_sequential(texts in prop::collection::vec(feedback_text(), 0..200)) {
+        static PARALLEL: OnceLock<Engine> = OnceLock::new();
+        let parallel = PARALLEL.get_or_init(|| {
+            Engine::builder().parallelism(Parallelism::Threads(3)).build().unwrap()
+        });
+        let records: Vec<Record> = texts.into_iter().enumerate()
+            .map(|(i, t)| Record::new(i.to_string(), t)).collect();
+        let seq = engine().analyze_batch(&records);
+        let par = parallel.analyze_batch(&records);
+        prop_assert_eq!(seq.len(), par.len());
+        for (a, b) in seq.iter().zip(&par) {
+            match (a, b) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+                _ => prop_assert!(false, "results differ: {:?} vs {:?}", a, b),
+            }
+        }
+    }
+}
