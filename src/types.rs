@@ -210,7 +210,7 @@ impl Tokens {
         }
         let old = std::mem::take(self);
         let mut last = 0;
-        let mut gap = |from: usize, to: usize, out: &mut Tokens| {
+        let gap = |from: usize, to: usize, out: &mut Tokens| {
             let mut run: Option<usize> = None;
             for (i, c) in original[from..to].char_indices() {
                 let i = from + i;
