@@ -59,12 +59,12 @@ proptest! {
     #[test]
     fn config_round_trips(hmm in any::<bool>(), lowercase in any::<bool>(), stem in any::<bool>(),
                           kind in 0..3u8, zh_share in 0.3f64..1.0, max in 1usize..1 << 30) {
-        let mut config = EngineConfig::default();
-        config.segment = match kind {
+        let segment = match kind {
             0 => SegmenterConfig::Mixed { hmm, user_dicts: vec!["a b.dict".into()], lowercase, stem },
             1 => SegmenterConfig::Jieba { hmm, user_dicts: vec![], lowercase, stem },
             _ => SegmenterConfig::Unicode { lowercase, stem },
         };
+        let mut config = EngineConfig { segment, ..EngineConfig::default() };
         config.language.zh_share = zh_share;
         config.limits.max_text_bytes = max;
         let back = EngineConfig::from_toml_str(&config.to_toml()).unwrap();

@@ -69,7 +69,6 @@ struct Inner {
 
 impl Engine {
     /// A builder with the default configuration.
-    #[must_use]
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
     }

@@ -315,7 +315,7 @@ fn pass_through_columns(header: Option<&[String]>, options: &StreamOptions) -> V
 
 enum Sink<W: Write> {
     Jsonl(std::io::BufWriter<W>),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> Sink<W> {
@@ -330,7 +330,7 @@ impl<W: Write> Sink<W> {
                     .collect();
                 cols.extend(pass_through_columns(header, options));
                 w.write_record(&cols).map_err(csv_err)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
         })
     }
