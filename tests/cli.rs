@@ -1,0 +1,1092 @@
+//! End-to-end tests of the `fankui` binary: hostile inputs, record accounting, segmentation,
+//! the shipped sample, determinism across threads, CSV output, errors and exit codes.
+
+mod util;
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde_json::{Map, Value};
+
+use util::{gzip, parse_jsonl, shipped, Dir, Summary};
+
+/// Keys the analysis writes itself; an input field with one of these names comes out as
+/// `input_<name>` (the contract's pass-through rule).
+const OUTPUT_KEYS: &[&str] = &[
+    "id",
+    "lang",
+    "script",
+    "sentiment",
+    "kind",
+    "keywords",
+    "topic",
+    "department",
+    "priority",
+    "tokens",
+];
+
+const LANGS: &[&str] = &["zh", "en", "mixed", "other"];
+
+fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string `{key}` in {v}"))
+}
+
+fn u64_field(v: &Value, key: &str) -> u64 {
+    v.get(key)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("no integer `{key}` in {v}"))
+}
+
+/// Checks that every field of `input` but `id` is in `output` with the same value, under
+/// `input_<name>` when the name clashes with an analysis key.
+#[track_caller]
+fn assert_passed_through(input: &Map<String, Value>, output: &Value) {
+    for (name, value) in input {
+        if name == "id" {
+            continue;
+        }
+        let key = if OUTPUT_KEYS.contains(&name.as_str()) {
+            format!("input_{name}")
+        } else {
+            name.clone()
+        };
+        assert_eq!(
+            output.get(&key),
+            Some(value),
+            "input field `{name}` should come out as `{key}` unchanged in {output}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Hostile JSONL
+// ---------------------------------------------------------------------------------------------
+
+/// What should become of one physical line.
+enum Want {
+    /// Skipped: not a record.
+    Blank,
+    /// Analysed, with this id.
+    Out(&'static str),
+    /// Rejected, with a reason containing each of these.
+    Reject(&'static [&'static str]),
+}
+
+struct Line {
+    bytes: Vec<u8>,
+    eol: &'static [u8],
+    want: Want,
+}
+
+fn line(bytes: impl Into<Vec<u8>>, eol: &'static [u8], want: Want) -> Line {
+    Line {
+        bytes: bytes.into(),
+        eol,
+        want,
+    }
+}
+
+const LF: &[u8] = b"\n";
+const CRLF: &[u8] = b"\r\n";
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The invalid-UTF-8 line, and its exact bytes in base64 (computed independently).
+const BAD_UTF8: &[u8] = b"{\"id\":\"u8\",\"text\":\"ok \xFF\xFE bad\"}";
+const BAD_UTF8_BASE64: &str = "eyJpZCI6InU4IiwidGV4dCI6Im9rIP/+IGJhZCJ9";
+
+fn hostile_jsonl_lines() -> Vec<Line> {
+    // A 300-byte record: over the 200-byte limit the test passes.
+    let long = {
+        let head = r#"{"id":"long","text":""#;
+        let tail = r#""}"#;
+        let n = 300 - head.len() - tail.len();
+        format!("{head}{}{}{tail}", "长".repeat(n / 3), "x".repeat(n % 3))
+    };
+    assert_eq!(long.len(), 300);
+
+    vec![
+        // The BOM belongs to the file, not to the first record.
+        line(
+            [
+                BOM,
+                r#"{"id":"zh-1","text":"物流太慢了，等了一个星期才到","channel":"app"}"#.as_bytes(),
+            ]
+            .concat(),
+            CRLF,
+            Want::Out("zh-1"),
+        ),
+        // No id: the record number, 2.
+        line(
+            r#"{"text":"門店排隊太久了，服務員態度也很差"}"#,
+            LF,
+            Want::Out("2"),
+        ),
+        line("", LF, Want::Blank),
+        line(
+            r#"{"id":"en-1","text":"Still waiting for my parcel, two weeks now."}"#,
+            CRLF,
+            Want::Out("en-1"),
+        ),
+        // Record 4 (the blank line above is not a record).
+        line(r#"{"text":"iPhone很好用"}"#, LF, Want::Out("4")),
+        line(
+            r#"{"id":"bad-json","text":"物流"#,
+            LF,
+            Want::Reject(&["malformed JSON"]),
+        ),
+        line(
+            r#"["an","array"]"#,
+            LF,
+            Want::Reject(&["JSON object", "array"]),
+        ),
+        line(
+            r#"{"id":"no-text","body":"物流太慢"}"#,
+            LF,
+            Want::Reject(&["`text`", "missing"]),
+        ),
+        line(
+            r#"{"id":"empty","text":""}"#,
+            LF,
+            Want::Reject(&["`text`", "empty"]),
+        ),
+        // Whitespace only, with a CR: still a blank line.
+        line(" \t  ", CRLF, Want::Blank),
+        // Spaces, a tab and an ideographic space: no text.
+        line(
+            r#"{"id":"spaces","text":" \t\u3000 "}"#,
+            LF,
+            Want::Reject(&["`text`", "empty"]),
+        ),
+        line(
+            r#"{"id":"number","text":42}"#,
+            LF,
+            Want::Reject(&["`text`", "string", "number"]),
+        ),
+        line(BAD_UTF8, LF, Want::Reject(&["UTF-8"])),
+        line(
+            b"{\"id\":\"nul\",\"text\":\"a\0b\"}".to_vec(),
+            LF,
+            Want::Reject(&["NUL"]),
+        ),
+        line(long, LF, Want::Reject(&["300 bytes", "200"])),
+        line(
+            r#"{"id":"nps","text":"服务很好","nps":11}"#,
+            LF,
+            Want::Reject(&["`nps`", "11"]),
+        ),
+        // A numeric id is kept, as a string.
+        line(
+            r#"{"id":42,"text":"客服态度很好，问题很快就解决了"}"#,
+            LF,
+            Want::Out("42"),
+        ),
+        // Unknown fields of every JSON type pass through.
+        line(
+            r#"{"id":"extra","text":"包装很好","vip":true,"tags":["a",{"b":1}],"score":4.5,"note":null,"ticket":{"no":7,"open":false},"customer_value":1200}"#,
+            LF,
+            Want::Out("extra"),
+        ),
+        // Input fields named like analysis keys come out as `input_<name>`; and the last line
+        // has no line end.
+        line(
+            r#"{"id":"clash","text":"The app keeps crashing when I pay","lang":"fr","script":"latn"}"#,
+            b"",
+            Want::Out("clash"),
+        ),
+    ]
+}
+
+fn file_bytes(lines: &[Line]) -> Vec<u8> {
+    lines
+        .iter()
+        .flat_map(|l| [&l.bytes[..], l.eol].concat())
+        .collect()
+}
+
+#[test]
+fn hostile_jsonl_every_record_is_analysed_or_rejected() {
+    let dir = Dir::new();
+    let lines = hostile_jsonl_lines();
+    dir.create("hostile.jsonl", file_bytes(&lines));
+
+    let run = dir
+        .command()
+        .args([
+            "analyze",
+            "hostile.jsonl",
+            "-o",
+            "out.jsonl",
+            "--rejects",
+            "rej.jsonl",
+        ])
+        .args(["--max-record-bytes", "200"])
+        .run();
+    run.expect_success();
+
+    let out = dir.read_jsonl("out.jsonl");
+    let rejects = dir.read_jsonl("rej.jsonl");
+
+    // The counts, spelled out: 19 lines, 2 blank, 7 analysed, 10 rejected.
+    let expected = Summary {
+        read: 17,
+        analysed: 7,
+        rejected: 10,
+        blank_lines: 2,
+    };
+    assert_eq!(run.summary(), expected, "{run}");
+    assert_eq!(out.len() as u64, expected.analysed);
+    assert_eq!(rejects.len() as u64, expected.rejected);
+
+    // Walk the input: each non-blank line is the next record, and is either the next output
+    // object or the next reject, in input order.
+    let (mut outs, mut rejs) = (out.iter(), rejects.iter());
+    let mut record = 0u64;
+    for (i, l) in lines.iter().enumerate() {
+        let line_no = i as u64 + 1;
+        if !matches!(l.want, Want::Blank) {
+            record += 1;
+        }
+        match l.want {
+            Want::Blank => {}
+            Want::Out(id) => {
+                let o = outs
+                    .next()
+                    .unwrap_or_else(|| panic!("line {line_no}: no output"));
+                assert_eq!(str_field(o, "id"), id, "line {line_no}");
+                assert!(LANGS.contains(&str_field(o, "lang")), "line {line_no}: {o}");
+                let text = std::str::from_utf8(&l.bytes)
+                    .unwrap()
+                    .trim_start_matches('\u{FEFF}');
+                let input: Map<String, Value> = serde_json::from_str(text).unwrap();
+                assert_passed_through(&input, o);
+            }
+            Want::Reject(words) => {
+                let r = rejs
+                    .next()
+                    .unwrap_or_else(|| panic!("line {line_no}: no reject"));
+                assert_eq!(u64_field(r, "line"), line_no, "{r}");
+                assert_eq!(u64_field(r, "record"), record, "{r}");
+                let reason = str_field(r, "reason");
+                for w in words {
+                    assert!(
+                        reason.contains(w),
+                        "line {line_no}: reason {reason:?} lacks {w:?}"
+                    );
+                }
+                let raw = str_field(r, "raw");
+                if l.bytes == BAD_UTF8 {
+                    // Not UTF-8: `raw` is a readable approximation, `raw_base64` the bytes.
+                    assert_eq!(raw, String::from_utf8_lossy(BAD_UTF8), "{r}");
+                    assert_eq!(str_field(r, "raw_base64"), BAD_UTF8_BASE64, "{r}");
+                } else if l.bytes.len() > 200 {
+                    // Over-long records keep only their beginning.
+                    assert!(
+                        !raw.is_empty() && l.bytes.starts_with(raw.as_bytes()),
+                        "{r}"
+                    );
+                    assert!(r.get("raw_base64").is_none(), "{r}");
+                } else {
+                    assert_eq!(raw.as_bytes(), &l.bytes[..], "line {line_no}");
+                    assert!(r.get("raw_base64").is_none(), "{r}");
+                }
+            }
+        }
+    }
+    assert!(outs.next().is_none(), "more output than analysed records");
+    assert!(rejs.next().is_none(), "more rejects than rejected records");
+
+    // The two records whose details the walk above does not spell out.
+    let first = &out[0];
+    assert_eq!(str_field(first, "text"), "物流太慢了，等了一个星期才到");
+    let clash = out.last().unwrap();
+    assert_eq!(str_field(clash, "lang"), "en");
+    assert_eq!(str_field(clash, "input_lang"), "fr");
+    assert_eq!(str_field(clash, "input_script"), "latn");
+
+    // --strict changes the exit code only, not what is written. (That it succeeds when
+    // nothing is rejected is checked on the shipped sample.)
+    let strict = dir
+        .command()
+        .args([
+            "analyze",
+            "hostile.jsonl",
+            "-o",
+            "strict.jsonl",
+            "--rejects",
+            "strict.rej.jsonl",
+        ])
+        .args(["--max-record-bytes", "200", "--strict"])
+        .run();
+    strict.expect_code(3);
+    assert_eq!(strict.summary(), expected, "{strict}");
+    assert_eq!(dir.read("strict.jsonl"), dir.read("out.jsonl"));
+    assert_eq!(dir.read("strict.rej.jsonl"), dir.read("rej.jsonl"));
+}
+
+/// Regression: the line end counted towards `--max-record-bytes` on CRLF files
+/// (`src/io/reader.rs`, `read_json_line`: the `len > self.limit` check runs before the `\r`
+/// is popped), so the same record was accepted with LF and rejected with CRLF.
+#[test]
+#[ignore = "bug: the CR of a CRLF line end counts towards --max-record-bytes (src/io/reader.rs, read_json_line)"]
+fn record_limit_ignores_crlf_line_ends() {
+    let dir = Dir::new();
+    let head = r#"{"id":"x","text":""#;
+    let record = format!("{head}{}\"}}", "a".repeat(200 - head.len() - 2));
+    assert_eq!(record.len(), 200);
+    for (name, eol) in [("lf.jsonl", "\n"), ("crlf.jsonl", "\r\n")] {
+        dir.create(name, format!("{record}{eol}"));
+        let run = dir
+            .command()
+            .args(["analyze", name, "-o", "out.jsonl", "--rejects", "rej.jsonl"])
+            .args(["--max-record-bytes", "200"])
+            .run();
+        run.expect_success();
+        assert_eq!(
+            run.summary().analysed,
+            1,
+            "{name}: a 200-byte record is within the limit\n{run}"
+        );
+    }
+}
+
+/// Regression: numbers passed through were re-encoded as `f64`, so a big integer (an order
+/// number, say) changed value (`serde_json` without `arbitrary_precision`, parsed in
+/// `src/io/mod.rs` `parse_record`).
+#[test]
+#[ignore = "bug: integers beyond 64 bits are rewritten as f64 (1.2345678901234568e+22) instead of passing through unchanged"]
+fn large_integers_pass_through_unchanged() {
+    let dir = Dir::new();
+    dir.create(
+        "in.jsonl",
+        "{\"id\":\"1\",\"text\":\"物流太慢了\",\"order_no\":12345678901234567890123}\n",
+    );
+    dir.command()
+        .args([
+            "analyze",
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--rejects",
+            "rej.jsonl",
+        ])
+        .run()
+        .expect_success();
+    let out = dir.read("out.jsonl");
+    assert!(
+        out.contains(r#""order_no":12345678901234567890123"#),
+        "{out}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Hostile CSV and TSV, plain and gzipped
+// ---------------------------------------------------------------------------------------------
+
+/// Twelve physical lines, described below.
+const HOSTILE_CSV: &str = "\u{FEFF}id,text,channel,nps\r\n\
+c1,\"物流太慢了，等了一周\",app,3\r\n\
+c2,\"he said \"\"great\"\", I agree\",web,9\n\
+,\"first line\n\
+second line\",app,\n\
+\n\
+c4,too,many,fields,here\n\
+c5,too few\r\n\
+\r\n\
+c6,\"box crushed, item broken\",email,\r\n\
+c7,plain text,store,10\n\
+c8,\"unterminated, app,1\n";
+// 1 header (BOM, CRLF)
+// 2 c1: quoted Chinese with a full-width comma, CRLF
+// 3 c2: embedded "" quotes
+// 4-5 record 3: no id, a quoted newline
+// 6 empty
+// 7 c4: 5 fields
+// 8 c5: 2 fields, CRLF
+// 9 empty (CRLF)
+// 10 c6: quoted comma, empty nps
+// 11 c7
+// 12 c8: unterminated quote up to the end of the input
+
+/// (id, text) of the analysed rows of [`HOSTILE_CSV`], in order.
+const CSV_OUT: &[(&str, &str)] = &[
+    ("c1", "物流太慢了，等了一周"),
+    ("c2", "he said \"great\", I agree"),
+    ("3", "first line\nsecond line"),
+    ("c6", "box crushed, item broken"),
+    ("c7", "plain text"),
+];
+
+/// (line, record, words of the reason, start of raw) of the rejected rows.
+const CSV_REJECTS: &[(u64, u64, &[&str], &str)] = &[
+    (
+        7,
+        4,
+        &["expected 4 fields", "found 5"],
+        "c4,too,many,fields,here",
+    ),
+    (8, 5, &["expected 4 fields", "found 2"], "c5,too few"),
+    (12, 8, &["unterminated"], "c8,\"unterminated, app,1"),
+];
+
+fn check_hostile_csv_run(dir: &Dir, run: &util::Output, out: &str, rej: &str) {
+    run.expect_success();
+    assert_eq!(
+        run.summary(),
+        Summary {
+            read: 8,
+            analysed: 5,
+            rejected: 3,
+            blank_lines: 2
+        },
+        "{run}"
+    );
+    let out = dir.read_jsonl(out);
+    let got: Vec<(&str, &str)> = out
+        .iter()
+        .map(|o| (str_field(o, "id"), str_field(o, "text")))
+        .collect();
+    assert_eq!(got, CSV_OUT);
+    // CSV cells pass through as read (strings), the header trimmed of its BOM.
+    assert_eq!(str_field(&out[0], "channel"), "app");
+    assert_eq!(str_field(&out[0], "nps"), "3");
+    assert_eq!(str_field(&out[3], "nps"), "");
+    for o in &out {
+        assert!(LANGS.contains(&str_field(o, "lang")), "{o}");
+        assert!(o.get("\u{FEFF}id").is_none(), "{o}");
+    }
+
+    let rejects = dir.read_jsonl(rej);
+    assert_eq!(rejects.len(), CSV_REJECTS.len(), "{rejects:?}");
+    for (r, &(line, record, words, raw)) in rejects.iter().zip(CSV_REJECTS) {
+        assert_eq!(u64_field(r, "line"), line, "{r}");
+        assert_eq!(u64_field(r, "record"), record, "{r}");
+        let reason = str_field(r, "reason");
+        for w in words {
+            assert!(reason.contains(w), "reason {reason:?} lacks {w:?}");
+        }
+        assert!(str_field(r, "raw").starts_with(raw), "{r}");
+    }
+}
+
+#[test]
+fn hostile_csv_every_row_is_analysed_or_rejected_plain_and_gzipped() {
+    let dir = Dir::new();
+    dir.create("hostile.csv", HOSTILE_CSV);
+    dir.create("hostile.csv.gz", gzip(HOSTILE_CSV.as_bytes()));
+    let plain = dir
+        .command()
+        .args([
+            "analyze",
+            "hostile.csv",
+            "-o",
+            "plain.jsonl",
+            "--rejects",
+            "plain.rej.jsonl",
+        ])
+        .run();
+    check_hostile_csv_run(&dir, &plain, "plain.jsonl", "plain.rej.jsonl");
+
+    // Compressed input is the same input: same counts, same bytes out.
+    let gz = dir
+        .command()
+        .args([
+            "analyze",
+            "hostile.csv.gz",
+            "-o",
+            "gz.jsonl",
+            "--rejects",
+            "gz.rej.jsonl",
+        ])
+        .run();
+    gz.expect_success();
+    assert_eq!(plain.summary(), gz.summary(), "{gz}");
+    assert_eq!(dir.read("plain.jsonl"), dir.read("gz.jsonl"));
+    assert_eq!(dir.read("plain.rej.jsonl"), dir.read("gz.rej.jsonl"));
+}
+
+/// TSV: commas are plain text, quotes still protect tabs.
+const TSV: &str = "id\ttext\tchannel\n\
+t1\t物流太慢了, 等了一周\tapp\n\
+t2\t\"引号里有\t制表符\"\tweb\n\
+t3\t只有两列\n\
+\t最后一条\tstore\n";
+
+#[test]
+fn tsv_by_extension_and_by_format_flag() {
+    let dir = Dir::new();
+    dir.create("reviews.tsv", TSV);
+    dir.create("reviews.txt", TSV);
+    let by_ext = dir
+        .command()
+        .args([
+            "analyze",
+            "reviews.tsv",
+            "-o",
+            "ext.jsonl",
+            "--rejects",
+            "ext.rej.jsonl",
+        ])
+        .run();
+    let by_flag = dir
+        .command()
+        .args(["analyze", "reviews.txt", "--format", "tsv"])
+        .args(["-o", "flag.jsonl", "--rejects", "flag.rej.jsonl"])
+        .run();
+    for run in [&by_ext, &by_flag] {
+        run.expect_success();
+        assert_eq!(
+            run.summary(),
+            Summary {
+                read: 4,
+                analysed: 3,
+                rejected: 1,
+                blank_lines: 0
+            },
+            "{run}"
+        );
+    }
+    assert_eq!(dir.read("ext.jsonl"), dir.read("flag.jsonl"));
+    assert_eq!(dir.read("ext.rej.jsonl"), dir.read("flag.rej.jsonl"));
+
+    let out = dir.read_jsonl("ext.jsonl");
+    let got: Vec<(&str, &str, &str)> = out
+        .iter()
+        .map(|o| {
+            (
+                str_field(o, "id"),
+                str_field(o, "text"),
+                str_field(o, "channel"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("t1", "物流太慢了, 等了一周", "app"),
+            ("t2", "引号里有\t制表符", "web"),
+            ("4", "最后一条", "store"),
+        ]
+    );
+    let rejects = dir.read_jsonl("ext.rej.jsonl");
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(u64_field(&rejects[0], "line"), 4);
+    assert_eq!(u64_field(&rejects[0], "record"), 3);
+    assert!(
+        str_field(&rejects[0], "reason").contains("expected 3 fields"),
+        "{}",
+        rejects[0]
+    );
+    assert_eq!(str_field(&rejects[0], "raw"), "t3\t只有两列");
+}
+
+/// Regression: the `\n` ending a CSV row counted towards `--max-record-bytes`
+/// (`src/io/reader.rs`, `read_row`: `size` is incremented for the terminating `\n` before the
+/// limit check), so a 200-byte row passed at the end of the file but not followed by a newline.
+#[test]
+#[ignore = "bug: a CSV row's terminating newline counts towards --max-record-bytes (src/io/reader.rs, read_row)"]
+fn csv_record_limit_ignores_the_line_end() {
+    let dir = Dir::new();
+    let row = format!("x,{}", "a".repeat(198));
+    assert_eq!(row.len(), 200);
+    for (name, ending) in [("no-eol.csv", ""), ("lf.csv", "\n")] {
+        dir.create(name, format!("id,text\n{row}{ending}"));
+        let run = dir
+            .command()
+            .args(["analyze", name, "-o", "out.jsonl", "--rejects", "rej.jsonl"])
+            .args(["--max-record-bytes", "200"])
+            .run();
+        run.expect_success();
+        assert_eq!(
+            run.summary().analysed,
+            1,
+            "{name}: a 200-byte row is within the limit\n{run}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. `fankui segment`
+// ---------------------------------------------------------------------------------------------
+
+/// Lines and their line ends; the last one is CRLF-terminated.
+const SEGMENT_LINES: &[&str] = &[
+    "物流太慢了，客服也不理人",
+    "這個產品的質量很好",
+    "ｉＰｈｏｎｅ１３，很好",
+    "😀👍🎉",
+    "Great product :) would buy again",
+    "",
+    "\t物流\u{3000}很快 \t好評\t",
+    "iPhone很好用",
+];
+
+/// Whether `words` re-assemble the whitespace-separated chunks of `line`, one chunk after
+/// another, with no word straddling whitespace.
+fn words_tile_chunks(line: &str, words: &[&str]) -> bool {
+    let mut words = words.iter();
+    for chunk in line.split(char::is_whitespace).filter(|c| !c.is_empty()) {
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            match words.next() {
+                Some(w) if !w.is_empty() && rest.starts_with(w) => rest = &rest[w.len()..],
+                _ => return false,
+            }
+        }
+    }
+    words.next().is_none()
+}
+
+#[test]
+fn segment_words_rebuild_each_line() {
+    let dir = Dir::new();
+    let mut input = String::new();
+    for (i, l) in SEGMENT_LINES.iter().enumerate() {
+        input.push_str(l);
+        input.push_str(if i + 1 == SEGMENT_LINES.len() {
+            "\r\n"
+        } else {
+            "\n"
+        });
+    }
+    dir.create("lines.txt", &input);
+
+    let from_file = dir.command().args(["segment", "lines.txt"]).run();
+    let from_dash = dir
+        .command()
+        .args(["segment", "-"])
+        .run_with_stdin(input.as_bytes());
+    let from_stdin = dir
+        .command()
+        .arg("segment")
+        .run_with_stdin(input.as_bytes());
+    for run in [&from_file, &from_dash, &from_stdin] {
+        run.expect_success();
+    }
+    assert_eq!(from_file.stdout, from_dash.stdout);
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+
+    let stdout = from_file.stdout_str();
+    assert!(stdout.ends_with('\n'), "{from_file}");
+    let out: Vec<&str> = stdout.lines().collect();
+    assert_eq!(out.len(), SEGMENT_LINES.len(), "{from_file}");
+    for (&line, &segmented) in SEGMENT_LINES.iter().zip(&out) {
+        // Single spaces between words, nothing else.
+        assert!(
+            !segmented.starts_with(' ') && !segmented.ends_with(' ') && !segmented.contains("  "),
+            "{segmented:?}"
+        );
+        assert!(
+            !segmented.contains(|c: char| c.is_whitespace() && c != ' '),
+            "{segmented:?}"
+        );
+        let words: Vec<&str> = segmented.split(' ').filter(|w| !w.is_empty()).collect();
+        let squeezed: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(words.concat(), squeezed, "{line:?} → {segmented:?}");
+        assert!(words_tile_chunks(line, &words), "{line:?} → {segmented:?}");
+    }
+
+    // Traditional stays Traditional.
+    assert!(
+        out[1].contains("質量") && out[1].contains("產品"),
+        "{}",
+        out[1]
+    );
+    assert!(
+        !out[1].contains("质量") && !out[1].contains("产品"),
+        "{}",
+        out[1]
+    );
+    // Full-width letters and digits are one word, in their original form.
+    assert_eq!(
+        out[2].split(' ').next(),
+        Some("ｉＰｈｏｎｅ１３"),
+        "{}",
+        out[2]
+    );
+    // An emoticon is a word, not two punctuation marks.
+    assert!(out[4].split(' ').any(|w| w == ":)"), "{}", out[4]);
+    assert_eq!(out[5], "");
+}
+
+/// Regression: `segment` read its input raw, so a UTF-8 byte-order mark (Notepad writes one)
+/// stuck to the first word (`src/cli/segment.rs`, `run`; `analyze` strips it in
+/// `src/io/source.rs`).
+#[test]
+#[ignore = "bug: segment keeps a leading UTF-8 BOM glued to the first word (src/cli/segment.rs)"]
+fn segment_drops_a_leading_bom() {
+    let dir = Dir::new();
+    let run = dir
+        .command()
+        .arg("segment")
+        .run_with_stdin("\u{FEFF}物流太慢了\n".as_bytes());
+    run.expect_success();
+    assert_eq!(run.stdout_str(), "物流 太慢 了\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. The shipped sample
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn shipped_sample_analyses_cleanly() {
+    let dir = Dir::new();
+    let sample = shipped("corpora/sample_feedback.jsonl");
+    let run = dir
+        .command()
+        .arg("analyze")
+        .arg(&sample)
+        .args(["-o", "out.jsonl", "--rejects", "rej.jsonl", "--tokens"])
+        // Nothing is rejected, so --strict must not fail the run.
+        .arg("--strict")
+        .run();
+    run.expect_success();
+    assert_eq!(
+        run.summary(),
+        Summary {
+            read: 30,
+            analysed: 30,
+            rejected: 0,
+            blank_lines: 0
+        },
+        "{run}"
+    );
+    assert_eq!(dir.read("rej.jsonl"), "");
+
+    let input = parse_jsonl(&std::fs::read_to_string(&sample).unwrap());
+    let out = dir.read_jsonl("out.jsonl");
+    assert_eq!(out.len(), 30);
+    let mut hant = Vec::new();
+    for (i, (o, inp)) in out.iter().zip(&input).enumerate() {
+        assert_eq!(str_field(o, "id"), format!("fb-{:03}", i + 1));
+        assert!(LANGS.contains(&str_field(o, "lang")), "{o}");
+        assert_passed_through(inp.as_object().unwrap(), o);
+        if o.get("script").and_then(Value::as_str) == Some("hant") {
+            hant.push(str_field(o, "id"));
+        }
+
+        // Tokens are slices of the text: `span` is a byte range giving back `text`, in order,
+        // and together they cover the text but its whitespace.
+        let text = str_field(o, "text");
+        let tokens = o["tokens"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no tokens: {o}"));
+        assert!(!tokens.is_empty(), "{o}");
+        let mut end = 0;
+        let mut covered = String::new();
+        for t in tokens {
+            let word = str_field(t, "text");
+            let span = t["span"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no span: {t}"));
+            let (a, b) = (
+                span[0].as_u64().unwrap() as usize,
+                span[1].as_u64().unwrap() as usize,
+            );
+            assert!(text.contains(word), "{word:?} not in {text:?}");
+            assert_eq!(text.get(a..b), Some(word), "span {a}..{b} of {text:?}");
+            assert!(a >= end && a < b, "tokens overlap or go backwards: {t}");
+            end = b;
+            covered.push_str(word);
+        }
+        let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(covered, squeezed, "{}", str_field(o, "id"));
+    }
+    assert_eq!(hant, ["fb-005", "fb-006", "fb-023"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Threads do not change the output
+// ---------------------------------------------------------------------------------------------
+
+/// A JSONL dump of `n` lines mixing good records (four languages and scripts), blank lines and
+/// bad records, and the summary a run over it should report.
+fn mixed_dump(n: usize) -> (Vec<u8>, Summary) {
+    const TEXTS: &[&str] = &[
+        "物流太慢了，等了一个星期才到，客服也不理人",
+        "門店排隊太久了，服務員態度也很差",
+        "The app keeps crashing whenever I try to pay.",
+        "iPhone很好用，但是电池不太耐用",
+        "建议增加夜间模式",
+        "😀👍",
+    ];
+    let mut data = Vec::new();
+    let mut s = Summary {
+        read: 0,
+        analysed: 0,
+        rejected: 0,
+        blank_lines: 0,
+    };
+    for i in 0..n {
+        let text = TEXTS[i % TEXTS.len()];
+        let (bytes, good): (Vec<u8>, bool) = match i % 17 {
+            3 => (
+                format!(r#"{{"id":"r{i}","text":"{text}"#).into_bytes(),
+                false,
+            ),
+            7 => (
+                format!(r#"{{"id":"r{i}","body":"{text}"}}"#).into_bytes(),
+                false,
+            ),
+            11 => {
+                let head = format!(r#"{{"id":"r{i}","text":"ok "#);
+                ([head.as_bytes(), b"\xFF\"}"].concat(), false)
+            }
+            13 => (
+                format!(r#"{{"text":"{text}","nps":{}}}"#, 11 + i % 3).into_bytes(),
+                false,
+            ),
+            // No id: the record number becomes the id.
+            5 => (format!(r#"{{"text":"{text}","n":{i}}}"#).into_bytes(), true),
+            _ => (
+                format!(r#"{{"id":"r{i}","text":"{text}"}}"#).into_bytes(),
+                true,
+            ),
+        };
+        data.extend_from_slice(&bytes);
+        data.extend_from_slice(if i % 2 == 0 { b"\n" } else { b"\r\n" });
+        s.read += 1;
+        if good {
+            s.analysed += 1;
+        } else {
+            s.rejected += 1;
+        }
+        if i % 23 == 0 {
+            data.extend_from_slice(b"\n");
+            s.blank_lines += 1;
+        }
+    }
+    (data, s)
+}
+
+#[test]
+fn threads_do_not_change_the_output() {
+    let dir = Dir::new();
+    let (data, expected) = mixed_dump(5000);
+    dir.create("dump.jsonl", &data);
+    let mut runs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = format!("out-{threads}.jsonl");
+        let rej = format!("rej-{threads}.jsonl");
+        let run = dir
+            .command()
+            .args([
+                "analyze",
+                "dump.jsonl",
+                "-o",
+                &out,
+                "--rejects",
+                &rej,
+                "--threads",
+                threads,
+            ])
+            .run();
+        run.expect_success();
+        assert_eq!(run.summary(), expected, "--threads {threads}\n{run}");
+        runs.push((dir.read_bytes(&out), dir.read_bytes(&rej)));
+    }
+    let (one, two) = (&runs[0], &runs[1]);
+    assert_eq!(
+        one.0.iter().filter(|&&b| b == b'\n').count() as u64,
+        expected.analysed
+    );
+    assert_eq!(
+        one.1.iter().filter(|&&b| b == b'\n').count() as u64,
+        expected.rejected
+    );
+    assert!(
+        one.0 == two.0,
+        "outputs differ between --threads 1 and --threads 2"
+    );
+    assert!(
+        one.1 == two.1,
+        "rejects differ between --threads 1 and --threads 2"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. CSV output
+// ---------------------------------------------------------------------------------------------
+
+fn read_csv(dir: &Dir, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(dir.join(name)).expect("readable CSV");
+    let header = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r
+        .records()
+        .map(|rec| {
+            rec.expect("a well-formed CSV row")
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn csv_output_has_a_header_and_one_row_per_record() {
+    let dir = Dir::new();
+    let sample = shipped("corpora/sample_feedback.jsonl");
+    dir.command()
+        .arg("analyze")
+        .arg(&sample)
+        .args([
+            "--output-format",
+            "csv",
+            "-o",
+            "sample.csv",
+            "--rejects",
+            "rej.jsonl",
+        ])
+        .run()
+        .expect_success();
+    let (header, rows) = read_csv(&dir, "sample.csv");
+    assert_eq!(header, ["id", "lang", "script", "text"]);
+    assert_eq!(rows.len(), 30);
+    let input = parse_jsonl(&std::fs::read_to_string(&sample).unwrap());
+    for (row, inp) in rows.iter().zip(&input) {
+        assert_eq!(row.len(), header.len(), "{row:?}");
+        assert_eq!(row[0], str_field(inp, "id"));
+        assert!(LANGS.contains(&row[1].as_str()), "{row:?}");
+        assert_eq!(row[3], str_field(inp, "text"));
+    }
+
+    // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
+    dir.create("hostile.csv", HOSTILE_CSV);
+    dir.command()
+        .args(["analyze", "hostile.csv", "--output-format", "csv"])
+        .args(["-o", "hostile.out.csv", "--rejects", "hostile.rej.jsonl"])
+        .run()
+        .expect_success();
+    let (header, rows) = read_csv(&dir, "hostile.out.csv");
+    assert_eq!(header, ["id", "lang", "script", "text", "channel", "nps"]);
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(got, CSV_OUT);
+}
+
+/// Regression: CSV output repeated input columns named like analysis columns, giving a
+/// header with two `lang` columns (`src/pipeline/stream.rs`, `pass_through_columns` and
+/// `Sink::new`), where JSONL output renames them `input_lang`.
+#[test]
+#[ignore = "bug: CSV output duplicates column names when the input has a `lang`/`script` column (src/pipeline/stream.rs)"]
+fn csv_output_renames_clashing_input_columns() {
+    let dir = Dir::new();
+    dir.create("in.csv", "id,text,lang\n1,物流太慢了,fr\n");
+    dir.command()
+        .args([
+            "analyze",
+            "in.csv",
+            "--output-format",
+            "csv",
+            "-o",
+            "out.csv",
+        ])
+        .args(["--rejects", "rej.jsonl"])
+        .run()
+        .expect_success();
+    let (header, rows) = read_csv(&dir, "out.csv");
+    assert_eq!(header, ["id", "lang", "script", "text", "input_lang"]);
+    assert_eq!(rows[0][4], "fr");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Errors, exit codes and closed pipes
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_extension_asks_for_format() {
+    let dir = Dir::new();
+    dir.create("notes.txt", "{\"text\":\"物流太慢了\"}\n");
+    let run = dir
+        .command()
+        .args(["analyze", "notes.txt", "-o", "out.jsonl"])
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("--format"), "{run}");
+    assert!(run.stderr.contains("notes.txt"), "{run}");
+}
+
+#[test]
+fn unknown_config_keys_are_named() {
+    let dir = Dir::new();
+    dir.create("in.jsonl", "{\"text\":\"物流太慢了\"}\n");
+    for (file, contents, key) in [
+        ("top.toml", "bogus_key = 1\n", "bogus_key"),
+        ("nested.toml", "[normalize]\nwidht = true\n", "widht"),
+    ] {
+        dir.create(file, contents);
+        let run = dir
+            .command()
+            .args([
+                "analyze",
+                "in.jsonl",
+                "-o",
+                "out.jsonl",
+                "--rejects",
+                "rej.jsonl",
+            ])
+            .args(["--config", file])
+            .run();
+        run.expect_code(1);
+        assert!(run.stderr.contains(key), "{run}");
+        assert!(run.stderr.contains(file), "{run}");
+    }
+}
+
+#[test]
+fn missing_input_is_named() {
+    let dir = Dir::new();
+    let run = dir
+        .command()
+        .args(["analyze", "no-such-dump.jsonl", "-o", "out.jsonl"])
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("no-such-dump.jsonl"), "{run}");
+}
+
+/// Reads one line of `args`' stdout, closes the pipe, and checks the process took it as a
+/// normal end (`fankui … | head -1`).
+fn check_closed_pipe(dir: &Dir, args: &[&str]) {
+    let mut child = dir.command().args(args).spawn();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(!first.trim().is_empty(), "{args:?}: no first line");
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{args:?}: {status}\n{stderr}");
+    assert!(
+        !stderr.contains("error") && !stderr.contains("panicked"),
+        "{args:?}: {stderr}"
+    );
+}
+
+#[test]
+fn closed_stdout_is_a_normal_end() {
+    let dir = Dir::new();
+    // Megabytes of output, far beyond the pipe's and the writers' 1 MiB buffers, so the
+    // writes really hit the closed pipe. `--tokens` makes the output ~20 times the text, so
+    // little has to be analysed to get there.
+    let data: String = (0..4000)
+        .map(|i| format!("{{\"id\":\"r{i}\",\"text\":\"物流太慢了，客服也不理人\"}}\n"))
+        .collect();
+    dir.create("big.jsonl", &data);
+    let line = "物流太慢了，等了一个星期才到，客服也不理人。".repeat(2);
+    dir.create("lines.txt", format!("{line}\n").repeat(12_000));
+
+    // The sequential and the threaded drivers report write errors differently.
+    let analyze = ["analyze", "big.jsonl", "--tokens", "--rejects", "rej.jsonl"];
+    check_closed_pipe(&dir, &[&analyze[..], &["--threads", "1"]].concat());
+    check_closed_pipe(&dir, &[&analyze[..], &["--threads", "2"]].concat());
+    check_closed_pipe(&dir, &["segment", "lines.txt"]);
+}
