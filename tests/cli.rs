@@ -328,7 +328,6 @@ fn hostile_jsonl_every_record_is_analysed_or_rejected() {
 /// (`src/io/reader.rs`, `read_json_line`: the `len > self.limit` check runs before the `\r`
 /// is popped), so the same record was accepted with LF and rejected with CRLF.
 #[test]
-#[ignore = "bug: the CR of a CRLF line end counts towards --max-record-bytes (src/io/reader.rs, read_json_line)"]
 fn record_limit_ignores_crlf_line_ends() {
     let dir = Dir::new();
     let head = r#"{"id":"x","text":""#;
@@ -354,7 +353,6 @@ fn record_limit_ignores_crlf_line_ends() {
 /// number, say) changed value (`serde_json` without `arbitrary_precision`, parsed in
 /// `src/io/mod.rs` `parse_record`).
 #[test]
-#[ignore = "bug: integers beyond 64 bits are rewritten as f64 (1.2345678901234568e+22) instead of passing through unchanged"]
 fn large_integers_pass_through_unchanged() {
     let dir = Dir::new();
     dir.create(
@@ -584,7 +582,6 @@ fn tsv_by_extension_and_by_format_flag() {
 /// (`src/io/reader.rs`, `read_row`: `size` is incremented for the terminating `\n` before the
 /// limit check), so a 200-byte row passed at the end of the file but not followed by a newline.
 #[test]
-#[ignore = "bug: a CSV row's terminating newline counts towards --max-record-bytes (src/io/reader.rs, read_row)"]
 fn csv_record_limit_ignores_the_line_end() {
     let dir = Dir::new();
     let row = format!("x,{}", "a".repeat(198));
@@ -713,7 +710,6 @@ fn segment_words_rebuild_each_line() {
 /// stuck to the first word (`src/cli/segment.rs`, `run`; `analyze` strips it in
 /// `src/io/source.rs`).
 #[test]
-#[ignore = "bug: segment keeps a leading UTF-8 BOM glued to the first word (src/cli/segment.rs)"]
 fn segment_drops_a_leading_bom() {
     let dir = Dir::new();
     let run = dir
@@ -971,7 +967,6 @@ fn csv_output_has_a_header_and_one_row_per_record() {
 /// header with two `lang` columns (`src/pipeline/stream.rs`, `pass_through_columns` and
 /// `Sink::new`), where JSONL output renames them `input_lang`.
 #[test]
-#[ignore = "bug: CSV output duplicates column names when the input has a `lang`/`script` column (src/pipeline/stream.rs)"]
 fn csv_output_renames_clashing_input_columns() {
     let dir = Dir::new();
     dir.create("in.csv", "id,text,lang\n1,物流太慢了,fr\n");

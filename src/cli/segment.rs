@@ -45,6 +45,9 @@ pub(crate) fn run(args: SegmentArgs) -> Result<ExitCode> {
             while matches!(buf.last(), Some(b'\n' | b'\r')) {
                 buf.pop();
             }
+            if line_no == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
             let line = match String::from_utf8(std::mem::take(&mut buf)) {
                 Ok(s) => s,
                 Err(e) => {

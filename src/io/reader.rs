@@ -164,7 +164,9 @@ impl<R: Read> RecordReader<R> {
                 return Ok(None);
             };
             self.line += 1;
-            if len > self.limit as u64 {
+            // The CR of a CRLF line end is not part of the record.
+            let crlf = len == self.limit as u64 + 1 && buf.last() == Some(&b'\r');
+            if len > self.limit as u64 && !crlf {
                 buf.truncate(KEEP_OF_LONG_RECORD);
                 return Ok(Some((
                     line,
@@ -216,8 +218,12 @@ impl<R: Read> RecordReader<R> {
                 fields.push(field);
                 break;
             };
-            size += 1;
-            if size > self.limit {
+            // The line end that closes the row is not part of it.
+            if b != b'\n' || in_quotes {
+                size += 1;
+            }
+            // One byte of slack for the CR of a CRLF line end; the exact check is below.
+            if size > self.limit + 1 {
                 // Resynchronise at the next line: the rest of this physical line is skipped.
                 if b != b'\n' {
                     self.src.skip_line().map_err(read_err)?;
@@ -288,6 +294,16 @@ impl<R: Read> RecordReader<R> {
                     at_field_start = false;
                 }
             }
+        }
+        if raw.len() > self.limit {
+            raw.truncate(KEEP_OF_LONG_RECORD);
+            return Ok(Some((
+                start_line,
+                RawBody::Invalid {
+                    reason: format!("record is over the limit of {} bytes", self.limit),
+                    raw,
+                },
+            )));
         }
         if let Some(header) = &self.header {
             if fields.len() != header.len() {

@@ -328,7 +328,14 @@ impl<W: Write> Sink<W> {
                     .into_iter()
                     .map(str::to_owned)
                     .collect();
-                cols.extend(pass_through_columns(header, options));
+                // Input columns named like analysis columns are renamed, as in JSONL output.
+                cols.extend(pass_through_columns(header, options).into_iter().map(|c| {
+                    if crate::io::OUTPUT_KEYS.contains(&c.as_str()) {
+                        format!("input_{c}")
+                    } else {
+                        c
+                    }
+                }));
                 w.write_record(&cols).map_err(csv_err)?;
                 Sink::Csv(Box::new(w))
             }
