@@ -102,14 +102,14 @@ impl Record {
                 continue;
             }
             match name.as_str() {
-                "channel" => record.channel = Some(string(value, name).map_err(|m| bad(name, m))?),
+                "channel" => record.channel = Some(string(value).map_err(|m| bad(name, m))?),
                 "customer_id" => {
-                    record.customer_id = Some(string(value, name).map_err(|m| bad(name, m))?)
+                    record.customer_id = Some(string(value).map_err(|m| bad(name, m))?)
                 }
-                "product" => record.product = Some(string(value, name).map_err(|m| bad(name, m))?),
-                "store" => record.store = Some(string(value, name).map_err(|m| bad(name, m))?),
+                "product" => record.product = Some(string(value).map_err(|m| bad(name, m))?),
+                "store" => record.store = Some(string(value).map_err(|m| bad(name, m))?),
                 "created_at" => {
-                    let s = string(value, name).map_err(|m| bad(name, m))?;
+                    let s = string(value).map_err(|m| bad(name, m))?;
                     record.created_at = Some(Timestamp::parse(&s).ok_or_else(|| {
                         bad(
                             name,
@@ -153,7 +153,7 @@ fn is_blank(v: &Value) -> bool {
     }
 }
 
-fn string(v: &Value, _name: &str) -> Result<String, String> {
+fn string(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),

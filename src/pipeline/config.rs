@@ -115,9 +115,7 @@ impl EngineConfig {
 
 impl SegmenterConfig {
     fn resolve_paths(&mut self, base: &Path) {
-        if let SegmenterConfig::Mixed { user_dicts, .. }
-        | SegmenterConfig::Jieba { user_dicts, .. } = self
-        {
+        if let Some(user_dicts) = self.user_dicts_mut() {
             for p in user_dicts {
                 if p.is_relative() {
                     *p = base.join(&*p);

@@ -229,19 +229,14 @@ impl EngineBuilder {
             None => self.config,
         };
         config.validate()?;
-        if let crate::segment::SegmenterConfig::Mixed { user_dicts, .. }
-        | crate::segment::SegmenterConfig::Jieba { user_dicts, .. } = &mut config.segment
-        {
-            user_dicts.extend(self.user_dicts.iter().cloned());
-        }
         let mut words = self.user_words;
-        if matches!(
-            config.segment,
-            crate::segment::SegmenterConfig::Unicode { .. }
-        ) {
-            // No dictionary to put them in; still check the files.
-            for path in &self.user_dicts {
-                words.extend(UserDict::from_path(path)?.into_words());
+        match config.segment.user_dicts_mut() {
+            Some(user_dicts) => user_dicts.extend(self.user_dicts.iter().cloned()),
+            None => {
+                // No dictionary to put them in; still check the files.
+                for path in &self.user_dicts {
+                    words.extend(UserDict::from_path(path)?.into_words());
+                }
             }
         }
         let normalizer: Arc<dyn Normalizer> = Arc::new(StandardNormalizer::new(config.normalize));

@@ -132,16 +132,20 @@ where
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
     let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
     let header = header.as_deref();
+    let pass_through = pass_through_columns(header, options);
     let mut writer = Writer {
-        sink: Sink::new(output, options, header)?,
+        sink: Sink::new(output, options, &pass_through)?,
         rejects,
         summary: Summary::default(),
         started,
         progress,
     };
     let chunk_size = options.chunk_records.max(1);
-    let analyse =
-        |chunk: &Chunk| engine.map(&chunk.records, |raw| process(engine, raw, header, options));
+    let analyse = |chunk: &Chunk| {
+        engine.map(&chunk.records, |raw| {
+            process(engine, raw, header, &pass_through, options)
+        })
+    };
 
     let (writer, end) = if engine.threads() > 1 {
         // Three stages: a reader thread splits the input, the pool analyses, a writer thread
@@ -276,6 +280,7 @@ fn process(
     engine: &Engine,
     raw: &RawRecord,
     header: Option<&[String]>,
+    pass_through: &[String],
     options: &StreamOptions,
 ) -> Outcome {
     let record = match parse_record(raw, header, &options.text_field) {
@@ -297,10 +302,7 @@ fn process(
             write_json_line(&mut line, &out);
             Outcome::Line(line)
         }
-        OutputFormat::Csv => {
-            let pass = pass_through_columns(header, options);
-            Outcome::Row(csv_row(&out, &pass))
-        }
+        OutputFormat::Csv => Outcome::Row(csv_row(&out, pass_through)),
     }
 }
 
@@ -319,7 +321,7 @@ enum Sink<W: Write> {
 }
 
 impl<W: Write> Sink<W> {
-    fn new(output: W, options: &StreamOptions, header: Option<&[String]>) -> Result<Self> {
+    fn new(output: W, options: &StreamOptions, pass_through: &[String]) -> Result<Self> {
         Ok(match options.output_format {
             OutputFormat::Jsonl => Sink::Jsonl(std::io::BufWriter::with_capacity(1 << 20, output)),
             OutputFormat::Csv => {
@@ -329,11 +331,11 @@ impl<W: Write> Sink<W> {
                     .map(str::to_owned)
                     .collect();
                 // Input columns named like analysis columns are renamed, as in JSONL output.
-                cols.extend(pass_through_columns(header, options).into_iter().map(|c| {
+                cols.extend(pass_through.iter().map(|c| {
                     if crate::io::OUTPUT_KEYS.contains(&c.as_str()) {
                         format!("input_{c}")
                     } else {
-                        c
+                        c.clone()
                     }
                 }));
                 w.write_record(&cols).map_err(csv_err)?;

@@ -144,6 +144,15 @@ impl Default for SegmenterConfig {
 }
 
 impl SegmenterConfig {
+    /// The user dictionaries, for the segmenters that have a dictionary.
+    pub fn user_dicts_mut(&mut self) -> Option<&mut Vec<PathBuf>> {
+        match self {
+            SegmenterConfig::Mixed { user_dicts, .. }
+            | SegmenterConfig::Jieba { user_dicts, .. } => Some(user_dicts),
+            SegmenterConfig::Unicode { .. } => None,
+        }
+    }
+
     /// Builds the segmenter, loading user dictionaries from disk and adding `extra_words`.
     ///
     /// # Errors

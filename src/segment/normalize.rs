@@ -92,12 +92,8 @@ impl<'a> Normalized<'a> {
     #[must_use]
     pub fn identity(text: &'a str) -> Self {
         Normalized {
-            original: text,
-            text: Cow::Borrowed(text),
-            align: Vec::new(),
             han_chars: text.chars().filter(|&c| is_han(c)).count(),
-            traditional_chars: 0,
-            reshaped: false,
+            ..Normalized::identity_unchecked(text)
         }
     }
 
@@ -258,10 +254,7 @@ impl<'a> Normalized<'a> {
             return Cow::Borrowed(&self.align);
         }
         let mut align = Vec::with_capacity(self.text.len());
-        for (i, c) in self.text.char_indices() {
-            let span = (i as u32, (i + c.len_utf8()) as u32);
-            align.extend(std::iter::repeat_n(span, c.len_utf8()));
-        }
+        push_identity(&mut align, &self.text);
         Cow::Owned(align)
     }
 }
@@ -272,10 +265,7 @@ impl StandardNormalizer {
         let mut text = String::with_capacity(original.len());
         let mut align = Vec::with_capacity(original.len());
         text.push_str(&original[..from]);
-        for (i, c) in original[..from].char_indices() {
-            let span = (i as u32, (i + c.len_utf8()) as u32);
-            align.extend(std::iter::repeat_n(span, c.len_utf8()));
-        }
+        push_identity(&mut align, &original[..from]);
         // Deleted characters join the next kept one (or the last one, at the end), so no
         // original character is ever outside every token's reach.
         let mut pending: Option<u32> = None;
@@ -302,6 +292,15 @@ impl StandardNormalizer {
             }
         }
         (text, align)
+    }
+}
+
+/// Appends the alignment of `text`, a prefix of the original, to itself: each byte maps to the
+/// character it belongs to.
+fn push_identity(align: &mut Vec<(u32, u32)>, text: &str) {
+    for (i, c) in text.char_indices() {
+        let span = (i as u32, (i + c.len_utf8()) as u32);
+        align.extend(std::iter::repeat_n(span, c.len_utf8()));
     }
 }
 
