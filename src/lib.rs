@@ -7,6 +7,7 @@ pub mod io;
 pub mod lang;
 pub mod pipeline;
 pub mod segment;
+pub mod sentiment;
 pub mod types;
 
 pub use error::{Error, Result};
@@ -16,4 +17,5 @@ pub use pipeline::{
     run_stream, Analysis, Engine, EngineBuilder, EngineConfig, Limits, Parallelism, StreamOptions,
     Summary,
 };
+pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};
 pub use types::{ChineseScript, Lang, Script, Token, TokenKind, Tokens};

@@ -16,6 +16,7 @@ const OUTPUT_KEYS: &[&str] = &[
     "lang",
     "script",
     "sentiment",
+    "sentiment_score",
     "kind",
     "keywords",
     "topic",
@@ -757,6 +758,21 @@ fn shipped_sample_analyses_cleanly() {
         assert_eq!(str_field(o, "id"), format!("fb-{:03}", i + 1));
         assert!(LANGS.contains(&str_field(o, "lang")), "{o}");
         assert_passed_through(inp.as_object().unwrap(), o);
+        let sentiment = &o["sentiment"];
+        let score = sentiment["score"].as_f64().unwrap_or(f64::NAN);
+        assert!((-1.0..=1.0).contains(&score), "{o}");
+        let label = sentiment["label"].as_str().unwrap_or_default();
+        let expected = match str_field(o, "id") {
+            // Unmistakable ones, Simplified, Traditional and English.
+            "fb-001" | "fb-005" | "fb-012" | "fb-020" | "fb-023" => Some("negative"),
+            "fb-006" | "fb-009" | "fb-018" | "fb-026" => Some("positive"),
+            _ => None,
+        };
+        if let Some(expected) = expected {
+            assert_eq!(label, expected, "{o}");
+        } else {
+            assert!(["negative", "neutral", "positive"].contains(&label), "{o}");
+        }
         if o.get("script").and_then(Value::as_str) == Some("hant") {
             hant.push(str_field(o, "id"));
         }
@@ -937,14 +953,30 @@ fn csv_output_has_a_header_and_one_row_per_record() {
         .run()
         .expect_success();
     let (header, rows) = read_csv(&dir, "sample.csv");
-    assert_eq!(header, ["id", "lang", "script", "text"]);
+    assert_eq!(
+        header,
+        [
+            "id",
+            "lang",
+            "script",
+            "sentiment",
+            "sentiment_score",
+            "text"
+        ]
+    );
     assert_eq!(rows.len(), 30);
     let input = parse_jsonl(&std::fs::read_to_string(&sample).unwrap());
     for (row, inp) in rows.iter().zip(&input) {
         assert_eq!(row.len(), header.len(), "{row:?}");
         assert_eq!(row[0], str_field(inp, "id"));
         assert!(LANGS.contains(&row[1].as_str()), "{row:?}");
-        assert_eq!(row[3], str_field(inp, "text"));
+        assert!(
+            ["negative", "neutral", "positive"].contains(&row[3].as_str()),
+            "{row:?}"
+        );
+        let score: f32 = row[4].parse().unwrap();
+        assert!((-1.0..=1.0).contains(&score), "{row:?}");
+        assert_eq!(row[5], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -955,10 +987,22 @@ fn csv_output_has_a_header_and_one_row_per_record() {
         .run()
         .expect_success();
     let (header, rows) = read_csv(&dir, "hostile.out.csv");
-    assert_eq!(header, ["id", "lang", "script", "text", "channel", "nps"]);
+    assert_eq!(
+        header,
+        [
+            "id",
+            "lang",
+            "script",
+            "sentiment",
+            "sentiment_score",
+            "text",
+            "channel",
+            "nps"
+        ]
+    );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .map(|r| (r[0].as_str(), r[5].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -983,8 +1027,19 @@ fn csv_output_renames_clashing_input_columns() {
         .run()
         .expect_success();
     let (header, rows) = read_csv(&dir, "out.csv");
-    assert_eq!(header, ["id", "lang", "script", "text", "input_lang"]);
-    assert_eq!(rows[0][4], "fr");
+    assert_eq!(
+        header,
+        [
+            "id",
+            "lang",
+            "script",
+            "sentiment",
+            "sentiment_score",
+            "text",
+            "input_lang"
+        ]
+    );
+    assert_eq!(rows[0][6], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod analyze;
 mod eval;
 mod files;
 mod segment;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Segment text lines into words separated by single spaces.
     Segment(segment::SegmentArgs),
+    /// Train a model on labelled data.
+    #[command(subcommand)]
+    Train(train::TrainCommand),
     /// Evaluate a stage against labelled data.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
@@ -75,6 +79,7 @@ pub(crate) fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze::run(args),
         Command::Segment(args) => segment::run(args),
+        Command::Train(cmd) => train::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Config => {
             print!("{}", EngineConfig::default().to_toml());

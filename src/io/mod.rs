@@ -29,7 +29,21 @@ pub fn parse_record(
     header: Option<&[String]>,
     text_field: &str,
 ) -> Result<Record, String> {
-    let fields = match &raw.body {
+    let fields = parse_fields(raw, header)?;
+    Record::from_fields(fields, raw.number, text_field).map_err(|e| e.to_string())
+}
+
+/// The fields of a raw record (a JSON object, or a row named by `header`), or why they cannot
+/// be read.
+///
+/// # Errors
+///
+/// Invalid UTF-8, a NUL byte, malformed JSON, a JSON value that is not an object.
+pub fn parse_fields(
+    raw: &RawRecord,
+    header: Option<&[String]>,
+) -> Result<Map<String, Value>, String> {
+    Ok(match &raw.body {
         RawBody::Invalid { reason, .. } => return Err(reason.clone()),
         RawBody::Json(bytes) => {
             if let Some(at) = memchr::memchr(0, bytes) {
@@ -71,8 +85,7 @@ pub fn parse_record(
             }
             map
         }
-    };
-    Record::from_fields(fields, raw.number, text_field).map_err(|e| e.to_string())
+    })
 }
 
 /// The raw bytes of a record, for the rejects file.

@@ -17,6 +17,7 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "lang",
     "script",
     "sentiment",
+    "sentiment_score",
     "kind",
     "keywords",
     "topic",
@@ -51,6 +52,13 @@ impl Serialize for OutputRecord<'_> {
         if let Some(script) = a.script {
             map.serialize_entry("script", script.as_str())?;
         }
+        map.serialize_entry(
+            "sentiment",
+            &SentimentOut {
+                label: a.sentiment.label.as_str(),
+                score: rounded(a.sentiment.score),
+            },
+        )?;
         if self.options.tokens {
             map.serialize_entry(
                 "tokens",
@@ -74,6 +82,22 @@ fn write_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Re
         }
     }
     Ok(())
+}
+
+#[derive(Serialize)]
+struct SentimentOut {
+    label: &'static str,
+    score: f32,
+}
+
+/// Three decimals are all a score means; the shortest form keeps the output readable.
+fn rounded(score: f32) -> f32 {
+    let r = (score * 1000.0).round() / 1000.0;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 struct TokenList<'a> {
@@ -119,7 +143,7 @@ pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
 /// The CSV columns of the analysis, before the passed-through input columns.
 #[must_use]
 pub fn csv_analysis_columns(options: OutputOptions) -> Vec<&'static str> {
-    let mut cols = vec!["id", "lang", "script"];
+    let mut cols = vec!["id", "lang", "script", "sentiment", "sentiment_score"];
     if options.tokens {
         cols.push("tokens");
     }
@@ -134,6 +158,8 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
         record.record.id.clone(),
         a.lang.as_str().to_owned(),
         a.script.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        a.sentiment.label.as_str().to_owned(),
+        rounded(a.sentiment.score).to_string(),
     ];
     if record.options.tokens {
         let words: Vec<&str> = a

@@ -191,7 +191,7 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Reads one CSV/TSV row (RFC 4180: quoted fields may hold delimiters, quotes as `""`,
-    /// and line breaks). Physical lines that are empty between rows are skipped.
+    /// and, in CSV, line breaks). Physical lines that are empty between rows are skipped.
     fn read_row(&mut self, delim: u8) -> Result<Option<(u64, RawBody)>> {
         let mut raw = Vec::new();
         let mut size = 0;
@@ -199,6 +199,7 @@ impl<R: Read> RecordReader<R> {
         let mut field: Vec<u8> = Vec::new();
         let mut in_quotes = false;
         let mut at_field_start = true;
+        let mut field_start = 0;
         let mut start_line = self.line;
         loop {
             let Some(b) = self.src.next_byte().map_err(read_err)? else {
@@ -256,6 +257,18 @@ impl<R: Read> RecordReader<R> {
                     } else {
                         in_quotes = false;
                     }
+                } else if b == b'\n' && delim == b'\t' {
+                    // TSV quotes protect tabs but not line ends: a quote still open at the
+                    // end of the line was text (`"` opening a review), not quoting.
+                    raw.pop();
+                    field = raw[field_start..].to_vec();
+                    if field.last() == Some(&b'\r') {
+                        field.pop();
+                        raw.pop();
+                    }
+                    self.line += 1;
+                    fields.push(field);
+                    break;
                 } else {
                     if b == b'\n' {
                         self.line += 1;
@@ -266,6 +279,7 @@ impl<R: Read> RecordReader<R> {
             }
             match b {
                 b'"' if at_field_start => {
+                    field_start = raw.len() - 1;
                     in_quotes = true;
                     at_field_start = false;
                 }

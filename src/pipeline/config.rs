@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::lang::LanguageConfig;
 use crate::segment::{NormalizerConfig, SegmenterConfig};
+use crate::sentiment::SentimentConfig;
 
 /// Everything an engine is built from; one TOML file, every key optional.
 ///
@@ -37,6 +38,8 @@ pub struct EngineConfig {
     pub language: LanguageConfig,
     /// Segmentation.
     pub segment: SegmenterConfig,
+    /// Sentiment.
+    pub sentiment: SentimentConfig,
     /// Limits on input.
     pub limits: Limits,
 }
@@ -89,6 +92,7 @@ impl EngineConfig {
         })?;
         if let Some(dir) = path.parent() {
             config.segment.resolve_paths(dir);
+            config.sentiment.resolve_paths(dir);
         }
         Ok(config)
     }
@@ -106,6 +110,7 @@ impl EngineConfig {
             message,
         };
         self.language.validate().map_err(fail)?;
+        self.sentiment.validate().map_err(fail)?;
         if self.limits.max_text_bytes == 0 {
             return Err(fail("limits.max_text_bytes must be at least 1".into()));
         }
@@ -153,6 +158,8 @@ mod tests {
             "[segment]\ntype = \"jieba\"\nhmm = false\n",
             "[segment]\ntype = \"unicode\"\nstem = true\n",
             "[segment]\ntype = \"mixed\"\nuser_dicts = [\"a.dict\"]\nlowercase = false\n",
+            "[sentiment]\ntype = \"lexicon\"\nneutral_band = 0.1\n",
+            "[sentiment]\ntype = \"linear\"\nmodel = \"m.fks\"\n",
         ] {
             let config = EngineConfig::from_toml_str(text).unwrap();
             assert_eq!(

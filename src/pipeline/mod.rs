@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::io::Record;
 use crate::lang::{LanguageDetector, StandardDetector};
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
+use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
 use crate::types::{ChineseScript, Lang, Tokens};
 use parallel::Executor;
 
@@ -30,6 +31,8 @@ pub struct Analysis {
     pub script: Option<ChineseScript>,
     /// Its tokens, as spans of the record's text.
     pub tokens: Tokens,
+    /// Its sentiment.
+    pub sentiment: Sentiment,
 }
 
 /// The analysis engine.
@@ -64,6 +67,7 @@ struct Inner {
     normalizer: Arc<dyn Normalizer>,
     detector: Arc<dyn LanguageDetector>,
     segmenter: Arc<dyn Segmenter>,
+    sentiment: Arc<dyn SentimentModel>,
     executor: Executor,
 }
 
@@ -96,11 +100,13 @@ impl Engine {
         let mut tokens = Tokens::new();
         self.inner.segmenter.segment(&norm, &mut tokens);
         tokens.fill_gaps(text);
+        let sentiment = self.sentiment(&tokens, lang);
         Ok(Analysis {
             id: record.id.clone(),
             lang,
             script,
             tokens,
+            sentiment,
         })
     }
 
@@ -124,6 +130,17 @@ impl Engine {
     #[must_use]
     pub fn segment_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Tokens> {
         self.inner.executor.map(texts, |t| self.segment(t.as_ref()))
+    }
+
+    /// The sentiment of a text from its tokens and language, with the configured neutral band.
+    #[must_use]
+    pub fn sentiment(&self, tokens: &Tokens, lang: Lang) -> Sentiment {
+        let score = self.inner.sentiment.score(tokens, lang).clamp(-1.0, 1.0);
+        let score = if score.is_nan() { 0.0 } else { score };
+        Sentiment {
+            label: SentimentLabel::from_score(score, self.inner.config.sentiment.neutral_band()),
+            score,
+        }
     }
 
     /// The language and Chinese script of `text`.
@@ -173,6 +190,7 @@ pub struct EngineBuilder {
     user_words: Vec<UserWord>,
     parallelism: Parallelism,
     segmenter: Option<Arc<dyn Segmenter>>,
+    sentiment: Option<Arc<dyn SentimentModel>>,
 }
 
 impl EngineBuilder {
@@ -217,6 +235,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Uses a sentiment model of your own instead of the configured one.
+    pub fn sentiment_model(mut self, model: Arc<dyn SentimentModel>) -> Self {
+        self.sentiment = Some(model);
+        self
+    }
+
     /// Builds the engine: reads the configuration file and dictionaries, checks every value.
     ///
     /// # Errors
@@ -244,11 +268,16 @@ impl EngineBuilder {
             Some(s) => s,
             None => config.segment.build(normalizer.as_ref(), &words)?,
         };
+        let sentiment = match self.sentiment {
+            Some(s) => s,
+            None => config.sentiment.build()?,
+        };
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
                 normalizer,
                 segmenter,
+                sentiment,
                 executor: Executor::new(&self.parallelism)?,
                 config,
             }),

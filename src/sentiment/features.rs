@@ -1,0 +1,243 @@
+//! Hashed features of a tokenised text: words, word bigrams, Chinese character n-grams, with
+//! negation marking.
+//!
+//! A feature is hashed straight to a bucket of a `2^bits` table, so a model is a flat weight
+//! array and extraction allocates nothing. The hash is fixed (not seeded per process) and
+//! reads bytes little-endian, so a model file gives the same scores on every machine.
+
+use std::hash::Hasher;
+
+use serde::{Deserialize, Serialize};
+
+use super::cues::Cues;
+use crate::types::{Script, TokenKind, Tokens};
+
+/// Which features a linear model reads; stored in the model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureSpec {
+    /// log2 of the number of hash buckets.
+    pub bits: u8,
+    /// Longest Chinese character n-gram (0 for none, at most 4).
+    pub char_ngrams: u8,
+    /// Word bigrams within a clause.
+    pub word_bigrams: bool,
+    /// Words after a negator, up to this many and within the clause, are marked negated
+    /// (0 for no marking).
+    pub negation_scope: u8,
+}
+
+impl Default for FeatureSpec {
+    fn default() -> Self {
+        FeatureSpec {
+            bits: 20,
+            char_ngrams: 2,
+            word_bigrams: true,
+            negation_scope: 3,
+        }
+    }
+}
+
+impl FeatureSpec {
+    /// Checks the ranges.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if !(10..=26).contains(&self.bits) {
+            return Err(format!("bits must be 10–26, found {}", self.bits));
+        }
+        if self.char_ngrams > 4 {
+            return Err(format!(
+                "char_ngrams must be 0–4, found {}",
+                self.char_ngrams
+            ));
+        }
+        Ok(())
+    }
+
+    /// Number of buckets.
+    #[must_use]
+    pub fn buckets(&self) -> usize {
+        1 << self.bits
+    }
+}
+
+// Namespaces keep a word, its negated form and a character n-gram with the same bytes apart.
+const WORD: u64 = 0x9e37_79b9_7f4a_7c15;
+const NEGATED: u64 = 0xc2b2_ae3d_27d4_eb4f;
+const BIGRAM: u64 = 0x1656_67b1_9e37_79f9;
+const CHARS: u64 = 0x27d4_eb2f_1656_67c5;
+const NUMBER: u64 = 0x85eb_ca77_c2b2_ae63;
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+#[inline]
+fn mix(h: u64, x: u64) -> u64 {
+    (h.rotate_left(5) ^ x).wrapping_mul(K)
+}
+
+/// A small, fixed, fast hasher (the `FxHash` step) for words.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.0 = mix(self.0, u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.0 = mix(self.0, u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0 = mix(self.0, u64::from(i));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[inline]
+fn hash_word(form: &str) -> u64 {
+    let mut h = WordHasher(form.len() as u64);
+    h.write(form.as_bytes());
+    h.0
+}
+
+/// Calls `emit` with the bucket of every feature of `tokens`, in order, repeats included.
+pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit: impl FnMut(u32)) {
+    let shift = 64 - u32::from(spec.bits);
+    let mut bucket = |h: u64| emit((h.wrapping_mul(K) >> shift) as u32);
+    let mut previous: Option<u64> = None;
+    let mut negated = 0u8;
+    // The last Han characters of the current run, newest first.
+    let mut run = [0u64; 3];
+    let mut run_len = 0usize;
+    let n = usize::from(spec.char_ngrams);
+    for token in tokens.iter() {
+        let form = tokens.form(token);
+        match token.kind {
+            TokenKind::Word | TokenKind::Emoji | TokenKind::Emoticon => {}
+            TokenKind::Number => {
+                bucket(NUMBER);
+                run_len = 0;
+                continue;
+            }
+            TokenKind::Punct => {
+                if matches!(form, "!" | "?") {
+                    bucket(mix(WORD, hash_word(form)));
+                }
+                // Every punctuation mark ends a clause: negation, bigrams, n-grams.
+                previous = None;
+                negated = 0;
+                run_len = 0;
+                continue;
+            }
+            TokenKind::Symbol => continue,
+        }
+        let h = hash_word(form);
+        if spec.negation_scope > 0 && cues.is_negator(form) {
+            bucket(mix(WORD, h));
+            negated = spec.negation_scope;
+        } else if negated > 0 {
+            bucket(mix(NEGATED, h));
+            negated -= 1;
+        } else {
+            bucket(mix(WORD, h));
+        }
+        if spec.word_bigrams {
+            if let Some(p) = previous {
+                bucket(mix(mix(BIGRAM, p), h));
+            }
+            previous = Some(h);
+        }
+        if n == 0 {
+            continue;
+        }
+        if token.script != Script::Han {
+            run_len = 0;
+            continue;
+        }
+        for c in form.chars() {
+            let c = u64::from(c);
+            let mut h = mix(CHARS, c);
+            bucket(h);
+            for (k, &p) in run.iter().enumerate().take(run_len.min(n - 1)) {
+                h = mix(h, p ^ ((k as u64 + 1) << 32));
+                bucket(h);
+            }
+            run.copy_within(0..2, 1);
+            run[0] = c;
+            run_len = (run_len + 1).min(3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Engine;
+
+    fn features(spec: &FeatureSpec, text: &str) -> Vec<u32> {
+        let engine = Engine::builder().build().unwrap();
+        let tokens = engine.segment(text);
+        let mut out = Vec::new();
+        extract(spec, &tokens, Cues::shipped(), |b| out.push(b));
+        out
+    }
+
+    #[test]
+    fn counts_follow_the_spec() {
+        let spec = FeatureSpec {
+            char_ngrams: 3,
+            ..FeatureSpec::default()
+        };
+        // 不 / 好吃 : 2 words (one negated), 1 bigram, chars 3 + 2 + 1.
+        assert_eq!(features(&spec, "不好吃").len(), 2 + 1 + 6);
+        let words_only = FeatureSpec {
+            char_ngrams: 0,
+            word_bigrams: false,
+            ..spec
+        };
+        assert_eq!(features(&words_only, "不好吃").len(), 2);
+        assert!(features(&spec, "不好吃")
+            .iter()
+            .all(|&b| (b as usize) < spec.buckets()));
+    }
+
+    #[test]
+    fn negation_changes_the_features_of_what_follows() {
+        let spec = FeatureSpec {
+            char_ngrams: 0,
+            word_bigrams: false,
+            ..FeatureSpec::default()
+        };
+        let plain = features(&spec, "good");
+        let negated = features(&spec, "not good");
+        assert_eq!(negated.len(), 2);
+        assert_ne!(plain[0], negated[1]);
+        // The scope ends at punctuation.
+        let after = features(&spec, "not bad, good");
+        assert_eq!(after[2], plain[0]);
+    }
+
+    #[test]
+    fn traditional_and_simplified_share_features() {
+        let spec = FeatureSpec::default();
+        assert_eq!(features(&spec, "質量很好"), features(&spec, "质量很好"));
+    }
+
+    #[test]
+    fn hashing_is_fixed() {
+        // A model file must score the same on every machine and in every build.
+        let spec = FeatureSpec::default();
+        assert_eq!(features(&spec, "great"), vec![771457]);
+    }
+}

@@ -1,0 +1,281 @@
+//! Sentiment from word lists and rules: needs no training.
+
+use super::cues::{Cue, Cues};
+use super::SentimentModel;
+use crate::types::{Lang, Script, TokenKind, Tokens};
+
+/// How much a negated polarity word keeps, reversed (`不好` is less bad than `坏` is bad).
+const NEGATED: f32 = -0.75;
+/// Words a negator reaches within its clause.
+const NEGATION_SCOPE: u8 = 3;
+/// What a contrast conjunction leaves of everything before it, and gives everything after.
+const BEFORE_CONTRAST: f32 = 0.5;
+const AFTER_CONTRAST: f32 = 1.5;
+/// Weight of a concessive clause (虽然…, although …).
+const CONCESSIVE: f32 = 0.5;
+/// Added per exclamation mark (at most four) in the direction of the sentiment.
+const EXCLAMATION: f32 = 0.08;
+/// Squashing constant: `score = s / sqrt(s² + ALPHA)`.
+const ALPHA: f32 = 1.0;
+
+/// Polarity lexicon with negation scope, degree adverbs, contrast and concession, emoji and
+/// emoticons, and exclamation marks.
+///
+/// Chinese words are looked up whole and, when a word is not in the lists, by the longest list
+/// entries inside it (`很好` is `很` + `好`, `不满意` is `不` + `满意`), so the rules do not
+/// depend on how the segmenter happened to cut.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::sentiment::{LexiconModel, SentimentModel};
+/// use fankui::{Engine, Lang};
+///
+/// let engine = Engine::builder().build()?;
+/// let model = LexiconModel::shipped();
+/// let score = |text: &str| model.score(&engine.segment(text), Lang::Zh);
+/// assert!(score("质量很好") > 0.0);
+/// assert!(score("质量不好") < 0.0);
+/// assert!(score("虽然便宜，但是质量太差了") < 0.0);
+/// assert!(score("质量非常好") > score("质量好"));
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct LexiconModel {
+    cues: &'static Cues,
+}
+
+impl LexiconModel {
+    /// The model on the lists shipped in `models/sentiment/lexicon/`.
+    #[must_use]
+    pub fn shipped() -> Self {
+        LexiconModel {
+            cues: Cues::shipped(),
+        }
+    }
+
+    /// The raw sum of the rules, before squashing; 0 when no cue word was found.
+    pub(crate) fn raw(&self, tokens: &Tokens) -> f32 {
+        let mut state = State::default();
+        for token in tokens.iter() {
+            let form = tokens.form(token);
+            match token.kind {
+                TokenKind::Punct => {
+                    if form == "!" {
+                        state.exclamations += 1;
+                    }
+                    if is_clause_end(form) {
+                        state.end_clause();
+                    }
+                }
+                TokenKind::Number | TokenKind::Symbol => state.other_word(),
+                TokenKind::Word | TokenKind::Emoji | TokenKind::Emoticon => {
+                    match self.cues.cue(form) {
+                        Some(cue) => state.apply(cue),
+                        None if token.script == Script::Han && form.chars().nth(1).is_some() => {
+                            self.inside(form, &mut state);
+                        }
+                        None => state.other_word(),
+                    }
+                }
+            }
+        }
+        state.finish()
+    }
+
+    /// Applies the cue words of a Chinese word the lists do not have whole, when it ends in
+    /// modifiers and one polarity word (`很好` is `很` + `好`, `价格便宜` is `价格` + `便宜`,
+    /// `不太满意` is `不` + `太` + `满意`). Any other word counts as a plain word: `快递` is not
+    /// `快` (fast) + `递`.
+    fn inside(&self, word: &str, state: &mut State) {
+        for (start, _) in word.char_indices() {
+            if let Some((cues, n)) = self.modifiers_then_polar(&word[start..]) {
+                cues[..n].iter().for_each(|&c| state.apply(c));
+                return;
+            }
+        }
+        state.other_word();
+    }
+
+    /// Parses all of `s` as negators and degree adverbs followed by one polarity word,
+    /// longest entries first.
+    fn modifiers_then_polar(&self, s: &str) -> Option<([Cue; 4], usize)> {
+        let mut cues = [Cue::Negator; 4];
+        let mut n = 0;
+        let mut rest = s;
+        while !rest.is_empty() {
+            if n == cues.len() {
+                return None;
+            }
+            let mut ends = rest
+                .char_indices()
+                .map(|(i, _)| i)
+                .skip(1)
+                .chain([rest.len()]);
+            let ends: [Option<usize>; 4] = std::array::from_fn(|_| ends.next());
+            let (end, cue) = ends
+                .iter()
+                .rev()
+                .flatten()
+                .find_map(|&end| self.cues.cue(&rest[..end]).map(|cue| (end, cue)))?;
+            let last = end == rest.len();
+            match cue {
+                Cue::Polar(_) if last => {}
+                Cue::Negator | Cue::Degree(_) if !last => {}
+                _ => return None,
+            }
+            cues[n] = cue;
+            n += 1;
+            rest = &rest[end..];
+        }
+        (n > 0).then_some((cues, n))
+    }
+}
+
+impl SentimentModel for LexiconModel {
+    fn score(&self, tokens: &Tokens, _lang: Lang) -> f32 {
+        squash(self.raw(tokens))
+    }
+}
+
+/// Maps a raw sum to (-1, 1).
+pub(crate) fn squash(s: f32) -> f32 {
+    s / (s * s + ALPHA).sqrt()
+}
+
+fn is_clause_end(form: &str) -> bool {
+    matches!(
+        form,
+        "," | "." | "!" | "?" | ";" | ":" | "。" | "、" | "…" | "~" | "\n"
+    )
+}
+
+#[derive(Debug)]
+struct State {
+    total: f32,
+    clause: f32,
+    clause_weight: f32,
+    boost: f32,
+    degree: f32,
+    negation: u8,
+    exclamations: u32,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            total: 0.0,
+            clause: 0.0,
+            clause_weight: 1.0,
+            boost: 1.0,
+            degree: 1.0,
+            negation: 0,
+            exclamations: 0,
+        }
+    }
+}
+
+impl State {
+    fn apply(&mut self, cue: Cue) {
+        match cue {
+            Cue::Polar(s) => {
+                let mut v = s * self.degree;
+                if self.negation > 0 {
+                    v *= NEGATED;
+                    self.negation = 0;
+                }
+                self.clause += v;
+                self.degree = 1.0;
+            }
+            Cue::Degree(m) => self.degree *= m,
+            Cue::Negator => self.negation = NEGATION_SCOPE,
+            Cue::Contrast => {
+                self.total = (self.total + self.clause * self.clause_weight) * BEFORE_CONTRAST;
+                self.clause = 0.0;
+                self.clause_weight = 1.0;
+                self.boost = AFTER_CONTRAST;
+            }
+            Cue::Concessive => self.clause_weight = CONCESSIVE,
+        }
+    }
+
+    fn other_word(&mut self) {
+        self.negation = self.negation.saturating_sub(1);
+    }
+
+    fn end_clause(&mut self) {
+        self.total += self.clause * self.clause_weight * self.boost;
+        self.clause = 0.0;
+        self.clause_weight = 1.0;
+        self.degree = 1.0;
+        self.negation = 0;
+    }
+
+    fn finish(mut self) -> f32 {
+        self.end_clause();
+        if self.total != 0.0 {
+            self.total += self.total.signum() * EXCLAMATION * self.exclamations.min(4) as f32;
+        }
+        self.total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Engine;
+
+    fn score(text: &str) -> f32 {
+        let engine = Engine::builder().build().unwrap();
+        LexiconModel::shipped().score(&engine.segment(text), Lang::Other)
+    }
+
+    #[test]
+    fn polarity_negation_degree_chinese() {
+        assert!(score("很好") > 0.0);
+        assert!(score("不满意") < 0.0);
+        assert!(score("非常满意") > score("满意"));
+        assert!(score("有点慢") > score("太慢了"));
+        assert_eq!(score("今天星期二"), 0.0);
+        // Only modifiers + a polarity word are split: 快递 is not 快 (fast) + 递.
+        assert_eq!(score("快递"), 0.0);
+    }
+
+    #[test]
+    fn polarity_negation_degree_english() {
+        assert!(score("great service") > 0.0);
+        assert!(score("not great") < 0.0);
+        assert!(score("very good") > score("good"));
+        assert!(score("I don't like it") < 0.0);
+        assert!(score("the parcel arrived on tuesday").abs() < 1e-6);
+    }
+
+    #[test]
+    fn contrast_weighs_the_later_clause() {
+        assert!(score("价格便宜，但是质量很差") < 0.0);
+        assert!(score("质量很差，但是价格便宜") > 0.0);
+        assert!(score("The screen is nice but the battery is terrible") < 0.0);
+        assert!(score("虽然有点贵，质量很好") > 0.0);
+    }
+
+    #[test]
+    fn emoji_emoticons_and_exclamations() {
+        assert!(score("👍") > 0.0);
+        assert!(score("😡") < 0.0);
+        assert!(score("[怒]") < 0.0);
+        assert!(score("great!!!") > score("great"));
+        assert!(score("awful!!!") < score("awful"));
+    }
+
+    #[test]
+    fn traditional_text_scores_like_simplified() {
+        assert_eq!(score("質量很差，服務也不好"), score("质量很差，服务也不好"));
+    }
+
+    #[test]
+    fn scores_stay_in_range() {
+        let long = "好".repeat(500) + &"差".repeat(10);
+        let s = score(&long);
+        assert!(s > 0.0 && s < 1.0, "{s}");
+    }
+}

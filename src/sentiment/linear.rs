@@ -1,0 +1,312 @@
+//! The linear model fankui trains: a weight per hash bucket, a bias, and a calibration.
+//!
+//! File format (little-endian): the 8 bytes `FKSENT\0\x01`, a `u32` header length, the
+//! header as JSON ([`ModelHeader`]), `2^bits` `f32` weights, then the `2^bits`-bit set of the
+//! buckets training saw, as `u64` words.
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+use ndarray::Array1;
+use serde::{Deserialize, Serialize};
+
+use super::cues::Cues;
+use super::features::{extract, FeatureSpec};
+use super::lexicon::LexiconModel;
+use super::SentimentModel;
+use crate::error::{Error, Result};
+use crate::types::{Lang, Tokens};
+
+const MAGIC: &[u8; 8] = b"FKSENT\0\x01";
+/// Version of the layout after the magic.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a model file says about itself, besides its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHeader {
+    /// Layout version, [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The features the weights belong to.
+    pub features: FeatureSpec,
+    /// The bias (intercept).
+    pub bias: f32,
+    /// Platt calibration: `p(positive) = σ(a·z + b)` for the raw score `z`.
+    pub calibration: Calibration,
+    /// Languages of the training texts, with how many texts each.
+    pub languages: Vec<(Lang, u64)>,
+    /// The neutral band fitted on held-out neutral texts, when training had some.
+    #[serde(default)]
+    pub neutral_band: Option<f32>,
+}
+
+/// A logistic map from raw scores to probabilities, fitted on held-out data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Slope.
+    pub a: f32,
+    /// Offset.
+    pub b: f32,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration { a: 1.0, b: 0.0 }
+    }
+}
+
+impl Calibration {
+    /// The probability of positive for raw score `z`.
+    #[must_use]
+    pub fn probability(&self, z: f32) -> f32 {
+        1.0 / (1.0 + (-(self.a * z + self.b)).exp())
+    }
+}
+
+/// A trained linear sentiment model; texts it has no evidence for go to the lexicon.
+///
+/// The raw score of a text is the bias plus the sum of the weights of its features divided by
+/// the square root of their count; the calibration turns it into a probability `p` and the
+/// score is `2p − 1`.
+#[derive(Clone)]
+pub struct LinearModel {
+    header: ModelHeader,
+    weights: Array1<f32>,
+    seen: Vec<u64>,
+    cues: &'static Cues,
+    lexicon: LexiconModel,
+}
+
+impl fmt::Debug for LinearModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinearModel")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LinearModel {
+    pub(crate) fn new(header: ModelHeader, weights: Array1<f32>, seen: Vec<u64>) -> Self {
+        LinearModel {
+            header,
+            weights,
+            seen,
+            cues: Cues::shipped(),
+            lexicon: LexiconModel::shipped(),
+        }
+    }
+
+    /// The model shipped in `models/sentiment/default.fks` (Chinese and English), compiled in.
+    ///
+    /// # Errors
+    ///
+    /// Only if the shipped file is damaged, which a test rules out.
+    pub fn shipped() -> Result<Self> {
+        Self::from_bytes(
+            include_bytes!("../../models/sentiment/default.fks"),
+            "models/sentiment/default.fks",
+        )
+    }
+
+    /// Reads a model file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when it cannot be read, [`Error::Config`] when it is not a fankui
+    /// sentiment model or is damaged.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read model {}", path.display()), e))?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Parses a model from its bytes; `name` is used in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the bytes are not a fankui sentiment model or are damaged.
+    pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Self> {
+        let bad = |message: String| Error::Config {
+            path: Some(name.into()),
+            message,
+        };
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| bad("not a fankui sentiment model (wrong magic bytes)".into()))?;
+        let (len, rest) = rest
+            .split_first_chunk::<4>()
+            .ok_or_else(|| bad("truncated header".into()))?;
+        let len = u32::from_le_bytes(*len) as usize;
+        if rest.len() < len {
+            return Err(bad("truncated header".into()));
+        }
+        let (header, rest) = rest.split_at(len);
+        let header: ModelHeader =
+            serde_json::from_slice(header).map_err(|e| bad(format!("bad header: {e}")))?;
+        if header.format_version != FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {} (this build reads {FORMAT_VERSION}); retrain the model",
+                header.format_version
+            )));
+        }
+        header.features.validate().map_err(bad)?;
+        let n = header.features.buckets();
+        let expected = n * 4 + n / 8;
+        if rest.len() != expected {
+            return Err(bad(format!(
+                "{} bytes of weights, expected {expected}",
+                rest.len()
+            )));
+        }
+        let (w, s) = rest.split_at(n * 4);
+        let weights: Array1<f32> = w
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if weights.iter().any(|w| !w.is_finite()) || !header.bias.is_finite() {
+            return Err(bad("a weight is not a finite number".into()));
+        }
+        let seen = s
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        Ok(LinearModel::new(header, weights, seen))
+    }
+
+    /// Writes the model file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be written.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let io = |e| Error::io(format!("cannot write model {}", path.display()), e);
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+        out.write_all(&self.to_bytes()).map_err(io)?;
+        out.flush().map_err(io)
+    }
+
+    /// The model file's bytes.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::to_vec(&self.header).unwrap_or_default();
+        let mut out =
+            Vec::with_capacity(12 + header.len() + self.weights.len() * 4 + self.seen.len() * 8);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for w in &self.weights {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for s in &self.seen {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+        out
+    }
+
+    /// The header: features, bias, calibration, training languages.
+    #[must_use]
+    pub fn header(&self) -> &ModelHeader {
+        &self.header
+    }
+
+    /// The raw score, and whether any feature was seen in training.
+    pub(crate) fn raw(&self, tokens: &Tokens) -> (f32, bool) {
+        let weights = self.weights.as_slice().unwrap_or_default();
+        let mut sum = 0.0f32;
+        let mut count = 0u32;
+        let mut known = false;
+        extract(&self.header.features, tokens, self.cues, |b| {
+            let b = b as usize;
+            sum += weights.get(b).copied().unwrap_or_default();
+            count += 1;
+            known = known
+                || self
+                    .seen
+                    .get(b / 64)
+                    .is_some_and(|w| w >> (b % 64) & 1 == 1);
+        });
+        if count == 0 {
+            return (self.header.bias, false);
+        }
+        (self.header.bias + sum / (count as f32).sqrt(), known)
+    }
+
+    fn trained_on(&self, lang: Lang) -> bool {
+        let has = |l: Lang| self.header.languages.iter().any(|&(x, n)| x == l && n > 0);
+        match lang {
+            Lang::Mixed => has(Lang::Zh) || has(Lang::En) || has(Lang::Mixed),
+            // Too little to tell a language by: the features decide.
+            Lang::Other => true,
+            l => has(l),
+        }
+    }
+}
+
+impl SentimentModel for LinearModel {
+    fn score(&self, tokens: &Tokens, lang: Lang) -> f32 {
+        let (z, known) = self.raw(tokens);
+        if !known || !self.trained_on(lang) {
+            return self.lexicon.score(tokens, lang);
+        }
+        2.0 * self.header.calibration.probability(z) - 1.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> LinearModel {
+        let spec = FeatureSpec {
+            bits: 10,
+            ..FeatureSpec::default()
+        };
+        let n = spec.buckets();
+        let header = ModelHeader {
+            format_version: FORMAT_VERSION,
+            features: spec,
+            bias: 0.25,
+            calibration: Calibration { a: 2.0, b: -0.1 },
+            languages: vec![(Lang::Zh, 3)],
+            neutral_band: None,
+        };
+        let weights = (0..n).map(|i| (i as f32 - 500.0) / 100.0).collect();
+        LinearModel::new(header, weights, vec![u64::MAX; n / 64])
+    }
+
+    #[test]
+    fn bytes_round_trip() {
+        let model = tiny();
+        let again = LinearModel::from_bytes(&model.to_bytes(), "tiny").unwrap();
+        assert_eq!(again.header, model.header);
+        assert_eq!(again.weights, model.weights);
+        assert_eq!(again.seen, model.seen);
+    }
+
+    #[test]
+    fn damaged_files_are_errors_not_panics() {
+        let bytes = tiny().to_bytes();
+        for cut in [0, 5, 8, 11, 40, bytes.len() - 1] {
+            let err = LinearModel::from_bytes(&bytes[..cut], "cut.fks").unwrap_err();
+            assert!(err.to_string().contains("cut.fks"), "{err}");
+        }
+        let mut wrong = bytes.clone();
+        wrong[0] = b'X';
+        assert!(LinearModel::from_bytes(&wrong, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("magic"));
+        let mut nan = bytes;
+        let at = nan.len() - 1024 / 8 - 4;
+        nan[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(LinearModel::from_bytes(&nan, "nan").is_err());
+    }
+
+    #[test]
+    fn shipped_model_loads_and_covers_both_languages() {
+        let model = LinearModel::shipped().unwrap();
+        assert!(model.trained_on(Lang::Zh) && model.trained_on(Lang::En));
+    }
+}
