@@ -4,13 +4,14 @@
 //! Texts: reviews from `../shared/corpora` (online_shopping_10_cats, waimai_10k, SST-2) when
 //! present, otherwise the project's own `corpora/sample_feedback.jsonl`.
 //!
-//! Run: `cargo bench --bench segment`.
+//! Run: `cargo bench --bench segment` (or `-- sentiment` for the sentiment group alone).
 
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use fankui::{Engine, Parallelism, Record};
+use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel};
+use fankui::{Engine, Lang, Parallelism, Record, Tokens};
 
 fn texts() -> Vec<String> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
@@ -123,5 +124,46 @@ fn segmentation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, segmentation);
+/// Sentiment next to the segmentation it rides on: the bar is that scoring adds at most 25%
+/// to segmenting the same texts.
+fn sentiment(c: &mut Criterion) {
+    let texts = texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let engine = Engine::builder().build().expect("default engine");
+    let linear = LinearModel::shipped().expect("shipped model");
+    let lexicon = LexiconModel::shipped();
+    let segmented: Vec<(Tokens, Lang)> = texts
+        .iter()
+        .map(|t| (engine.segment(t), engine.detect(t).0))
+        .collect();
+
+    let mut group = c.benchmark_group("sentiment");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(20);
+    group.bench_function("segment", |b| {
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| engine.segment(black_box(t)).len())
+                .sum::<usize>()
+        })
+    });
+    let models: [(&str, &dyn SentimentModel); 2] = [
+        ("linear (tokens given)", &linear),
+        ("lexicon (tokens given)", &lexicon),
+    ];
+    for (name, model) in models {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                segmented
+                    .iter()
+                    .map(|(tokens, lang)| model.score(black_box(tokens), *lang))
+                    .sum::<f32>()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, segmentation, sentiment);
 criterion_main!(benches);

@@ -7,10 +7,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use super::features::WordHasher;
+use super::features::{hash_word, WordHasher};
 
 type Map<V> = HashMap<&'static str, V, BuildHasherDefault<WordHasher>>;
-type Set = HashSet<&'static str, BuildHasherDefault<WordHasher>>;
 
 /// What a word does to the sentiment of the words around it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,15 +26,14 @@ pub(crate) enum Cue {
     Concessive,
 }
 
-/// Every cue word, Chinese (Simplified) and English (lower-case).
+/// Every cue word, Chinese (Simplified) and English (lower-case), in one table.
 #[derive(Debug)]
 pub(crate) struct Cues {
-    polarity: Map<f32>,
-    degree: Map<f32>,
-    negators: Set,
-    contrast: Set,
-    concessive: Set,
-    longest_polar: usize,
+    cues: Map<Cue>,
+    /// Hashes (as [`hash_word`]) of the negators, for the feature extractor, which has the
+    /// hash already.
+    negator_hashes: HashSet<u64, BuildHasherDefault<WordHasher>>,
+    longest: usize,
 }
 
 macro_rules! lexicon {
@@ -49,63 +47,73 @@ impl Cues {
     pub(crate) fn shipped() -> &'static Cues {
         static CUES: OnceLock<Cues> = OnceLock::new();
         CUES.get_or_init(|| {
-            let mut polarity = Map::default();
+            let mut cues = Map::default();
+            // Later lists win: a word that is a negator and has a polarity (`no`) is a negator.
             for file in [
                 lexicon!("zh.tsv"),
                 lexicon!("en.tsv"),
                 lexicon!("emoji.tsv"),
             ] {
-                polarity.extend(scored(file));
+                cues.extend(scored(file).map(|(w, s)| (w, Cue::Polar(s))));
             }
-            let mut degree = Map::default();
             for file in [lexicon!("zh_degree.tsv"), lexicon!("en_degree.tsv")] {
-                degree.extend(scored(file));
+                cues.extend(scored(file).map(|(w, m)| (w, Cue::Degree(m))));
             }
-            let set =
-                |files: [&'static str; 2]| -> Set { files.into_iter().flat_map(words).collect() };
-            let longest_polar = polarity.keys().map(|k| k.len()).max().unwrap_or(0);
+            let lists = [
+                (lexicon!("zh_concessive.txt"), Cue::Concessive),
+                (lexicon!("en_concessive.txt"), Cue::Concessive),
+                (lexicon!("zh_contrast.txt"), Cue::Contrast),
+                (lexicon!("en_contrast.txt"), Cue::Contrast),
+                (lexicon!("zh_negators.txt"), Cue::Negator),
+                (lexicon!("en_negators.txt"), Cue::Negator),
+            ];
+            for (file, cue) in lists {
+                cues.extend(lines(file).map(|w| (w, cue)));
+            }
+            let negator_hashes = cues
+                .iter()
+                .filter(|(_, c)| **c == Cue::Negator)
+                .map(|(w, _)| hash_word(w))
+                .collect();
+            let longest = cues.keys().map(|k| k.len()).max().unwrap_or(0);
             Cues {
-                negators: set([lexicon!("zh_negators.txt"), lexicon!("en_negators.txt")]),
-                contrast: set([lexicon!("zh_contrast.txt"), lexicon!("en_contrast.txt")]),
-                concessive: set([lexicon!("zh_concessive.txt"), lexicon!("en_concessive.txt")]),
-                polarity,
-                degree,
-                longest_polar,
+                cues,
+                negator_hashes,
+                longest,
             }
         })
     }
 
-    /// The cue a normalised word form carries, if any. Negators and conjunctions win over
-    /// polarity (a list entry like `no` is a negator first).
+    /// The cue a normalised word form carries, if any.
     pub(crate) fn cue(&self, form: &str) -> Option<Cue> {
-        if form.len() > self.longest_polar.max(24) {
+        if form.len() > self.longest {
             return None;
         }
-        if self.is_negator(form) {
-            return Some(Cue::Negator);
+        match self.cues.get(form) {
+            Some(&cue) => Some(cue),
+            None if negates_by_suffix(form) => Some(Cue::Negator),
+            None => None,
         }
-        if self.contrast.contains(form) {
-            return Some(Cue::Contrast);
-        }
-        if self.concessive.contains(form) {
-            return Some(Cue::Concessive);
-        }
-        if let Some(&m) = self.degree.get(form) {
-            return Some(Cue::Degree(m));
-        }
-        self.polarity.get(form).map(|&s| Cue::Polar(s))
     }
 
-    /// Whether `form` negates what follows (`不`, `not`, `don't`).
-    pub(crate) fn is_negator(&self, form: &str) -> bool {
-        self.negators.contains(form) || form.ends_with("n't") || form.ends_with("n’t")
+    /// Whether the word whose form is `form` and hash `hash` negates what follows.
+    pub(crate) fn is_negator_hashed(&self, form: &str, hash: u64) -> bool {
+        self.negator_hashes.contains(&hash) || negates_by_suffix(form)
     }
 
     /// The polarity of a word, if it has one.
     #[cfg(test)]
     pub(crate) fn polarity(&self, form: &str) -> Option<f32> {
-        self.polarity.get(form).copied()
+        match self.cues.get(form) {
+            Some(Cue::Polar(s)) => Some(*s),
+            _ => None,
+        }
     }
+}
+
+/// `don't`, `isn’t`.
+fn negates_by_suffix(form: &str) -> bool {
+    form.ends_with("n't") || form.ends_with("n’t")
 }
 
 /// Lines that are not blank or `#` comments, trimmed.
@@ -113,10 +121,6 @@ fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-fn words(text: &'static str) -> impl Iterator<Item = &'static str> {
-    lines(text)
 }
 
 /// `word<TAB>number` lines; a line whose number does not parse is skipped (the shipped files

@@ -104,8 +104,9 @@ impl Hasher for WordHasher {
     }
 }
 
+/// The hash of a word form, before namespacing.
 #[inline]
-fn hash_word(form: &str) -> u64 {
+pub(crate) fn hash_word(form: &str) -> u64 {
     let mut h = WordHasher(form.len() as u64);
     h.write(form.as_bytes());
     h.0
@@ -143,7 +144,7 @@ pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit
             TokenKind::Symbol => continue,
         }
         let h = hash_word(form);
-        if spec.negation_scope > 0 && cues.is_negator(form) {
+        if spec.negation_scope > 0 && cues.is_negator_hashed(form, h) {
             bucket(mix(WORD, h));
             negated = spec.negation_scope;
         } else if negated > 0 {

@@ -88,47 +88,48 @@ impl LexiconModel {
     /// `不太满意` is `不` + `太` + `满意`). Any other word counts as a plain word: `快递` is not
     /// `快` (fast) + `递`.
     fn inside(&self, word: &str, state: &mut State) {
-        for (start, _) in word.char_indices() {
-            if let Some((cues, n)) = self.modifiers_then_polar(&word[start..]) {
-                cues[..n].iter().for_each(|&c| state.apply(c));
+        const MAX_CHARS: usize = 16;
+        let mut at = [0usize; MAX_CHARS + 1];
+        let mut n = 0;
+        for (i, _) in word.char_indices() {
+            if n == MAX_CHARS {
+                state.other_word();
                 return;
             }
-        }
-        state.other_word();
-    }
-
-    /// Parses all of `s` as negators and degree adverbs followed by one polarity word,
-    /// longest entries first.
-    fn modifiers_then_polar(&self, s: &str) -> Option<([Cue; 4], usize)> {
-        let mut cues = [Cue::Negator; 4];
-        let mut n = 0;
-        let mut rest = s;
-        while !rest.is_empty() {
-            if n == cues.len() {
-                return None;
-            }
-            let mut ends = rest
-                .char_indices()
-                .map(|(i, _)| i)
-                .skip(1)
-                .chain([rest.len()]);
-            let ends: [Option<usize>; 4] = std::array::from_fn(|_| ends.next());
-            let (end, cue) = ends
-                .iter()
-                .rev()
-                .flatten()
-                .find_map(|&end| self.cues.cue(&rest[..end]).map(|cue| (end, cue)))?;
-            let last = end == rest.len();
-            match cue {
-                Cue::Polar(_) if last => {}
-                Cue::Negator | Cue::Degree(_) if !last => {}
-                _ => return None,
-            }
-            cues[n] = cue;
+            at[n] = i;
             n += 1;
-            rest = &rest[end..];
         }
-        (n > 0).then_some((cues, n))
+        at[n] = word.len();
+        // The longest polarity word ending the word…
+        let Some((start, polar)) =
+            (1..=n.min(4))
+                .rev()
+                .find_map(|k| match self.cues.cue(&word[at[n - k]..]) {
+                    Some(cue @ Cue::Polar(_)) => Some((n - k, cue)),
+                    _ => None,
+                })
+        else {
+            state.other_word();
+            return;
+        };
+        // …and the negators and degree adverbs right before it, read backwards.
+        let mut modifiers = [Cue::Negator; 4];
+        let mut m = 0;
+        let mut end = start;
+        while end > 0 && m < modifiers.len() {
+            let found = (1..=end.min(2)).rev().find_map(|k| {
+                match self.cues.cue(&word[at[end - k]..at[end]]) {
+                    Some(cue @ (Cue::Negator | Cue::Degree(_))) => Some((k, cue)),
+                    _ => None,
+                }
+            });
+            let Some((k, cue)) = found else { break };
+            modifiers[m] = cue;
+            m += 1;
+            end -= k;
+        }
+        modifiers[..m].iter().rev().for_each(|&c| state.apply(c));
+        state.apply(polar);
     }
 }
 
