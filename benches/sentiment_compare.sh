@@ -121,30 +121,31 @@ baseline baselines.py tfidf.json --cache-dir "$BENCH_DIR" --jobs "$THREADS"
 FK="$RESULTS/fankui"
 FANKUI_STATUS=ok
 
-# fankui_train NAME DATA TEXT_FIELD [ARGS...]: writes $MODELS/NAME.model and
-# the whole-process wall time to $FK/NAME.train.json.
+# fankui_train NAME DATA TEXT_FIELD [ARGS...]: writes $MODELS/NAME.model, and
+# the whole process's wall and CPU seconds (bash's `time`) to $FK/NAME.train.json.
 fankui_train() {
   local name="$1" data="$2" field="$3"
   shift 3
-  local model="$MODELS/$name.model" timing="$FK/$name.train.json"
+  local model="$MODELS/$name.model" timing="$FK/$name.train.json" tlog="$FK/$name.train.log"
   if [[ -s "$model" ]] && ! stale "$timing" "$FANKUI_BIN" "$data"; then
     return 0
   fi
   rm -f "$timing"
   cat "$data" > /dev/null # in the page cache, so the timing is not a cold disk read
   log "fankui train sentiment: $name"
-  local t0 t1 ms
-  t0=$(date +%s%N)
-  if ! "$FANKUI_BIN" train sentiment --data "$data" --text-field "$field" --label-field label \
-       --seed "$SEED" -j "$THREADS" -o "$model" "$@" > "$FK/$name.train.log" 2>&1; then
-    echo "warning: fankui train sentiment failed on $name; last lines of $FK/$name.train.log:" >&2
-    tail -n 5 "$FK/$name.train.log" | sed 's/^/    /' >&2
+  local TIMEFORMAT='%3R %3U %3S' LC_NUMERIC=C wall user sys
+  if ! { time "$FANKUI_BIN" train sentiment --data "$data" --text-field "$field" --label-field label \
+           --seed "$SEED" -j "$THREADS" -o "$model" "$@" > "$tlog" 2>&1; } 2> "$timing.tmp"; then
+    echo "warning: fankui train sentiment failed on $name; last lines of $tlog:" >&2
+    tail -n 5 "$tlog" | sed 's/^/    /' >&2
+    rm -f "$timing.tmp"
     FANKUI_STATUS=failed
     return 1
   fi
-  t1=$(date +%s%N)
-  ms=$(((t1 - t0) / 1000000))
-  printf '{"seconds": %d.%03d, "threads": %d}\n' $((ms / 1000)) $((ms % 1000)) "$THREADS" > "$timing"
+  read -r wall user sys < "$timing.tmp"
+  printf '{"seconds": %s, "user_seconds": %s, "sys_seconds": %s, "threads": %d}\n' \
+    "$wall" "$user" "$sys" "$THREADS" > "$timing"
+  rm -f "$timing.tmp"
 }
 
 # fankui_eval NAME MODEL DATA TEXT_FIELD [ARGS...]: eval JSON to $FK/NAME.json.

@@ -1140,3 +1140,156 @@ fn closed_stdout_is_a_normal_end() {
     check_closed_pipe(&dir, &[&analyze[..], &["--threads", "2"]].concat());
     check_closed_pipe(&dir, &["segment", "lines.txt"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. Training and evaluating sentiment
+// ---------------------------------------------------------------------------------------------
+
+/// A small labelled set: clear reviews in both languages, repeated with variations.
+fn labelled_csv() -> String {
+    let pos = [
+        "质量很好，非常满意",
+        "物流很快，包装完好",
+        "客服态度很好",
+        "great product, works perfectly",
+        "fast delivery and friendly support",
+    ];
+    let neg = [
+        "质量太差了，很失望",
+        "物流太慢，等了一个星期",
+        "客服不理人，态度很差",
+        "terrible product, broke after a day",
+        "slow delivery and rude support",
+    ];
+    let mut out = String::from("stars,review\n");
+    for round in 0..8 {
+        for p in pos {
+            out.push_str(&format!("__label__2,\"{p} {round}\"\n"));
+        }
+        for n in neg {
+            out.push_str(&format!("__label__1,\"{n} {round}\"\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn train_then_eval_then_analyze_with_the_model() {
+    let dir = Dir::new();
+    dir.create("train.csv", labelled_csv());
+    let map = ["--label-map", "__label__1=negative,__label__2=positive"];
+    let fields = ["--text-field", "review", "--label-field", "stars"];
+    dir.command()
+        .args(["train", "sentiment", "--data", "train.csv", "-o", "m.fks"])
+        .args(fields)
+        .args(map)
+        .run()
+        .expect_success();
+    let manifest: Value = serde_json::from_str(&dir.read("m.json")).unwrap();
+    assert_eq!(manifest["type"], "fankui-sentiment-linear");
+    assert_eq!(manifest["training"]["data"][0]["examples"], 80);
+    assert_eq!(
+        manifest["training"]["data"][0]["sha256"]
+            .as_str()
+            .map(str::len),
+        Some(64)
+    );
+    assert!(manifest["command"]
+        .as_str()
+        .unwrap()
+        .starts_with("fankui train sentiment --data train.csv"));
+
+    let run = dir
+        .command()
+        .args([
+            "eval",
+            "sentiment",
+            "--model",
+            "m.fks",
+            "--data",
+            "train.csv",
+            "--json",
+        ])
+        .args(fields)
+        .args(map)
+        .run();
+    run.expect_success();
+    let scores: Value = serde_json::from_str(run.stdout_str()).unwrap();
+    assert!(scores["accuracy"].as_f64().unwrap() > 0.95, "{scores}");
+    assert_eq!(scores["records"], 80);
+    assert_eq!(scores["confusion"]["matrix"].as_array().unwrap().len(), 2);
+
+    let run = dir
+        .command()
+        .args([
+            "eval",
+            "sentiment",
+            "--cv",
+            "4",
+            "--data",
+            "train.csv",
+            "--json",
+        ])
+        .args(fields)
+        .args(map)
+        .run();
+    run.expect_success();
+    let cv: Value = serde_json::from_str(run.stdout_str()).unwrap();
+    assert_eq!(cv["folds"].as_array().unwrap().len(), 4);
+    assert_eq!(cv["pooled"]["records"], 80);
+
+    // The model drives analyze through a config file.
+    dir.create(
+        "fankui.toml",
+        "[sentiment]\ntype = \"linear\"\nmodel = \"m.fks\"\nneutral_band = 0.05\n",
+    );
+    dir.create("in.jsonl", "{\"id\":\"1\",\"text\":\"客服态度很差\"}\n");
+    dir.command()
+        .args([
+            "analyze",
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--config",
+            "fankui.toml",
+        ])
+        .run()
+        .expect_success();
+    let out = dir.read_jsonl("out.jsonl");
+    assert_eq!(out[0]["sentiment"]["label"], "negative", "{}", out[0]);
+}
+
+#[test]
+fn bad_labelled_data_names_the_record_and_field() {
+    let dir = Dir::new();
+    dir.create("bad.csv", "label,text\n1,好\n0,差\nmaybe,一般\n");
+    let run = dir
+        .command()
+        .args(["train", "sentiment", "--data", "bad.csv", "-o", "m.fks"])
+        .run();
+    run.expect_code(1);
+    let err = &run.stderr;
+    assert!(
+        err.contains("bad.csv:3") && err.contains("`label`") && err.contains("\"maybe\""),
+        "{err}"
+    );
+    assert!(!dir.join("m.fks").exists());
+
+    let run = dir
+        .command()
+        .args([
+            "eval",
+            "sentiment",
+            "--model",
+            "nope.fks",
+            "--data",
+            "bad.csv",
+        ])
+        .run();
+    run.expect_code(1);
+    let run = dir
+        .command()
+        .args(["train", "sentiment", "--data", "bad.csv", "-o", "m.json"])
+        .run();
+    run.expect_code(1);
+}

@@ -122,3 +122,59 @@ fn traditional_reviews_segment_like_simplified() {
         "expected some Traditional reviews, found {hant}"
     );
 }
+
+/// The ChnSentiCorp bar: a model trained on the ERNIE train split only (dev for selection)
+/// reaches at least 94.0% on its test split; TF-IDF + logistic regression reaches 93.0.
+#[test]
+fn sentiment_chnsenticorp_bar() {
+    use fankui::eval::evaluate_sentiment;
+    use fankui::sentiment::{train, LabelMap, LabelledFields, LabelledFile, TrainOptions};
+
+    let Some(dir) = corpora() else { return };
+    let split = dir.join("zh/chnsenticorp_ernie_split");
+    let fields = LabelledFields {
+        text: vec!["text_a".into()],
+        label: "label".into(),
+        labels: LabelMap::default(),
+    };
+    let read = |name: &str| {
+        LabelledFile::read(&split.join(name), &fields)
+            .unwrap()
+            .examples
+    };
+    let (train_set, dev, test) = (read("train.tsv"), read("dev.tsv"), read("test.tsv"));
+    assert_eq!((train_set.len(), dev.len(), test.len()), (9600, 1200, 1200));
+    let engine = Engine::builder()
+        .parallelism(Parallelism::available())
+        .build()
+        .unwrap();
+    let (model, _) = train(&engine, &train_set, Some(&dev), &TrainOptions::default()).unwrap();
+    let scores = evaluate_sentiment(&engine, &model, &test, 0.0);
+    eprintln!("ChnSentiCorp test accuracy {:.2}%", 100.0 * scores.accuracy);
+    assert!(scores.accuracy >= 0.94, "{scores:?}");
+}
+
+/// The shipped model on the SST-2 dev split, which it was not trained on (it saw SST-2 train):
+/// measured 82.6%, TF-IDF + LR trained on SST-2 train alone gets 82.2%; the floor leaves room
+/// for retraining noise.
+#[test]
+fn shipped_sentiment_model_on_sst2_dev() {
+    use fankui::eval::evaluate_sentiment;
+    use fankui::sentiment::{LabelMap, LabelledFields, LabelledFile, LinearModel};
+
+    let Some(dir) = corpora() else { return };
+    let fields = LabelledFields {
+        text: vec!["content".into()],
+        label: "label".into(),
+        labels: LabelMap::default(),
+    };
+    let dev = LabelledFile::read(&dir.join("en/sst2_glue/dev.tsv"), &fields).unwrap();
+    let engine = Engine::builder().build().unwrap();
+    let model = LinearModel::shipped().unwrap();
+    let scores = evaluate_sentiment(&engine, &model, &dev.examples, 0.0);
+    eprintln!(
+        "shipped model, SST-2 dev accuracy {:.2}%",
+        100.0 * scores.accuracy
+    );
+    assert!(scores.accuracy >= 0.80, "{scores:?}");
+}

@@ -105,6 +105,22 @@ def split_sizes(stats):
     return f"{n(train[0])}×{len(pairs)}", f"{n(test[0])}×{len(pairs)}"
 
 
+def neutral_share(folds):
+    """Share of test records fankui answered ``neutral``, from its confusion matrices
+    (``{"labels": [...], "matrix": rows = gold, columns = predicted}``); None when a
+    fold has no matrix in that shape."""
+    answered = records = 0
+    for fold in folds:
+        conf = fold.get("confusion")
+        if not (isinstance(conf, dict) and "labels" in conf and "matrix" in conf and fold.get("records")):
+            return None
+        if "neutral" in conf["labels"]:
+            j = conf["labels"].index("neutral")
+            answered += sum(row[j] for row in conf["matrix"])
+        records += fold["records"]
+    return answered / records
+
+
 def protocol_lines(manifest, results):
     sp = manifest["corpora"]
     chn, wm, osh, sst, amz = (sp[k] for k in ("chnsenticorp", "waimai", "online_shopping", "sst2", "amazon"))
@@ -143,6 +159,14 @@ def protocol_lines(manifest, results):
         + ")`, other parameters default; Chinese pre-segmented with `jieba.lcut`, space-joined. "
         "With 2 threads its result varies slightly from run to run.",
     ]
+    shares = [(BY_NAME[r["corpus"]].title, neutral_share(r["folds"]))
+              for r in results if r["system"] == "fankui_lexicon"]
+    shares = "; ".join(f"{title} {pct(share)}%" for title, share in shares if share is not None)
+    if shares:
+        lines.append(
+            "* fankui lexicon may answer neutral, which counts as wrong for accuracy; macro-F1 "
+            "averages the negative and positive F1 only, so it can exceed accuracy. Share of "
+            f"neutral answers: {shares}.")
     snow = [r for r in results if r["system"] == "snownlp"]
     if snow:
         seen = "; ".join(
@@ -194,20 +218,24 @@ def timing_rows(manifest, results, fk_train):
     for name in TIMING_ORDER:
         ft = by_key.get(("fasttext", name))
         fk = by_key.get(("fankui_linear", name))
-        fk_seconds = fk_train.get(name, {}).get("seconds")
-        if ft is None and fk_seconds is None:
+        fk_time = fk_train.get(name)
+        if ft is None and fk_time is None:
             continue
         ft_fold = ft["folds"][0] if ft else {}
         train_s, seg_s = ft_fold.get("train_seconds"), ft_fold.get("segment_seconds")
+        fk_s = fk_time["seconds"] if fk_time else None
+        both = fk_s is not None and train_s is not None
         rows.append({
             "corpus": name,
             "train_records": manifest["corpora"][name]["train"]["rows"],
             "fasttext_segment_seconds": seg_s,
             "fasttext_train_seconds": train_s,
-            "fankui_train_seconds": fk_seconds,
-            "fankui_over_fasttext_train": fk_seconds / train_s if fk_seconds and train_s else None,
-            "fankui_over_fasttext_segment_and_train":
-                fk_seconds / (train_s + (seg_s or 0)) if fk_seconds and train_s else None,
+            "fasttext_train_cpu_seconds": ft_fold.get("train_cpu_seconds"),
+            "fankui_train_seconds": fk_s,
+            "fankui_train_cpu_seconds":
+                fk_time["user_seconds"] + fk_time["sys_seconds"] if fk_time else None,
+            "fankui_over_fasttext_train": fk_s / train_s if both else None,
+            "fankui_over_fasttext_segment_and_train": fk_s / (train_s + (seg_s or 0)) if both else None,
             "fasttext_accuracy": ft["accuracy"] if ft else None,
             "fankui_accuracy": fk["accuracy"] if fk else None,
         })
@@ -218,13 +246,18 @@ def ratio(x):
     return DASH if x is None else f"{x:.2f}"
 
 
+def wall_cpu(wall, cpu):
+    return DASH if wall is None else f"{wall:.1f} (CPU {cpu:.1f})"
+
+
 def timing_table(rows):
     return md_table(
         ["corpus", "train rows", "fastText jieba s", "fastText train_supervised s",
          "fankui train s (whole process)", "fankui ÷ fastText train", "fankui ÷ (jieba + train)",
          "fastText acc %", "fankui acc %"],
         [[BY_NAME[r["corpus"]].title, n(r["train_records"]), secs(r["fasttext_segment_seconds"]),
-          secs(r["fasttext_train_seconds"]), secs(r["fankui_train_seconds"]),
+          wall_cpu(r["fasttext_train_seconds"], r["fasttext_train_cpu_seconds"]),
+          wall_cpu(r["fankui_train_seconds"], r["fankui_train_cpu_seconds"]),
           ratio(r["fankui_over_fasttext_train"]), ratio(r["fankui_over_fasttext_segment_and_train"]),
           pct(r["fasttext_accuracy"]), pct(r["fankui_accuracy"])] for r in rows])
 
@@ -292,10 +325,12 @@ def main():
         "",
         "## Training time",
         "",
-        "fastText: the `train_supervised` call alone (it reads its pre-segmented training file); "
-        "the jieba segmentation of the same training texts is timed separately. fankui: wall "
-        "clock of the whole `fankui train sentiment -j 2` process (reading the file, "
-        "segmenting, training, writing the model).",
+        "Wall-clock seconds, with user + system CPU seconds in brackets (less sensitive to "
+        "other load on the machine); ratios are of wall-clock time. fastText: the "
+        "`train_supervised` call alone (it reads its pre-segmented training file); the jieba "
+        "segmentation of the same training texts is timed separately. fankui: the whole "
+        "`fankui train sentiment -j 2` process (reading the file, segmenting, training, "
+        "writing the model).",
         "",
         *timing_table(timing),
         "",
