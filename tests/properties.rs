@@ -2,7 +2,8 @@
 //! configuration round-trips.
 
 use fankui::segment::SegmenterConfig;
-use fankui::{Engine, EngineConfig, Parallelism, Record};
+use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel};
+use fankui::{Engine, EngineConfig, Parallelism, Record, SentimentLabel};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -54,6 +55,22 @@ proptest! {
     #[test]
     fn analyze_never_panics(text in any::<String>()) {
         let _ = engine().analyze(&Record::new("p", text));
+    }
+
+    #[test]
+    fn sentiment_scores_stay_in_range_and_agree_with_labels(text in feedback_text()) {
+        let lexicon = LexiconModel::shipped();
+        let linear = LinearModel::shipped().unwrap();
+        let (lang, _) = engine().detect(&text);
+        let tokens = engine().segment(&text);
+        for score in [lexicon.score(&tokens, lang), linear.score(&tokens, lang)] {
+            prop_assert!((-1.0..=1.0).contains(&score), "{score}");
+        }
+        if let Ok(a) = engine().analyze(&Record::new("p", text.as_str())) {
+            let s = a.sentiment;
+            prop_assert!((-1.0..=1.0).contains(&s.score));
+            prop_assert_eq!(s.label, SentimentLabel::from_score(s.score, 0.3));
+        }
     }
 
     #[test]
