@@ -2,7 +2,7 @@
 //! configuration round-trips.
 
 use fankui::segment::SegmenterConfig;
-use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel};
+use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel, DEFAULT_NEUTRAL_BAND};
 use fankui::{Engine, EngineConfig, Parallelism, Record, SentimentLabel};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -69,7 +69,7 @@ proptest! {
         if let Ok(a) = engine().analyze(&Record::new("p", text.as_str())) {
             let s = a.sentiment;
             prop_assert!((-1.0..=1.0).contains(&s.score));
-            prop_assert_eq!(s.label, SentimentLabel::from_score(s.score, 0.3));
+            prop_assert_eq!(s.label, SentimentLabel::from_score(s.score, DEFAULT_NEUTRAL_BAND));
         }
     }
 
