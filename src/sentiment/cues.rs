@@ -96,6 +96,11 @@ impl Cues {
         }
     }
 
+    /// The cue of a list entry (a word or a phrase), without the `n't` rule.
+    pub(crate) fn entry(&self, form: &str) -> Option<Cue> {
+        self.cues.get(form).copied()
+    }
+
     /// Whether the word whose form is `form` and hash `hash` negates what follows.
     pub(crate) fn is_negator_hashed(&self, form: &str, hash: u64) -> bool {
         self.negator_hashes.contains(&hash) || negates_by_suffix(form)

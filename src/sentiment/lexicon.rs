@@ -2,7 +2,7 @@
 
 use super::cues::{Cue, Cues};
 use super::SentimentModel;
-use crate::types::{Lang, Script, TokenKind, Tokens};
+use crate::types::{Lang, Script, Token, TokenKind, Tokens};
 
 /// How much a negated polarity word keeps, reversed (`不好` is less bad than `坏` is bad).
 const NEGATED: f32 = -0.75;
@@ -57,8 +57,13 @@ impl LexiconModel {
     /// The raw sum of the rules, before squashing; 0 when no cue word was found.
     pub(crate) fn raw(&self, tokens: &Tokens) -> f32 {
         let mut state = State::default();
-        for token in tokens.iter() {
+        let list = tokens.as_slice();
+        let mut phrase = String::new();
+        let mut i = 0;
+        while i < list.len() {
+            let token = &list[i];
             let form = tokens.form(token);
+            i += 1;
             match token.kind {
                 TokenKind::Punct => {
                     if form == "!" {
@@ -70,6 +75,14 @@ impl LexiconModel {
                 }
                 TokenKind::Number | TokenKind::Symbol => state.other_word(),
                 TokenKind::Word | TokenKind::Emoji | TokenKind::Emoticon => {
+                    if token.script == Script::Latin {
+                        if let Some((cue, used)) = self.phrase(tokens, &list[i - 1..], &mut phrase)
+                        {
+                            state.apply(cue);
+                            i += used - 1;
+                            continue;
+                        }
+                    }
                     match self.cues.cue(form) {
                         Some(cue) => state.apply(cue),
                         None if token.script == Script::Han && form.chars().nth(1).is_some() => {
@@ -81,6 +94,31 @@ impl LexiconModel {
             }
         }
         state.finish()
+    }
+
+    /// An English phrase of two or three words starting at `rest[0]` that the lists have
+    /// (`kind of`, `can't stand`, `in spite of`), longest first, and how many words it takes.
+    fn phrase(&self, tokens: &Tokens, rest: &[Token], buf: &mut String) -> Option<(Cue, usize)> {
+        for n in [3, 2] {
+            let words = rest.get(..n)?;
+            if !words
+                .iter()
+                .all(|t| t.kind == TokenKind::Word && t.script == Script::Latin)
+            {
+                continue;
+            }
+            buf.clear();
+            for (k, t) in words.iter().enumerate() {
+                if k > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(tokens.form(t));
+            }
+            if let Some(cue) = self.cues.entry(buf) {
+                return Some((cue, n));
+            }
+        }
+        None
     }
 
     /// Applies the cue words of a Chinese word the lists do not have whole, when it ends in
@@ -248,6 +286,9 @@ mod tests {
         assert!(score("not great") < 0.0);
         assert!(score("very good") > score("good"));
         assert!(score("I don't like it") < 0.0);
+        // Phrases: `kind of` weakens, it is not the positive `kind`.
+        assert!(score("kind of slow") > score("slow") && score("kind of slow") < 0.0);
+        assert!(score("I can't stand this app") < 0.0);
         assert!(score("the parcel arrived on tuesday").abs() < 1e-6);
     }
 
