@@ -1185,6 +1185,14 @@ fn train_then_eval_then_analyze_with_the_model() {
         .args(map)
         .run()
         .expect_success();
+    // Deterministic for a seed, whatever the number of threads.
+    dir.command()
+        .args(["train", "sentiment", "--data", "train.csv", "-o", "again.fks", "-j", "1"])
+        .args(fields)
+        .args(map)
+        .run()
+        .expect_success();
+    assert!(dir.read_bytes("m.fks") == dir.read_bytes("again.fks"));
     let manifest: Value = serde_json::from_str(&dir.read("m.json")).unwrap();
     assert_eq!(manifest["type"], "fankui-sentiment-linear");
     assert_eq!(manifest["training"]["data"][0]["examples"], 80);
