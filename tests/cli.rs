@@ -1187,7 +1187,16 @@ fn train_then_eval_then_analyze_with_the_model() {
         .expect_success();
     // Deterministic for a seed, whatever the number of threads.
     dir.command()
-        .args(["train", "sentiment", "--data", "train.csv", "-o", "again.fks", "-j", "1"])
+        .args([
+            "train",
+            "sentiment",
+            "--data",
+            "train.csv",
+            "-o",
+            "again.fks",
+            "-j",
+            "1",
+        ])
         .args(fields)
         .args(map)
         .run()

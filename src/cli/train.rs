@@ -116,6 +116,9 @@ pub(crate) struct TrainerArgs {
     /// Longest Chinese character n-gram (0–4).
     #[arg(long, default_value_t = FeatureSpec::default().char_ngrams)]
     char_ngrams: u8,
+    /// Leave out single Chinese characters (keep the longer n-grams).
+    #[arg(long)]
+    no_char_unigrams: bool,
     /// Leave out word bigrams.
     #[arg(long)]
     no_word_bigrams: bool,
@@ -151,6 +154,7 @@ impl TrainerArgs {
             features: FeatureSpec {
                 bits: self.bits,
                 char_ngrams: self.char_ngrams,
+                char_unigrams: !self.no_char_unigrams,
                 word_bigrams: !self.no_word_bigrams,
                 negation_scope: self.negation_scope,
             },

@@ -20,6 +20,9 @@ pub struct FeatureSpec {
     pub bits: u8,
     /// Longest Chinese character n-gram (0 for none, at most 4).
     pub char_ngrams: u8,
+    /// Single Chinese characters as features too (besides the longer n-grams).
+    #[serde(default = "yes")]
+    pub char_unigrams: bool,
     /// Word bigrams within a clause.
     pub word_bigrams: bool,
     /// Words after a negator, up to this many and within the clause, are marked negated
@@ -32,10 +35,15 @@ impl Default for FeatureSpec {
         FeatureSpec {
             bits: 20,
             char_ngrams: 2,
+            char_unigrams: true,
             word_bigrams: true,
             negation_scope: 3,
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl FeatureSpec {
@@ -169,7 +177,9 @@ pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit
         for c in form.chars() {
             let c = u64::from(c);
             let mut h = mix(CHARS, c);
-            bucket(h);
+            if spec.char_unigrams {
+                bucket(h);
+            }
             for (k, &p) in run.iter().enumerate().take(run_len.min(n - 1)) {
                 h = mix(h, p ^ ((k as u64 + 1) << 32));
                 bucket(h);
