@@ -229,11 +229,10 @@ pub fn train(
         .filter(|d| d.label != SentimentLabel::Neutral)
         .collect();
     let dim = options.features.buckets();
-    let polar_sel: Vec<&Doc> = sel_docs
+    let polar_sel = sel_docs
         .iter()
-        .copied()
         .filter(|d| d.label != SentimentLabel::Neutral)
-        .collect();
+        .count();
 
     let nb_choices: Vec<bool> = match options.nb {
         Some(x) => vec![x],
@@ -243,24 +242,27 @@ pub fn train(
         .iter()
         .flat_map(|&nb| options.c_grid.iter().map(move |&c| (nb, c)))
         .collect();
-    let fitted: Vec<(Candidate, Weights)> = grid
+    // Each candidate keeps only its scores on the selection texts, not its weights (2^bits
+    // numbers each); the chosen one is refitted.
+    let fitted: Vec<(Candidate, Vec<f64>)> = grid
         .par_iter()
         .map(|&(nb, c)| {
             let weights = fit(&fit_docs, dim, c, nb, options);
-            let correct = polar_sel
+            let scores: Vec<f64> = sel_docs.iter().map(|d| weights.raw(d)).collect();
+            let correct = sel_docs
                 .iter()
-                .filter(|d| (weights.raw(d) >= 0.0) == (d.label == SentimentLabel::Positive))
+                .zip(&scores)
+                .filter(|(d, _)| d.label != SentimentLabel::Neutral)
+                .filter(|(d, &z)| (z >= 0.0) == (d.label == SentimentLabel::Positive))
                 .count();
-            let accuracy = correct as f64 / polar_sel.len().max(1) as f64;
-            (
-                Candidate {
-                    c,
-                    nb,
-                    accuracy,
-                    passes: weights.passes,
-                },
-                weights,
-            )
+            let accuracy = correct as f64 / polar_sel.max(1) as f64;
+            let candidate = Candidate {
+                c,
+                nb,
+                accuracy,
+                passes: weights.passes,
+            };
+            (candidate, scores)
         })
         .collect();
     // Best accuracy; ties go to the earlier candidate (NB first, smaller C first).
@@ -273,25 +275,25 @@ pub fn train(
     });
     let chosen = fitted[best].0;
     let candidates: Vec<Candidate> = fitted.iter().map(|(c, _)| *c).collect();
-    let selection_model = &fitted[best].1;
-
-    let scores: Vec<(f64, SentimentLabel)> = sel_docs
+    let scores: Vec<(f64, SentimentLabel)> = fitted[best]
+        .1
         .iter()
-        .map(|d| (selection_model.raw(d), d.label))
+        .zip(&sel_docs)
+        .map(|(&z, d)| (z, d.label))
         .collect();
     let calibration = platt(&scores);
     let neutral_band = fit_neutral_band(&scores, calibration);
 
-    let final_weights = if dev_docs.is_some() {
-        fitted.into_iter().nth(best).map(|(_, w)| w)
-    } else {
-        let everything: Vec<&Doc> = docs
+    // With a development set the model is the chosen candidate (trained on all of `train`);
+    // with a held-out share it is refitted on everything.
+    let final_docs: Vec<&Doc> = match dev_docs {
+        Some(_) => fit_docs,
+        None => docs
             .iter()
             .filter(|d| d.label != SentimentLabel::Neutral)
-            .collect();
-        Some(fit(&everything, dim, chosen.c, chosen.nb, options))
-    }
-    .ok_or_else(|| bad("no candidate was fitted".into()))?;
+            .collect(),
+    };
+    let final_weights = fit(&final_docs, dim, chosen.c, chosen.nb, options);
     let solver_seconds = started.elapsed().as_secs_f64();
 
     let mut seen = vec![0u64; dim.div_ceil(64)];
