@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use fankui::{Engine, EngineConfig, Parallelism};
+use fankui::{Engine, EngineBuilder, EngineConfig, Parallelism};
 
 /// Customer-feedback analysis for Chinese and English.
 #[derive(Debug, Parser)]
@@ -54,6 +54,10 @@ pub(crate) struct EngineArgs {
 
 impl EngineArgs {
     pub(crate) fn build(&self, parallelism: Parallelism) -> Result<Engine> {
+        Ok(self.builder(parallelism).build()?)
+    }
+
+    pub(crate) fn builder(&self, parallelism: Parallelism) -> EngineBuilder {
         let mut builder = Engine::builder().parallelism(parallelism);
         if let Some(path) = &self.config {
             builder = builder.config_file(path);
@@ -61,7 +65,7 @@ impl EngineArgs {
         for dict in &self.user_dicts {
             builder = builder.user_dict(dict);
         }
-        Ok(builder.build()?)
+        builder
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -10,7 +11,7 @@ use serde_json::json;
 
 use fankui::eval::{evaluate_sentiment, SentimentScores};
 use fankui::sentiment::{
-    sha256_bytes, train, Example, FeatureSpec, LabelMap, LabelledFields, LabelledFile,
+    sha256_bytes, train, Example, FeatureSpec, LabelMap, LabelledFields, LabelledFile, LexiconModel,
     TrainOptions, TrainReport, FORMAT_VERSION,
 };
 use fankui::Engine;
@@ -99,8 +100,15 @@ impl DataArgs {
             .collect()
     }
 
+    /// The engine that reads and segments the texts. Its own sentiment model is never asked
+    /// (the model under training or evaluation is), so it gets the lexicon: a shipped model
+    /// file that an older build wrote must not stop its own retraining.
     pub(crate) fn engine(&self) -> Result<Engine> {
-        self.engine.build(parallelism(self.threads))
+        Ok(self
+            .engine
+            .builder(parallelism(self.threads))
+            .sentiment_model(Arc::new(LexiconModel::shipped()))
+            .build()?)
     }
 }
 
@@ -116,7 +124,7 @@ pub(crate) struct TrainerArgs {
     /// Longest Chinese character n-gram (0–4).
     #[arg(long, default_value_t = FeatureSpec::default().char_ngrams)]
     char_ngrams: u8,
-    /// Leave out single Chinese characters (keep the longer n-grams).
+    /// Leave out the characters of multi-character Chinese words (keep the longer n-grams).
     #[arg(long)]
     no_char_unigrams: bool,
     /// Leave out word bigrams.

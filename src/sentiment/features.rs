@@ -20,7 +20,8 @@ pub struct FeatureSpec {
     pub bits: u8,
     /// Longest Chinese character n-gram (0 for none, at most 4).
     pub char_ngrams: u8,
-    /// Single Chinese characters as features too (besides the longer n-grams).
+    /// The characters of multi-character Chinese words as features too (besides the longer
+    /// n-grams; a one-character word is a word feature already).
     #[serde(default = "yes")]
     pub char_unigrams: bool,
     /// Word bigrams within a clause.
@@ -174,10 +175,12 @@ pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit
             run_len = 0;
             continue;
         }
+        // A one-character word is its own character unigram already.
+        let unigrams = spec.char_unigrams && form.chars().nth(1).is_some();
         for c in form.chars() {
             let c = u64::from(c);
             let mut h = mix(CHARS, c);
-            if spec.char_unigrams {
+            if unigrams {
                 bucket(h);
             }
             for (k, &p) in run.iter().enumerate().take(run_len.min(n - 1)) {
@@ -210,8 +213,9 @@ mod tests {
             char_ngrams: 3,
             ..FeatureSpec::default()
         };
-        // 不 / 好吃 : 2 words (one negated), 1 bigram, chars 3 + 2 + 1.
-        assert_eq!(features(&spec, "不好吃").len(), 2 + 1 + 6);
+        // 不 / 好吃 : 2 words (one negated), 1 bigram, chars: unigrams of 好吃 only (不 is a
+        // one-character word), bigrams 不好 好吃, trigram 不好吃.
+        assert_eq!(features(&spec, "不好吃").len(), 2 + 1 + 2 + 2 + 1);
         let words_only = FeatureSpec {
             char_ngrams: 0,
             word_bigrams: false,

@@ -20,7 +20,7 @@ use crate::types::{Lang, Tokens};
 
 const MAGIC: &[u8; 8] = b"FKSENT\0\x01";
 /// Version of the layout after the magic.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What a model file says about itself, besides its weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
