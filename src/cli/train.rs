@@ -11,8 +11,8 @@ use serde_json::json;
 
 use fankui::eval::{evaluate_sentiment, SentimentScores};
 use fankui::sentiment::{
-    sha256_bytes, train, Example, FeatureSpec, LabelMap, LabelledFields, LabelledFile, LexiconModel,
-    TrainOptions, TrainReport, FORMAT_VERSION,
+    sha256_bytes, train, Example, FeatureSpec, LabelMap, LabelledFields, LabelledFile,
+    LexiconModel, TrainOptions, TrainReport, FORMAT_VERSION,
 };
 use fankui::Engine;
 
