@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use fankui::eval::{
     cross_validate_sentiment, evaluate_segmentation, evaluate_sentiment, SentimentScores,
 };
-use fankui::sentiment::{load_model, Example, LinearModel, DEFAULT_NEUTRAL_BAND};
+use fankui::sentiment::{Example, LexiconModel, LinearModel, SentimentModel, DEFAULT_NEUTRAL_BAND};
 use fankui::{Parallelism, SentimentLabel};
 
 use super::files::open_input;
@@ -158,12 +158,19 @@ fn sentiment(args: SentimentEvalArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let fitted = match args.model.as_str() {
-        "lexicon" => None,
-        "default" => LinearModel::shipped()?.header().neutral_band,
-        path => LinearModel::from_path(path.as_ref())?.header().neutral_band,
+    // The model, read once, and the neutral band it was fitted with, if any.
+    let (model, fitted): (Box<dyn SentimentModel>, Option<f32>) = match args.model.as_str() {
+        "lexicon" => (Box::new(LexiconModel::shipped()), None),
+        name => {
+            let linear = if name == "default" {
+                LinearModel::shipped()?
+            } else {
+                LinearModel::from_path(name.as_ref())?
+            };
+            let fitted = linear.header().neutral_band;
+            (Box::new(linear), fitted)
+        }
     };
-    let model = load_model(&args.model)?;
     let band = band(fitted);
     let scores = evaluate_sentiment(&engine, model.as_ref(), &examples, band);
     if args.json {

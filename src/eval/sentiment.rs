@@ -17,12 +17,21 @@ pub fn evaluate_sentiment(
     examples: &[Example],
     band: f32,
 ) -> SentimentScores {
-    let predicted = engine.map(examples, |ex| {
-        let (lang, _) = engine.detect(&ex.text);
-        let tokens = engine.segment(&ex.text);
-        SentimentLabel::from_score(model.score(&tokens, lang), band)
-    });
+    let predicted = predict(engine, model, examples, band);
     SentimentScores::new(examples.iter().map(|e| e.label).zip(predicted))
+}
+
+/// The label `model` gives each example, with the engine's parallelism.
+fn predict(
+    engine: &Engine,
+    model: &dyn SentimentModel,
+    examples: &[Example],
+    band: f32,
+) -> Vec<SentimentLabel> {
+    engine.map(examples, |ex| {
+        let (lang, _) = engine.detect(&ex.text);
+        SentimentLabel::from_score(model.score(&engine.segment(&ex.text), lang), band)
+    })
 }
 
 /// The result of k-fold cross-validation.
@@ -67,10 +76,7 @@ pub fn cross_validate_sentiment(
         let rest: Vec<Example> = rest.into_iter().map(|(e, _)| e.clone()).collect();
         let test: Vec<Example> = test.into_iter().map(|(e, _)| e.clone()).collect();
         let (model, _) = train(engine, &rest, None, options)?;
-        let predicted = engine.map(&test, |ex| {
-            let (lang, _) = engine.detect(&ex.text);
-            SentimentLabel::from_score(model.score(&engine.segment(&ex.text), lang), band)
-        });
+        let predicted = predict(engine, &model, &test, band);
         pooled.extend(test.iter().map(|e| e.label).zip(predicted.iter().copied()));
         folds.push(SentimentScores::new(
             test.iter().map(|e| e.label).zip(predicted),

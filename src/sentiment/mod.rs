@@ -190,16 +190,3 @@ impl SentimentConfig {
         })
     }
 }
-
-/// Reads a model by name: `lexicon`, `default` (the shipped linear model) or a model file.
-///
-/// # Errors
-///
-/// As [`LinearModel::from_path`].
-pub fn load_model(name: &str) -> Result<Arc<dyn SentimentModel>> {
-    Ok(match name {
-        "lexicon" => Arc::new(LexiconModel::shipped()),
-        "default" => Arc::new(LinearModel::shipped()?),
-        path => Arc::new(LinearModel::from_path(path.as_ref())?),
-    })
-}

@@ -213,7 +213,7 @@ pub fn train(
 
     let all: Vec<usize> = (0..docs.len()).collect();
     let (fit_idx, sel_docs): (Vec<usize>, Vec<&Doc>) = match &dev_docs {
-        Some(d) => (all.clone(), d.iter().collect()),
+        Some(d) => (all, d.iter().collect()),
         None => {
             let labels: Vec<SentimentLabel> = docs.iter().map(|d| d.label).collect();
             let held = stratified_holdout(&labels, options.holdout, options.seed);
