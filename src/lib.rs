@@ -5,6 +5,8 @@ pub mod error;
 pub mod eval;
 pub mod io;
 pub mod lang;
+pub mod learn;
+pub mod phrases;
 pub mod pipeline;
 pub mod segment;
 pub mod sentiment;

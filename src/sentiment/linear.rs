@@ -16,6 +16,7 @@ use super::features::{extract, FeatureSpec};
 use super::lexicon::LexiconModel;
 use super::SentimentModel;
 use crate::error::{Error, Result};
+pub use crate::learn::Calibration;
 use crate::types::{Lang, Tokens};
 
 const MAGIC: &[u8; 8] = b"FKSENT\0\x01";
@@ -39,30 +40,6 @@ pub struct ModelHeader {
     /// The neutral band fitted on held-out neutral texts, when training had some.
     #[serde(default)]
     pub neutral_band: Option<f32>,
-}
-
-/// A logistic map from raw scores to probabilities, fitted on held-out data.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Calibration {
-    /// Slope.
-    pub a: f32,
-    /// Offset.
-    pub b: f32,
-}
-
-impl Default for Calibration {
-    fn default() -> Self {
-        Calibration { a: 1.0, b: 0.0 }
-    }
-}
-
-impl Calibration {
-    /// The probability of positive for raw score `z`.
-    #[must_use]
-    pub fn probability(&self, z: f32) -> f32 {
-        1.0 / (1.0 + (-(self.a * z + self.b)).exp())
-    }
 }
 
 /// A trained linear sentiment model; texts it has no evidence for go to the lexicon.

@@ -1,26 +1,21 @@
-//! Training the linear model: hashed features, NB weighting, L2-regularised logistic
-//! regression by dual coordinate descent, model selection, calibration.
+//! Training the linear sentiment model: hashed features, the solver of [`crate::learn`]
+//! (NB-weighted logistic regression), model selection, calibration, the neutral band.
 //!
-//! The solver is the dual coordinate-descent method for logistic regression of Yu, Huang and
-//! Lin (2011), the one LIBLINEAR uses; NB weighting follows Wang and Manning (2012): each
-//! feature is scaled by the log-ratio of its smoothed frequencies in positive and negative
-//! texts before the regression, and the scaling is folded into the saved weights, so scoring
-//! stays one sum. Everything is deterministic for a seed: features are extracted in parallel
-//! but kept in input order, the candidates of the model selection run in parallel but
-//! independently.
+//! Everything is deterministic for a seed: features are extracted in parallel but kept in
+//! input order, the candidates of the model selection run in parallel but independently.
 
 use std::time::Instant;
 
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::cues::Cues;
 use super::data::Example;
 use super::features::{extract, FeatureSpec};
-use super::linear::{Calibration, LinearModel, ModelHeader, FORMAT_VERSION};
+use super::linear::{LinearModel, ModelHeader, FORMAT_VERSION};
 use super::SentimentLabel;
 use crate::error::{Error, Result};
+use crate::learn::{self, Calibration, Solver, SparseDoc};
 use crate::types::Lang;
 use crate::Engine;
 
@@ -119,23 +114,12 @@ pub struct Candidate {
     pub passes: u32,
 }
 
-/// A text as the solver sees it: sorted bucket indices and values.
+/// A text as the solver sees it.
 #[derive(Debug, Clone)]
 struct Doc {
-    index: Vec<u32>,
-    value: Vec<f32>,
+    features: SparseDoc,
     label: SentimentLabel,
     lang: Lang,
-}
-
-impl Doc {
-    fn y(&self) -> f64 {
-        if self.label == SentimentLabel::Positive {
-            1.0
-        } else {
-            -1.0
-        }
-    }
 }
 
 fn featurize(engine: &Engine, spec: &FeatureSpec, examples: &[Example]) -> Vec<Doc> {
@@ -143,30 +127,31 @@ fn featurize(engine: &Engine, spec: &FeatureSpec, examples: &[Example]) -> Vec<D
     engine.map(examples, |ex| {
         let (lang, _) = engine.detect(&ex.text);
         let tokens = engine.segment(&ex.text);
-        let mut index = Vec::new();
-        extract(spec, &tokens, cues, |b| index.push(b));
-        let total = index.len().max(1) as f32;
-        index.sort_unstable();
-        let mut doc = Doc {
-            index: Vec::with_capacity(index.len()),
-            value: Vec::with_capacity(index.len()),
+        let mut buckets = Vec::new();
+        extract(spec, &tokens, cues, |b| buckets.push(b));
+        Doc {
+            features: SparseDoc::from_buckets(buckets),
             label: ex.label,
             lang,
-        };
-        for b in index {
-            if doc.index.last() == Some(&b) {
-                if let Some(v) = doc.value.last_mut() {
-                    *v += 1.0;
-                }
-            } else {
-                doc.index.push(b);
-                doc.value.push(1.0);
-            }
         }
-        let norm = total.sqrt().recip();
-        doc.value.iter_mut().for_each(|v| *v *= norm);
-        doc
     })
+}
+
+/// Fits positive against negative on `docs` (no neutral ones).
+fn fit(docs: &[&Doc], dim: usize, c: f64, nb: bool, options: &TrainOptions) -> learn::Weights {
+    let features: Vec<&SparseDoc> = docs.iter().map(|d| &d.features).collect();
+    let positive: Vec<bool> = docs
+        .iter()
+        .map(|d| d.label == SentimentLabel::Positive)
+        .collect();
+    let solver = Solver {
+        c,
+        nb,
+        max_passes: options.max_passes,
+        tolerance: options.tolerance,
+        seed: options.seed,
+    };
+    learn::fit(&features, &positive, dim, solver)
 }
 
 /// Trains a linear model on `train`; `dev`, when given, chooses the settings and fits the
@@ -216,7 +201,12 @@ pub fn train(
         Some(d) => (all, d.iter().collect()),
         None => {
             let labels: Vec<SentimentLabel> = docs.iter().map(|d| d.label).collect();
-            let held = stratified_holdout(&labels, options.holdout, options.seed);
+            let held = learn::stratified_holdout(
+                &labels,
+                &SentimentLabel::ALL,
+                options.holdout,
+                options.seed,
+            );
             let mut is_held = vec![false; docs.len()];
             held.iter().for_each(|&i| is_held[i] = true);
             let fit = all.iter().copied().filter(|&i| !is_held[i]).collect();
@@ -248,7 +238,7 @@ pub fn train(
         .par_iter()
         .map(|&(nb, c)| {
             let weights = fit(&fit_docs, dim, c, nb, options);
-            let scores: Vec<f64> = sel_docs.iter().map(|d| weights.raw(d)).collect();
+            let scores: Vec<f64> = sel_docs.iter().map(|d| weights.raw(&d.features)).collect();
             let correct = sel_docs
                 .iter()
                 .zip(&scores)
@@ -299,7 +289,7 @@ pub fn train(
     let mut seen = vec![0u64; dim.div_ceil(64)];
     let mut languages: Vec<(Lang, u64)> = Vec::new();
     for d in &docs {
-        for &b in &d.index {
+        for &b in &d.features.index {
             seen[b as usize / 64] |= 1 << (b % 64);
         }
         match languages.iter_mut().find(|(l, _)| *l == d.lang) {
@@ -331,194 +321,14 @@ pub fn train(
     Ok((model, report))
 }
 
-/// Fitted weights before folding: `w` over scaled features, the NB ratios, the bias.
-struct Weights {
-    w: Vec<f64>,
-    ratio: Option<Vec<f64>>,
-    bias: f64,
-    passes: u32,
-}
-
-impl Weights {
-    fn raw(&self, d: &Doc) -> f64 {
-        let mut z = self.bias;
-        for (&j, &v) in d.index.iter().zip(&d.value) {
-            let j = j as usize;
-            let r = self.ratio.as_ref().map_or(1.0, |r| r[j]);
-            z += self.w[j] * r * f64::from(v);
-        }
-        z
-    }
-
-    fn folded(&self) -> Array1<f32> {
-        self.w
-            .iter()
-            .enumerate()
-            .map(|(j, &w)| (w * self.ratio.as_ref().map_or(1.0, |r| r[j])) as f32)
-            .collect()
-    }
-}
-
-/// NB log-count ratios with add-one smoothing over binarised features.
-fn nb_ratios(docs: &[&Doc], dim: usize) -> Vec<f64> {
-    let mut pos = vec![0u32; dim];
-    let mut neg = vec![0u32; dim];
-    for d in docs {
-        let counts = if d.label == SentimentLabel::Positive {
-            &mut pos
-        } else {
-            &mut neg
-        };
-        for &j in &d.index {
-            counts[j as usize] += 1;
-        }
-    }
-    let total = |c: &[u32]| c.iter().map(|&x| f64::from(x)).sum::<f64>() + dim as f64;
-    let (tp, tn) = (total(&pos), total(&neg));
-    pos.iter()
-        .zip(&neg)
-        .map(|(&p, &n)| ((f64::from(p) + 1.0) / tp).ln() - ((f64::from(n) + 1.0) / tn).ln())
-        .collect()
-}
-
-/// L2-regularised logistic regression by dual coordinate descent (bias as a constant
-/// feature). Only positive and negative docs.
-fn fit(docs: &[&Doc], dim: usize, c: f64, nb: bool, options: &TrainOptions) -> Weights {
-    let ratio = nb.then(|| nb_ratios(docs, dim));
-    let scale = |j: u32| ratio.as_ref().map_or(1.0, |r| r[j as usize]);
-    let n = docs.len();
-    let q: Vec<f64> = docs
-        .iter()
-        .map(|d| {
-            1.0 + d
-                .index
-                .iter()
-                .zip(&d.value)
-                .map(|(&j, &v)| (scale(j) * f64::from(v)).powi(2))
-                .sum::<f64>()
-        })
-        .collect();
-    let mut w = vec![0.0f64; dim];
-    let mut bias = 0.0f64;
-    // alpha[i] and c - alpha[i]; start near zero as LIBLINEAR does.
-    let start = (1e-3 * c).min(1e-8);
-    let mut alpha = vec![start; n];
-    for (d, &a) in docs.iter().zip(&alpha) {
-        let ya = d.y() * a;
-        for (&j, &v) in d.index.iter().zip(&d.value) {
-            w[j as usize] += ya * scale(j) * f64::from(v);
-        }
-        bias += ya;
-    }
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = SplitMix64(options.seed ^ 0x5eed);
-    let mut inner_eps = 1e-2f64;
-    let mut passes = 0;
-    while passes < options.max_passes {
-        passes += 1;
-        rng.shuffle(&mut order);
-        let mut gmax = 0.0f64;
-        for &i in &order {
-            let d = docs[i];
-            let y = d.y();
-            let mut wx = bias;
-            for (&j, &v) in d.index.iter().zip(&d.value) {
-                wx += w[j as usize] * scale(j) * f64::from(v);
-            }
-            let (a, b) = (q[i], y * wx);
-            // Minimise over z in (0, c): z ln z + (c−z) ln(c−z) + a(z−α)²/2 + b(z−α), either
-            // for α itself or, when the gradient points the other way, for c − α.
-            let (old, sign) = if 0.5 * a * (c - 2.0 * alpha[i]) + b < 0.0 {
-                (c - alpha[i], -1.0)
-            } else {
-                (alpha[i], 1.0)
-            };
-            let mut z = old;
-            if c - z < 0.5 * c {
-                z *= 0.1;
-            }
-            let grad = |z: f64| a * (z - old) + sign * b + (z / (c - z)).ln();
-            let mut g = grad(z);
-            gmax = gmax.max(g.abs());
-            let mut steps = 0;
-            while g.abs() >= inner_eps && steps < 100 {
-                let h = a + c / ((c - z) * z);
-                let next = z - g / h;
-                z = if next <= 0.0 { z * 0.1 } else { next };
-                g = grad(z);
-                steps += 1;
-            }
-            if steps > 0 {
-                let new_alpha = if sign > 0.0 { z } else { c - z };
-                let delta = (new_alpha - alpha[i]) * y;
-                alpha[i] = new_alpha;
-                for (&j, &v) in d.index.iter().zip(&d.value) {
-                    w[j as usize] += delta * scale(j) * f64::from(v);
-                }
-                bias += delta;
-            }
-        }
-        if gmax < options.tolerance {
-            break;
-        }
-        if gmax < inner_eps {
-            inner_eps = (0.1 * inner_eps).max(1e-8);
-        }
-    }
-    Weights {
-        w,
-        ratio,
-        bias,
-        passes,
-    }
-}
-
-/// Platt scaling on (raw score, label) pairs, positive vs negative, with Platt's smoothed
-/// targets; Newton's method on the two parameters.
+/// Platt scaling on the positive and negative texts among (raw score, label) pairs.
 fn platt(scores: &[(f64, SentimentLabel)]) -> Calibration {
     let polar: Vec<(f64, bool)> = scores
         .iter()
         .filter(|(_, l)| *l != SentimentLabel::Neutral)
         .map(|&(z, l)| (z, l == SentimentLabel::Positive))
         .collect();
-    let np = polar.iter().filter(|(_, p)| *p).count() as f64;
-    let nn = polar.len() as f64 - np;
-    if np == 0.0 || nn == 0.0 {
-        return Calibration::default();
-    }
-    let (tp, tn) = ((np + 1.0) / (np + 2.0), 1.0 / (nn + 2.0));
-    let (mut a, mut b) = (1.0f64, 0.0f64);
-    for _ in 0..100 {
-        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
-        for &(z, pos) in &polar {
-            let t = if pos { tp } else { tn };
-            let p = 1.0 / (1.0 + (-(a * z + b)).exp());
-            let (g, h) = (p - t, p * (1.0 - p));
-            ga += g * z;
-            gb += g;
-            haa += h * z * z;
-            hab += h * z;
-            hbb += h;
-        }
-        let det = haa * hbb - hab * hab;
-        if det.abs() < 1e-18 {
-            break;
-        }
-        let da = (hbb * ga - hab * gb) / det;
-        let db = (haa * gb - hab * ga) / det;
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-9 && db.abs() < 1e-9 {
-            break;
-        }
-    }
-    if !(a.is_finite() && b.is_finite()) || a <= 0.0 {
-        return Calibration::default();
-    }
-    Calibration {
-        a: a as f32,
-        b: b as f32,
-    }
+    learn::platt(&polar)
 }
 
 /// The symmetric band around 0 on the calibrated score (`2p − 1`) that gives the best
@@ -548,57 +358,7 @@ fn fit_neutral_band(scores: &[(f64, SentimentLabel)], cal: Calibration) -> Optio
         .map(|(band, _)| band)
 }
 
-/// Indices of a stratified random `share` of the items, per label; sorted.
-pub(crate) fn stratified_holdout(labels: &[SentimentLabel], share: f64, seed: u64) -> Vec<usize> {
-    let mut rng = SplitMix64(seed);
-    let mut out = Vec::new();
-    for label in SentimentLabel::ALL {
-        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
-        rng.shuffle(&mut idx);
-        let take = ((idx.len() as f64) * share).round() as usize;
-        out.extend_from_slice(&idx[..take.min(idx.len())]);
-    }
-    out.sort_unstable();
-    out
-}
-
 /// Assigns each item to one of `k` folds, stratified by label, shuffled with `seed`.
 pub fn stratified_folds(labels: &[SentimentLabel], k: usize, seed: u64) -> Vec<usize> {
-    let k = k.max(1);
-    let mut fold = vec![0usize; labels.len()];
-    let mut rng = SplitMix64(seed);
-    let mut next = 0usize;
-    for label in SentimentLabel::ALL {
-        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
-        rng.shuffle(&mut idx);
-        for i in idx {
-            fold[i] = next % k;
-            next += 1;
-        }
-    }
-    fold
-}
-
-/// SplitMix64: small, fast, and the same everywhere.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-
-    fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
+    learn::stratified_folds(labels, &SentimentLabel::ALL, k, seed)
 }
