@@ -4,10 +4,13 @@
 pub mod error;
 pub mod eval;
 pub mod io;
+pub mod kind;
 pub mod lang;
 pub mod learn;
 pub mod phrases;
 pub mod pipeline;
+pub mod priority;
+pub mod route;
 pub mod segment;
 pub mod sentiment;
 pub mod types;

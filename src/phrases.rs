@@ -51,6 +51,8 @@ struct Part {
 #[derive(Debug, Clone)]
 pub struct PhraseSet<T> {
     automaton: AhoCorasick,
+    /// The part each pattern of the automaton stands for.
+    alias: Vec<usize>,
     parts: Vec<Part>,
     /// Each phrase: its pattern as given, its part ids, its payload.
     phrases: Vec<(String, Vec<usize>, T)>,
@@ -77,6 +79,7 @@ impl<T> PhraseSet<T> {
         normalizer: &dyn Normalizer,
     ) -> Result<Self, String> {
         let mut texts: Vec<String> = Vec::new();
+        let mut alias: Vec<usize> = Vec::new();
         let mut parts: Vec<Part> = Vec::new();
         let mut index = std::collections::HashMap::<(String, bool), usize>::new();
         let mut out = Vec::new();
@@ -110,7 +113,13 @@ impl<T> PhraseSet<T> {
                             latin_end: bytes.last().is_some_and(|&b| is_word_byte(b)),
                             single: Vec::new(),
                         });
+                        // A typographic apostrophe matches a straight one.
+                        if key.0.contains('\'') {
+                            texts.push(key.0.replace('\'', "\u{2019}"));
+                            alias.push(parts.len() - 1);
+                        }
                         texts.push(key.0.clone());
+                        alias.push(parts.len() - 1);
                         index.insert(key, parts.len() - 1);
                         parts.len() - 1
                     }
@@ -131,6 +140,7 @@ impl<T> PhraseSet<T> {
             .map_err(|e| format!("the phrase automaton: {e}"))?;
         Ok(PhraseSet {
             automaton,
+            alias,
             parts,
             phrases: out,
             gapped,
@@ -191,9 +201,9 @@ impl<T> PhraseSet<T> {
         let bytes = text.as_bytes();
         let mut raw: Vec<(usize, usize, usize)> = Vec::new();
         for m in self.automaton.find_overlapping_iter(text) {
-            let part = &self.parts[m.pattern().as_usize()];
-            if let Some(end) = self.accept(part, bytes, m.start(), m.end()) {
-                raw.push((m.start(), end, m.pattern().as_usize()));
+            let id = self.alias[m.pattern().as_usize()];
+            if let Some(end) = self.accept(&self.parts[id], bytes, m.start(), m.end()) {
+                raw.push((m.start(), end, id));
             }
         }
         if raw.is_empty() {
@@ -320,6 +330,52 @@ pub fn negated(text: &str, start: usize) -> bool {
         })
 }
 
+/// Parses a weighted phrase list: one `label<TAB>weight<TAB>pattern` a line, `#` comments
+/// and blank lines skipped. `label` is checked by `parse_label`.
+///
+/// # Errors
+///
+/// [`crate::Error::Dictionary`] naming `name` and the line: a missing field, an unknown
+/// label, or a weight that is not a positive number.
+pub fn parse_weighted<L>(
+    text: &str,
+    name: &str,
+    parse_label: impl Fn(&str) -> Option<L>,
+) -> crate::Result<Vec<(L, f32, String)>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let fail = |message: String| crate::Error::Dictionary {
+            path: name.into(),
+            line: n + 1,
+            message,
+        };
+        let mut fields = line.split('\t');
+        let (Some(label), Some(weight), Some(pattern), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(fail("expected label<TAB>weight<TAB>pattern".into()));
+        };
+        let label =
+            parse_label(label.trim()).ok_or_else(|| fail(format!("unknown label `{label}`")))?;
+        let weight: f32 = weight
+            .trim()
+            .parse()
+            .ok()
+            .filter(|w: &f32| *w > 0.0 && w.is_finite())
+            .ok_or_else(|| fail(format!("weight `{weight}` is not a positive number")))?;
+        let pattern = pattern.trim();
+        if pattern.is_empty() {
+            return Err(fail("empty pattern".into()));
+        }
+        out.push((label, weight, pattern.to_owned()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,7 +403,8 @@ mod tests {
 
     #[test]
     fn longest_match_wins_and_words_have_boundaries() {
-        let s = set(&["服务", "服务器", "app", "refund*", "delay"]);
+        let s = set(&["服务", "服务器", "app", "refund*", "delay", "can't log in"]);
+        assert_eq!(found(&s, "I can’t log in").len(), 1);
         assert_eq!(
             found(&s, "服务器又崩了"),
             [("服务器".into(), "服务器".into())]

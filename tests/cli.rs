@@ -961,6 +961,13 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "script",
             "sentiment",
             "sentiment_score",
+            "kind",
+            "department",
+            "department_confidence",
+            "evidence",
+            "priority",
+            "priority_level",
+            "priority_reasons",
             "text"
         ]
     );
@@ -976,7 +983,14 @@ fn csv_output_has_a_header_and_one_row_per_record() {
         );
         let score: f32 = row[4].parse().unwrap();
         assert!((-1.0..=1.0).contains(&score), "{row:?}");
-        assert_eq!(row[5], str_field(inp, "text"));
+        assert!(
+            ["complaint", "suggestion", "praise", "question", "other"].contains(&row[5].as_str()),
+            "{row:?}"
+        );
+        let priority: u8 = row[9].parse().unwrap();
+        assert!(priority <= 100, "{row:?}");
+        assert!(["P1", "P2", "P3", "P4"].contains(&row[10].as_str()), "{row:?}");
+        assert_eq!(row[12], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -995,6 +1009,13 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "script",
             "sentiment",
             "sentiment_score",
+            "kind",
+            "department",
+            "department_confidence",
+            "evidence",
+            "priority",
+            "priority_level",
+            "priority_reasons",
             "text",
             "channel",
             "nps"
@@ -1002,7 +1023,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
     );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[5].as_str()))
+        .map(|r| (r[0].as_str(), r[12].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -1035,11 +1056,18 @@ fn csv_output_renames_clashing_input_columns() {
             "script",
             "sentiment",
             "sentiment_score",
+            "kind",
+            "department",
+            "department_confidence",
+            "evidence",
+            "priority",
+            "priority_level",
+            "priority_reasons",
             "text",
             "input_lang"
         ]
     );
-    assert_eq!(rows[0][6], "fr");
+    assert_eq!(rows[0][13], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::record::Record;
 use crate::pipeline::Analysis;
+use crate::route::Routing;
 use crate::types::Tokens;
 
 /// Keys the analysis writes; an input field with one of these names is passed through as
@@ -22,7 +23,11 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "keywords",
     "topic",
     "department",
+    "department_confidence",
+    "evidence",
     "priority",
+    "priority_level",
+    "priority_reasons",
     "tokens",
 ];
 
@@ -59,6 +64,29 @@ impl Serialize for OutputRecord<'_> {
                 score: rounded(a.sentiment.score),
             },
         )?;
+        map.serialize_entry("kind", a.kind.as_str())?;
+        let department = a.department.as_ref().map(|d| DepartmentOut {
+            id: &d.id,
+            confidence: rounded(d.confidence),
+            evidence: evidence(&self.record.text, d),
+            secondary: d
+                .secondary
+                .iter()
+                .map(|(id, c)| SecondaryOut {
+                    id,
+                    confidence: rounded(*c),
+                })
+                .collect(),
+        });
+        map.serialize_entry("department", &department)?;
+        map.serialize_entry(
+            "priority",
+            &PriorityOut {
+                score: a.priority.score,
+                level: a.priority.level.as_str(),
+                reasons: &a.priority.reasons,
+            },
+        )?;
         if self.options.tokens {
             map.serialize_entry(
                 "tokens",
@@ -82,6 +110,41 @@ fn write_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Re
         }
     }
     Ok(())
+}
+
+/// The distinct evidence substrings, in text order.
+fn evidence<'t>(text: &'t str, d: &Routing) -> Vec<&'t str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in &d.evidence {
+        if let Some(s) = text.get(r.clone()) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct DepartmentOut<'a> {
+    id: &'a str,
+    confidence: f32,
+    evidence: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secondary: Vec<SecondaryOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SecondaryOut<'a> {
+    id: &'a str,
+    confidence: f32,
+}
+
+#[derive(Serialize)]
+struct PriorityOut<'a> {
+    score: u8,
+    level: &'static str,
+    reasons: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -143,7 +206,20 @@ pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
 /// The CSV columns of the analysis, before the passed-through input columns.
 #[must_use]
 pub fn csv_analysis_columns(options: OutputOptions) -> Vec<&'static str> {
-    let mut cols = vec!["id", "lang", "script", "sentiment", "sentiment_score"];
+    let mut cols = vec![
+        "id",
+        "lang",
+        "script",
+        "sentiment",
+        "sentiment_score",
+        "kind",
+        "department",
+        "department_confidence",
+        "evidence",
+        "priority",
+        "priority_level",
+        "priority_reasons",
+    ];
     if options.tokens {
         cols.push("tokens");
     }
@@ -160,7 +236,19 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
         a.script.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         a.sentiment.label.as_str().to_owned(),
         rounded(a.sentiment.score).to_string(),
+        a.kind.as_str().to_owned(),
     ];
+    match &a.department {
+        Some(d) => {
+            row.push(d.id.to_string());
+            row.push(rounded(d.confidence).to_string());
+            row.push(evidence(&record.record.text, d).join(" | "));
+        }
+        None => row.extend([String::new(), String::new(), String::new()]),
+    }
+    row.push(a.priority.score.to_string());
+    row.push(a.priority.level.as_str().to_owned());
+    row.push(a.priority.reasons.join("; "));
     if record.options.tokens {
         let words: Vec<&str> = a
             .tokens

@@ -5,7 +5,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kind::KindConfig;
 use crate::lang::LanguageConfig;
+use crate::priority::PriorityConfig;
+use crate::route::RouteConfig;
 use crate::segment::{NormalizerConfig, SegmenterConfig};
 use crate::sentiment::SentimentConfig;
 
@@ -40,6 +43,12 @@ pub struct EngineConfig {
     pub segment: SegmenterConfig,
     /// Sentiment.
     pub sentiment: SentimentConfig,
+    /// Kind (complaint, suggestion, …).
+    pub kind: KindConfig,
+    /// Department routing.
+    pub route: RouteConfig,
+    /// Priority.
+    pub priority: PriorityConfig,
     /// Limits on input.
     pub limits: Limits,
 }
@@ -93,6 +102,8 @@ impl EngineConfig {
         if let Some(dir) = path.parent() {
             config.segment.resolve_paths(dir);
             config.sentiment.resolve_paths(dir);
+            config.kind.resolve_paths(dir);
+            config.route.resolve_paths(dir);
         }
         Ok(config)
     }
@@ -111,6 +122,9 @@ impl EngineConfig {
         };
         self.language.validate().map_err(fail)?;
         self.sentiment.validate().map_err(fail)?;
+        self.kind.validate().map_err(fail)?;
+        self.route.validate().map_err(fail)?;
+        self.priority.validate().map_err(fail)?;
         if self.limits.max_text_bytes == 0 {
             return Err(fail("limits.max_text_bytes must be at least 1".into()));
         }
@@ -160,6 +174,8 @@ mod tests {
             "[segment]\ntype = \"mixed\"\nuser_dicts = [\"a.dict\"]\nlowercase = false\n",
             "[sentiment]\ntype = \"lexicon\"\nneutral_band = 0.1\n",
             "[sentiment]\ntype = \"linear\"\nmodel = \"m.fks\"\n",
+            "[kind]\nthreshold = 2.0\n[route]\nfallback = \"\"\nmin_confidence = 0.5\n",
+            "[priority]\nnegativity = 10.0\n[priority.channel]\napp = 3.0\n[priority.recency]\nreference_date = \"2026-01-31\"\n",
         ] {
             let config = EngineConfig::from_toml_str(text).unwrap();
             assert_eq!(

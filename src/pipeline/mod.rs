@@ -13,7 +13,10 @@ pub use stream::{run_stream, StreamOptions, Summary};
 
 use crate::error::{Error, Result};
 use crate::io::Record;
+use crate::kind::{Kind, KindInput, KindModel};
 use crate::lang::{LanguageDetector, StandardDetector};
+use crate::priority::{Prioritizer, Priority, PriorityInput, RepeatTracker, RiskLexicon};
+use crate::route::{DepartmentScore, RouteInput, Router, Routing};
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
 use crate::types::{ChineseScript, Lang, Tokens};
@@ -33,6 +36,13 @@ pub struct Analysis {
     pub tokens: Tokens,
     /// Its sentiment.
     pub sentiment: Sentiment,
+    /// Complaint, suggestion, praise, question or other.
+    pub kind: Kind,
+    /// The owning department; `None` for praise and other feedback nobody needs to act on.
+    pub department: Option<Routing>,
+    /// Its priority. Within a batch or stream, a complaint's priority counts the same
+    /// customer's earlier complaints.
+    pub priority: Priority,
 }
 
 /// The analysis engine.
@@ -68,6 +78,9 @@ struct Inner {
     detector: Arc<dyn LanguageDetector>,
     segmenter: Arc<dyn Segmenter>,
     sentiment: Arc<dyn SentimentModel>,
+    kind: Arc<dyn KindModel>,
+    router: Arc<dyn Router>,
+    prioritizer: Prioritizer,
     executor: Executor,
 }
 
@@ -101,19 +114,119 @@ impl Engine {
         self.inner.segmenter.segment(&norm, &mut tokens);
         tokens.fill_gaps(text);
         let sentiment = self.sentiment(&tokens, lang);
+        let kind = self.inner.kind.kind(&KindInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+            sentiment,
+        });
+        let department = if kind.needs_owner() {
+            let mut scores = Vec::new();
+            self.inner.router.route(
+                &RouteInput {
+                    normalized: &norm,
+                    tokens: &tokens,
+                    lang,
+                },
+                &mut scores,
+            );
+            self.inner
+                .config
+                .route
+                .select(self.inner.router.as_ref(), &mut scores)
+        } else {
+            None
+        };
+        let priority = self.inner.prioritizer.assess(&PriorityInput {
+            record,
+            normalized: norm.text(),
+            kind,
+            sentiment,
+        });
         Ok(Analysis {
             id: record.id.clone(),
             lang,
             script,
             tokens,
             sentiment,
+            kind,
+            department,
+            priority,
         })
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
+    /// Repeat complaints from one `customer_id` raise the priority of the later ones.
     #[must_use]
     pub fn analyze_batch(&self, records: &[Record]) -> Vec<Result<Analysis>> {
-        self.inner.executor.map(records, |r| self.analyze(r))
+        let mut results = self.inner.executor.map(records, |r| self.analyze(r));
+        let mut tracker = RepeatTracker::default();
+        for (record, result) in records.iter().zip(&mut results) {
+            if let Ok(analysis) = result {
+                self.count_repeat(&mut tracker, record, analysis);
+            }
+        }
+        results
+    }
+
+    /// Counts `analysis` in `tracker` and raises its priority by the same customer's earlier
+    /// complaints; call in input order.
+    pub fn count_repeat(
+        &self,
+        tracker: &mut RepeatTracker,
+        record: &Record,
+        analysis: &mut Analysis,
+    ) {
+        let earlier = tracker.record(record.customer_id.as_deref(), analysis.kind);
+        if earlier > 0 {
+            let p = std::mem::replace(
+                &mut analysis.priority,
+                Priority {
+                    score: 0,
+                    level: crate::priority::Level::P4,
+                    reasons: Vec::new(),
+                    points: 0.0,
+                },
+            );
+            analysis.priority = self.inner.prioritizer.with_repeats(p, earlier);
+        }
+    }
+
+    /// Every department's claim on `text` (routing without the kind check), most confident
+    /// first, as (department id, confidence, evidence substrings).
+    #[must_use]
+    pub fn route_scores(&self, text: &str) -> Vec<(String, f32, Vec<String>)> {
+        let norm = self.inner.normalizer.normalize(text);
+        let (lang, _) = self.inner.detector.detect(&norm);
+        let mut tokens = Tokens::new();
+        self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens.fill_gaps(text);
+        let mut scores: Vec<DepartmentScore> = Vec::new();
+        self.inner.router.route(
+            &RouteInput {
+                normalized: &norm,
+                tokens: &tokens,
+                lang,
+            },
+            &mut scores,
+        );
+        scores.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.department.cmp(&b.department))
+        });
+        let ids = self.inner.router.departments();
+        scores
+            .into_iter()
+            .map(|s| {
+                let evidence = s
+                    .evidence
+                    .iter()
+                    .map(|r| text[r.clone()].to_owned())
+                    .collect();
+                (ids[s.department].clone(), s.confidence, evidence)
+            })
+            .collect()
     }
 
     /// The tokens of `text` (normalised, segmented; spans into `text`).
@@ -272,12 +385,21 @@ impl EngineBuilder {
             Some(s) => s,
             None => config.sentiment.build()?,
         };
+        let kind = config.kind.build(normalizer.as_ref())?;
+        let router = config.route.build(normalizer.as_ref())?;
+        let prioritizer = Prioritizer::new(
+            config.priority.clone(),
+            RiskLexicon::shipped(normalizer.as_ref())?,
+        );
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
                 normalizer,
                 segmenter,
                 sentiment,
+                kind,
+                router,
+                prioritizer,
                 executor: Executor::new(&self.parallelism)?,
                 config,
             }),

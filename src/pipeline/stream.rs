@@ -5,12 +5,14 @@ use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::Engine;
+use super::{Analysis, Engine};
 use crate::error::{Error, Result};
+use crate::io::Record;
 use crate::io::{
     csv_analysis_columns, csv_row, parse_record, raw_bytes, write_json_line, InputFormat,
     OutputFormat, OutputOptions, OutputRecord, RawRecord, RecordReader, Reject,
 };
+use crate::priority::RepeatTracker;
 
 /// How a stream is read and written.
 ///
@@ -141,9 +143,19 @@ where
         progress,
     };
     let chunk_size = options.chunk_records.max(1);
-    let analyse = |chunk: &Chunk| {
-        engine.map(&chunk.records, |raw| {
-            process(engine, raw, header, &pass_through, options)
+    // Analyse in parallel, count repeat complaints in input order (the only step that looks
+    // across records), then serialise in parallel.
+    let mut tracker = RepeatTracker::default();
+    let mut analyse = |chunk: &Chunk| {
+        let mut analysed = engine.map(&chunk.records, |raw| {
+            analyse_one(engine, raw, header, options)
+        });
+        for (record, analysis) in analysed.iter_mut().flatten() {
+            engine.count_repeat(&mut tracker, record, analysis);
+        }
+        engine.map(&analysed, |a| match a {
+            Ok((record, analysis)) => serialise(record, analysis, &pass_through, options),
+            Err(reason) => Outcome::Reject(reason.clone()),
         })
     };
 
@@ -276,24 +288,26 @@ fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chun
     })
 }
 
-fn process(
+fn analyse_one(
     engine: &Engine,
     raw: &RawRecord,
     header: Option<&[String]>,
+    options: &StreamOptions,
+) -> std::result::Result<(Record, Analysis), String> {
+    let record = parse_record(raw, header, &options.text_field)?;
+    let analysis = engine.analyze(&record).map_err(|e| e.to_string())?;
+    Ok((record, analysis))
+}
+
+fn serialise(
+    record: &Record,
+    analysis: &Analysis,
     pass_through: &[String],
     options: &StreamOptions,
 ) -> Outcome {
-    let record = match parse_record(raw, header, &options.text_field) {
-        Ok(r) => r,
-        Err(reason) => return Outcome::Reject(reason),
-    };
-    let analysis = match engine.analyze(&record) {
-        Ok(a) => a,
-        Err(e) => return Outcome::Reject(e.to_string()),
-    };
     let out = OutputRecord {
-        record: &record,
-        analysis: &analysis,
+        record,
+        analysis,
         options: options.output,
     };
     match options.output_format {

@@ -1,0 +1,607 @@
+//! Priority: a score from 0 to 100, a level P1–P4 and the reasons, for triage.
+//!
+//! The score is a sum of points, each from one factor, clamped to [0, 100]:
+//!
+//! | factor | points |
+//! |---|---|
+//! | kind | `kind.complaint` (40), `kind.suggestion` (20), `kind.question` (20), `kind.other` (5), `kind.praise` (0) |
+//! | negative sentiment | `negativity` (20) × −score, when the score is negative |
+//! | risk | for each risk category found (safety, health, legal, regulator, media, fraud, privacy, churn): the category's points × its strongest phrase's weight ÷ 3; the sum capped at `risk_cap` (50); a praise gets a quarter |
+//! | customer value | `value.points` (10) × ln(1 + value) ÷ ln(1 + `value.full_at`), at most `value.points` |
+//! | channel | `channel.<name>` (social 8; support, email, store, sales 2; review 1; survey 0; unknown 0) |
+//! | repeat complaints | `repeat.points` (6) per earlier complaint from the same `customer_id` in the batch, at most `repeat.cap` (15); complaints only |
+//! | recency | `recency.points` (5) × 0.5^(age in days ÷ `recency.half_life_days` (30)), age from `created_at` to `reference_date` (default: today, UTC); undated records count as new |
+//!
+//! The level is P1 from `levels.p1` (75), P2 from `levels.p2` (50), P3 from `levels.p3` (25),
+//! P4 below. Every factor only adds, so a more negative, riskier, more valuable, more repeated
+//! or more recent record of the same kind never scores lower; and since a praise gets at most
+//! `0.25·risk_cap + value + channel + recency` (35 with the defaults) it stays below every
+//! complaint (40 at least).
+
+mod risk;
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use risk::{RiskCategory, RiskLexicon};
+
+use crate::io::{Record, Timestamp};
+use crate::kind::Kind;
+use crate::sentiment::Sentiment;
+
+/// Priority level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    /// Act today.
+    P1,
+    /// Act this week.
+    P2,
+    /// Plan for it.
+    P3,
+    /// No action needed.
+    P4,
+}
+
+impl Level {
+    /// `P1` … `P4`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::P1 => "P1",
+            Level::P2 => "P2",
+            Level::P3 => "P3",
+            Level::P4 => "P4",
+        }
+    }
+}
+
+/// The priority of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Priority {
+    /// 0–100.
+    pub score: u8,
+    /// From the score and the configured levels.
+    pub level: Level,
+    /// Why, most important first.
+    pub reasons: Vec<String>,
+    /// The unrounded, unclamped sum.
+    pub points: f32,
+}
+
+/// Points by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KindPoints {
+    /// Complaint.
+    pub complaint: f32,
+    /// Suggestion.
+    pub suggestion: f32,
+    /// Question.
+    pub question: f32,
+    /// Praise.
+    pub praise: f32,
+    /// Other.
+    pub other: f32,
+}
+
+impl Default for KindPoints {
+    fn default() -> Self {
+        KindPoints {
+            complaint: 40.0,
+            suggestion: 20.0,
+            question: 20.0,
+            praise: 0.0,
+            other: 5.0,
+        }
+    }
+}
+
+impl KindPoints {
+    fn of(&self, kind: Kind) -> f32 {
+        match kind {
+            Kind::Complaint => self.complaint,
+            Kind::Suggestion => self.suggestion,
+            Kind::Question => self.question,
+            Kind::Praise => self.praise,
+            Kind::Other => self.other,
+        }
+    }
+}
+
+/// Points by risk category.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskPoints {
+    /// Fire, injury, electric shock.
+    pub safety: f32,
+    /// Food poisoning, allergy, illness.
+    pub health: f32,
+    /// Lawyers, lawsuits.
+    pub legal: f32,
+    /// Regulators and complaint bodies (12315, CFPB).
+    pub regulator: f32,
+    /// Press and social-media exposure.
+    pub media: f32,
+    /// Fraud, scams, counterfeits.
+    pub fraud: f32,
+    /// Personal data.
+    pub privacy: f32,
+    /// Leaving: cancelling, never again.
+    pub churn: f32,
+}
+
+impl Default for RiskPoints {
+    fn default() -> Self {
+        RiskPoints {
+            safety: 45.0,
+            health: 45.0,
+            legal: 40.0,
+            regulator: 40.0,
+            media: 35.0,
+            fraud: 35.0,
+            privacy: 30.0,
+            churn: 25.0,
+        }
+    }
+}
+
+impl RiskPoints {
+    fn of(&self, c: RiskCategory) -> f32 {
+        match c {
+            RiskCategory::Safety => self.safety,
+            RiskCategory::Health => self.health,
+            RiskCategory::Legal => self.legal,
+            RiskCategory::Regulator => self.regulator,
+            RiskCategory::Media => self.media,
+            RiskCategory::Fraud => self.fraud,
+            RiskCategory::Privacy => self.privacy,
+            RiskCategory::Churn => self.churn,
+        }
+    }
+}
+
+/// Customer-value points.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValuePoints {
+    /// Most points.
+    pub points: f32,
+    /// The value that earns them all.
+    pub full_at: f64,
+}
+
+impl Default for ValuePoints {
+    fn default() -> Self {
+        ValuePoints {
+            points: 10.0,
+            full_at: 10_000.0,
+        }
+    }
+}
+
+/// Repeat-complaint points.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepeatPoints {
+    /// Per earlier complaint.
+    pub points: f32,
+    /// Most in all.
+    pub cap: f32,
+}
+
+impl Default for RepeatPoints {
+    fn default() -> Self {
+        RepeatPoints {
+            points: 6.0,
+            cap: 15.0,
+        }
+    }
+}
+
+/// Recency points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecencyPoints {
+    /// Points of a record from the reference date.
+    pub points: f32,
+    /// Days after which they halve.
+    pub half_life_days: f32,
+    /// `YYYY-MM-DD` the ages are counted to; today (UTC) when absent. Set it for
+    /// reproducible scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_date: Option<String>,
+}
+
+impl Default for RecencyPoints {
+    fn default() -> Self {
+        RecencyPoints {
+            points: 5.0,
+            half_life_days: 30.0,
+            reference_date: None,
+        }
+    }
+}
+
+/// Score thresholds of the levels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Levels {
+    /// Least score of P1.
+    pub p1: f32,
+    /// Least score of P2.
+    pub p2: f32,
+    /// Least score of P3.
+    pub p3: f32,
+}
+
+impl Default for Levels {
+    fn default() -> Self {
+        Levels {
+            p1: 75.0,
+            p2: 50.0,
+            p3: 25.0,
+        }
+    }
+}
+
+/// Configuration of priority: every weight of the formula in the
+/// [module](self) documentation.
+///
+/// ```toml
+/// [priority]
+/// negativity = 20.0
+/// risk_cap = 50.0
+/// kind = { complaint = 40.0, suggestion = 20.0, question = 20.0, praise = 0.0, other = 5.0 }
+/// risk = { safety = 45.0, health = 45.0, legal = 40.0, regulator = 40.0, media = 35.0, fraud = 35.0, privacy = 30.0, churn = 25.0 }
+/// value = { points = 10.0, full_at = 10000.0 }
+/// repeat = { points = 6.0, cap = 15.0 }
+/// recency = { points = 5.0, half_life_days = 30.0, reference_date = "2026-06-30" }
+/// levels = { p1 = 75.0, p2 = 50.0, p3 = 25.0 }
+/// [priority.channel]
+/// social = 8.0
+/// survey = 0.0
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PriorityConfig {
+    /// Points per unit of negative sentiment.
+    pub negativity: f32,
+    /// Most risk points.
+    pub risk_cap: f32,
+    /// Points by kind.
+    pub kind: KindPoints,
+    /// Points by risk category.
+    pub risk: RiskPoints,
+    /// Customer value.
+    pub value: ValuePoints,
+    /// Repeat complaints.
+    pub repeat: RepeatPoints,
+    /// Recency.
+    pub recency: RecencyPoints,
+    /// Level thresholds.
+    pub levels: Levels,
+    /// Points by channel name (lower case); channels not listed get 0.
+    pub channel: BTreeMap<String, f32>,
+}
+
+impl Default for PriorityConfig {
+    fn default() -> Self {
+        let channel = [
+            ("social", 8.0),
+            ("support", 2.0),
+            ("email", 2.0),
+            ("store", 2.0),
+            ("sales", 2.0),
+            ("review", 1.0),
+            ("survey", 0.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        PriorityConfig {
+            negativity: 20.0,
+            risk_cap: 50.0,
+            kind: KindPoints::default(),
+            risk: RiskPoints::default(),
+            value: ValuePoints::default(),
+            repeat: RepeatPoints::default(),
+            recency: RecencyPoints::default(),
+            levels: Levels::default(),
+            channel,
+        }
+    }
+}
+
+impl PriorityConfig {
+    pub(crate) fn validate(&self) -> std::result::Result<(), String> {
+        let k = &self.kind;
+        let r = &self.risk;
+        let named = [
+            ("negativity", self.negativity),
+            ("risk_cap", self.risk_cap),
+            ("kind.complaint", k.complaint),
+            ("kind.suggestion", k.suggestion),
+            ("kind.question", k.question),
+            ("kind.praise", k.praise),
+            ("kind.other", k.other),
+            ("risk.safety", r.safety),
+            ("risk.health", r.health),
+            ("risk.legal", r.legal),
+            ("risk.regulator", r.regulator),
+            ("risk.media", r.media),
+            ("risk.fraud", r.fraud),
+            ("risk.privacy", r.privacy),
+            ("risk.churn", r.churn),
+            ("value.points", self.value.points),
+            ("repeat.points", self.repeat.points),
+            ("repeat.cap", self.repeat.cap),
+            ("recency.points", self.recency.points),
+        ];
+        for (name, v) in named {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("priority.{name} must be a number ≥ 0, found {v}"));
+            }
+        }
+        for (name, v) in &self.channel {
+            if !(*v >= 0.0 && v.is_finite()) {
+                return Err(format!(
+                    "priority.channel.{name} must be a number ≥ 0, found {v}"
+                ));
+            }
+        }
+        if !(self.value.full_at > 0.0 && self.value.full_at.is_finite()) {
+            return Err(format!(
+                "priority.value.full_at must be a positive number, found {}",
+                self.value.full_at
+            ));
+        }
+        if !(self.recency.half_life_days > 0.0 && self.recency.half_life_days.is_finite()) {
+            return Err(format!(
+                "priority.recency.half_life_days must be a positive number, found {}",
+                self.recency.half_life_days
+            ));
+        }
+        if let Some(d) = &self.recency.reference_date {
+            if Timestamp::parse(d).is_none() {
+                return Err(format!(
+                    "priority.recency.reference_date must be YYYY-MM-DD, found `{d}`"
+                ));
+            }
+        }
+        let l = self.levels;
+        if !(l.p1 >= l.p2 && l.p2 >= l.p3 && l.p3 >= 0.0) {
+            return Err(format!(
+                "priority.levels must satisfy p1 ≥ p2 ≥ p3 ≥ 0, found {} {} {}",
+                l.p1, l.p2, l.p3
+            ));
+        }
+        Ok(())
+    }
+
+    /// The day number (days since 1970-01-01) ages are counted to.
+    fn reference_day(&self) -> i64 {
+        match self
+            .recency
+            .reference_date
+            .as_deref()
+            .and_then(Timestamp::parse)
+        {
+            Some(t) => day_number(&t),
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| (d.as_secs() / 86_400) as i64),
+        }
+    }
+
+    fn level(&self, score: u8) -> Level {
+        let s = f32::from(score);
+        if s >= self.levels.p1 {
+            Level::P1
+        } else if s >= self.levels.p2 {
+            Level::P2
+        } else if s >= self.levels.p3 {
+            Level::P3
+        } else {
+            Level::P4
+        }
+    }
+}
+
+/// Days since 1970-01-01 of a date (proleptic Gregorian).
+fn day_number(t: &Timestamp) -> i64 {
+    if let Some(s) = t.unix_seconds {
+        return s.div_euclid(86_400);
+    }
+    let (y, m, d) = (i64::from(t.year), i64::from(t.month), i64::from(t.day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Everything priority needs from one record's analysis.
+#[derive(Debug, Clone, Copy)]
+pub struct PriorityInput<'a> {
+    /// The record.
+    pub record: &'a Record,
+    /// The normalised text.
+    pub normalized: &'a str,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its sentiment.
+    pub sentiment: Sentiment,
+}
+
+/// Scores priority; built once per engine.
+#[derive(Debug, Clone)]
+pub struct Prioritizer {
+    config: PriorityConfig,
+    risk: RiskLexicon,
+    today: i64,
+}
+
+impl Prioritizer {
+    /// With the shipped risk lexicon.
+    #[must_use]
+    pub fn new(config: PriorityConfig, risk: RiskLexicon) -> Self {
+        let today = config.reference_day();
+        Prioritizer {
+            config,
+            risk,
+            today,
+        }
+    }
+
+    /// The priority of one record, without repeat complaints (see [`Self::with_repeats`]).
+    #[must_use]
+    pub fn assess(&self, input: &PriorityInput<'_>) -> Priority {
+        let c = &self.config;
+        let mut parts: Vec<(f32, String)> = Vec::new();
+        let base = c.kind.of(input.kind);
+        parts.push((base, input.kind.as_str().to_owned()));
+        let neg = (-input.sentiment.score).max(0.0);
+        if neg > 0.0 {
+            let label = if neg >= 0.6 {
+                "strong negative"
+            } else {
+                "negative"
+            };
+            parts.push((c.negativity * neg, label.to_owned()));
+        }
+        let found = self.risk.find(input.normalized);
+        let mut risk_points = 0.0;
+        let mut risk_reasons = Vec::new();
+        for (category, weight, evidence) in &found {
+            risk_points += c.risk.of(*category) * weight / 3.0;
+            risk_reasons.push(format!("{}: {evidence}", category.as_str()));
+        }
+        if !found.is_empty() {
+            let scale = if input.kind == Kind::Praise {
+                0.25
+            } else {
+                1.0
+            };
+            parts.push((risk_points.min(c.risk_cap) * scale, risk_reasons.join("; ")));
+        }
+        if let Some(v) = input.record.customer_value.filter(|v| *v > 0.0) {
+            let share = ((1.0 + v).ln() / (1.0 + c.value.full_at).ln()).min(1.0) as f32;
+            let label = if share >= 0.75 {
+                "high-value customer"
+            } else {
+                "customer value"
+            };
+            parts.push((c.value.points * share, label.to_owned()));
+        }
+        if let Some(ch) = &input.record.channel {
+            let p = c.channel.get(&ch.to_lowercase()).copied().unwrap_or(0.0);
+            if p > 0.0 {
+                parts.push((p, format!("channel: {ch}")));
+            }
+        }
+        let age = input
+            .record
+            .created_at
+            .map_or(0, |t| (self.today - day_number(&t)).max(0));
+        let fresh = 0.5f32.powf(age as f32 / c.recency.half_life_days);
+        if c.recency.points > 0.0 {
+            let label = if age <= 7 { "recent" } else { "recency" };
+            parts.push((c.recency.points * fresh, label.to_owned()));
+        }
+        let points: f32 = parts.iter().map(|(p, _)| p).sum();
+        // Reasons: the largest contributions first, tiny ones left out.
+        parts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let reasons = parts
+            .into_iter()
+            .filter(|(p, _)| *p >= 1.0)
+            .map(|(_, r)| r)
+            .collect();
+        self.finish(points, reasons)
+    }
+
+    fn finish(&self, points: f32, reasons: Vec<String>) -> Priority {
+        let score = points.clamp(0.0, 100.0).round() as u8;
+        Priority {
+            score,
+            level: self.config.level(score),
+            reasons,
+            points,
+        }
+    }
+
+    /// `priority` raised for a complaint whose customer made `earlier` complaints before it.
+    #[must_use]
+    pub fn with_repeats(&self, mut priority: Priority, earlier: u32) -> Priority {
+        if earlier == 0 {
+            return priority;
+        }
+        let r = self.config.repeat;
+        let add = (r.points * earlier as f32).min(r.cap);
+        priority.reasons.insert(
+            1.min(priority.reasons.len()),
+            format!("repeat customer ({} earlier complaints)", earlier),
+        );
+        self.finish(priority.points + add, std::mem::take(&mut priority.reasons))
+    }
+}
+
+/// Counts complaints per customer, in input order, across a batch or a stream.
+#[derive(Debug, Default, Clone)]
+pub struct RepeatTracker {
+    seen: HashMap<String, u32>,
+}
+
+impl RepeatTracker {
+    /// How many complaints this customer made before; counts this one when it is a
+    /// complaint.
+    pub fn record(&mut self, customer_id: Option<&str>, kind: Kind) -> u32 {
+        let Some(id) = customer_id.filter(|s| !s.is_empty()) else {
+            return 0;
+        };
+        if kind != Kind::Complaint {
+            return 0;
+        }
+        let n = self.seen.entry(id.to_owned()).or_insert(0);
+        let earlier = *n;
+        *n += 1;
+        earlier
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers() {
+        let d = |s| day_number(&Timestamp::parse(s).unwrap());
+        assert_eq!(d("1970-01-01"), 0);
+        assert_eq!(d("2000-03-01") - d("2000-02-28"), 2);
+        assert_eq!(d("2026-11-23") - d("2025-11-23"), 365);
+    }
+
+    #[test]
+    fn defaults_validate_and_bad_values_are_named() {
+        assert!(PriorityConfig::default().validate().is_ok());
+        let mut c = PriorityConfig::default();
+        c.channel.insert("social".into(), -1.0);
+        assert!(c.validate().unwrap_err().contains("channel.social"));
+        let mut c = PriorityConfig::default();
+        c.recency.reference_date = Some("yesterday".into());
+        assert!(c.validate().unwrap_err().contains("reference_date"));
+    }
+
+    #[test]
+    fn repeats_count_complaints_per_customer() {
+        let mut t = RepeatTracker::default();
+        assert_eq!(t.record(Some("c1"), Kind::Complaint), 0);
+        assert_eq!(t.record(Some("c1"), Kind::Praise), 0);
+        assert_eq!(t.record(Some("c1"), Kind::Complaint), 1);
+        assert_eq!(t.record(None, Kind::Complaint), 0);
+        assert_eq!(t.record(Some("c2"), Kind::Complaint), 0);
+    }
+}

@@ -1,0 +1,199 @@
+//! Department routing: which team owns a complaint, suggestion or question, with the
+//! evidence.
+//!
+//! A [`Router`] gives each department it has evidence for a confidence in [0, 1]; the engine
+//! takes the most confident one as the owner and the others close to it as secondary owners
+//! (feedback that concerns several teams). The shipped router is [`RuleRouter`] over the
+//! default [`Taxonomy`]; a learned model from `fankui train route` can be combined with it.
+
+mod rules;
+mod taxonomy;
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use rules::{confidence, RuleRouter};
+pub use taxonomy::{Department, Names, Phrases, RegexTerm, Taxonomy, TermGroup, DEFAULT_TAXONOMY};
+
+use crate::error::{Error, Result};
+use crate::segment::{Normalized, Normalizer};
+use crate::types::{Lang, Tokens};
+
+/// What a router sees of a record.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteInput<'a> {
+    /// The normalised text, with its way back to the original.
+    pub normalized: &'a Normalized<'a>,
+    /// Its tokens.
+    pub tokens: &'a Tokens,
+    /// Its language.
+    pub lang: Lang,
+}
+
+/// One department's claim on a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentScore {
+    /// Index into [`Router::departments`].
+    pub department: usize,
+    /// Confidence in [0, 1].
+    pub confidence: f32,
+    /// Spans of the original text that point at the department.
+    pub evidence: Vec<Range<usize>>,
+}
+
+/// The routing stage.
+pub trait Router: Send + Sync + std::fmt::Debug {
+    /// The department ids, in order of precedence for ties.
+    fn departments(&self) -> &[String];
+
+    /// Appends the departments with any claim on the record to `out`.
+    fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>);
+}
+
+/// The owning department of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Routing {
+    /// Department id.
+    pub id: Arc<str>,
+    /// Confidence in [0, 1]; 0 for the fallback department when nothing matched.
+    pub confidence: f32,
+    /// Spans of the original text that point at it.
+    pub evidence: Vec<Range<usize>>,
+    /// Other departments the record concerns, with their confidence.
+    pub secondary: Vec<(Arc<str>, f32)>,
+}
+
+/// Configuration of routing.
+///
+/// ```toml
+/// [route]
+/// taxonomy = "taxonomy.toml"     # default: the shipped one (`fankui init` writes it out)
+/// model = "route.fkm"            # optional: a learned router from `fankui train route`
+/// fallback = "customer_service"  # owner when nothing matches; "" leaves such records unrouted
+/// min_confidence = 0.3           # a department needs this much to own a record
+/// secondary_ratio = 0.5          # others within this ratio of the owner are secondary
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouteConfig {
+    /// Taxonomy file; the shipped one when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taxonomy: Option<PathBuf>,
+    /// A learned router combined with the rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<PathBuf>,
+    /// The owner of complaints, suggestions and questions nothing points at; empty for none.
+    pub fallback: String,
+    /// Least confidence of an owner.
+    pub min_confidence: f32,
+    /// Secondary owners need this share of the owner's confidence.
+    pub secondary_ratio: f32,
+}
+
+impl Default for RouteConfig {
+    fn default() -> Self {
+        RouteConfig {
+            taxonomy: None,
+            model: None,
+            fallback: "customer_service".into(),
+            min_confidence: 0.3,
+            secondary_ratio: 0.5,
+        }
+    }
+}
+
+impl RouteConfig {
+    pub(crate) fn validate(&self) -> std::result::Result<(), String> {
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err(format!(
+                "route.min_confidence must be in [0, 1], found {}",
+                self.min_confidence
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.secondary_ratio) {
+            return Err(format!(
+                "route.secondary_ratio must be in [0, 1], found {}",
+                self.secondary_ratio
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn resolve_paths(&mut self, base: &std::path::Path) {
+        for path in [&mut self.taxonomy, &mut self.model].into_iter().flatten() {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
+
+    /// The taxonomy in use.
+    ///
+    /// # Errors
+    ///
+    /// The taxonomy file cannot be read or is invalid.
+    pub fn load_taxonomy(&self) -> Result<Taxonomy> {
+        match &self.taxonomy {
+            Some(path) => Taxonomy::from_path(path),
+            None => Ok(Taxonomy::shipped()),
+        }
+    }
+
+    /// Builds the router.
+    ///
+    /// # Errors
+    ///
+    /// An invalid taxonomy or model, or a fallback that is not a department of the taxonomy.
+    pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<dyn Router>> {
+        let taxonomy = self.load_taxonomy()?;
+        let fail = |message: String| Error::Config {
+            path: self.taxonomy.clone(),
+            message,
+        };
+        if !self.fallback.is_empty() && taxonomy.department(&self.fallback).is_none() {
+            return Err(fail(format!(
+                "route.fallback `{}` is not a department of the taxonomy",
+                self.fallback
+            )));
+        }
+        let rules =
+            RuleRouter::new(&taxonomy, normalizer).map_err(|m| fail(format!("taxonomy: {m}")))?;
+        Ok(Arc::new(rules))
+    }
+
+    /// The owner and secondary owners among `scores` (from `router`), or the fallback.
+    #[must_use]
+    pub fn select(&self, router: &dyn Router, scores: &mut [DepartmentScore]) -> Option<Routing> {
+        let ids = router.departments();
+        scores.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.department.cmp(&b.department))
+        });
+        match scores.first() {
+            Some(top) if top.confidence >= self.min_confidence && top.confidence > 0.0 => {
+                let bar = (top.confidence * self.secondary_ratio).max(self.min_confidence);
+                Some(Routing {
+                    id: Arc::from(ids[top.department].as_str()),
+                    confidence: top.confidence,
+                    evidence: top.evidence.clone(),
+                    secondary: scores[1..]
+                        .iter()
+                        .filter(|s| s.confidence >= bar)
+                        .map(|s| (Arc::from(ids[s.department].as_str()), s.confidence))
+                        .collect(),
+                })
+            }
+            _ if !self.fallback.is_empty() => Some(Routing {
+                id: Arc::from(self.fallback.as_str()),
+                confidence: 0.0,
+                evidence: Vec::new(),
+                secondary: Vec::new(),
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Routing by the taxonomy's phrases: one automaton over every department's phrases.
+
+use std::ops::Range;
+
+use regex::Regex;
+
+use super::taxonomy::Taxonomy;
+use super::{DepartmentScore, RouteInput, Router};
+use crate::phrases::{PhraseHit, PhraseSet};
+use crate::segment::Normalizer;
+
+/// What a phrase does for a department.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Effect {
+    Adds(f32),
+    Hides,
+}
+
+/// Routes by weighted phrase matches: a department's score is the sum of the weights of the
+/// distinct phrases found (each counted once), its confidence `1 − e^(−score/2)` (a weight-3
+/// phrase alone gives 0.78, weight 1 gives 0.39).
+#[derive(Debug, Clone)]
+pub struct RuleRouter {
+    ids: Vec<String>,
+    phrases: PhraseSet<(usize, Effect)>,
+    regexes: Vec<(usize, Regex, f32)>,
+}
+
+/// Confidence of a rule score.
+#[must_use]
+pub fn confidence(score: f32) -> f32 {
+    1.0 - (-score / 2.0).exp()
+}
+
+impl RuleRouter {
+    /// Compiles a taxonomy; phrases go through `normalizer` as texts do.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the department and phrase that cannot be compiled.
+    pub fn new(taxonomy: &Taxonomy, normalizer: &dyn Normalizer) -> Result<Self, String> {
+        let mut list = Vec::new();
+        let mut regexes = Vec::new();
+        for (d, dept) in taxonomy.departments.iter().enumerate() {
+            for group in &dept.terms {
+                for p in group.zh.iter().chain(&group.en) {
+                    list.push((p.trim().to_owned(), (d, Effect::Adds(group.weight))));
+                }
+            }
+            for p in dept.negative.zh.iter().chain(&dept.negative.en) {
+                list.push((p.trim().to_owned(), (d, Effect::Hides)));
+            }
+            for r in &dept.regex {
+                let re = Regex::new(&r.pattern).map_err(|e| format!("`{}`: {e}", dept.id))?;
+                regexes.push((d, re, r.weight));
+            }
+        }
+        let phrases = PhraseSet::new(list, normalizer)?;
+        Ok(RuleRouter {
+            ids: taxonomy.departments.iter().map(|d| d.id.clone()).collect(),
+            phrases,
+            regexes,
+        })
+    }
+
+    /// Each department's score and evidence (spans of the normalised text), in taxonomy
+    /// order; departments with nothing found are left out.
+    #[must_use]
+    pub fn scores(&self, normalized: &str) -> Vec<(usize, f32, Vec<Range<usize>>)> {
+        let mut hits: Vec<PhraseHit> = Vec::new();
+        self.phrases.find(normalized, &mut hits);
+        let mut out: Vec<(usize, f32, Vec<Range<usize>>)> = Vec::new();
+        let hidden: Vec<(usize, Range<usize>)> = hits
+            .iter()
+            .filter_map(|h| match self.phrases.payload(h.phrase) {
+                (d, Effect::Hides) => Some((*d, h.span())),
+                _ => None,
+            })
+            .collect();
+        let mut counted: Vec<usize> = Vec::new();
+        for h in &hits {
+            let (d, effect) = *self.phrases.payload(h.phrase);
+            let Effect::Adds(weight) = effect else {
+                continue;
+            };
+            let span = h.span();
+            if hidden
+                .iter()
+                .any(|(hd, r)| *hd == d && r.start < span.end && span.start < r.end)
+            {
+                continue;
+            }
+            let entry = match out.iter_mut().find(|(i, _, _)| *i == d) {
+                Some(e) => e,
+                None => {
+                    out.push((d, 0.0, Vec::new()));
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if !counted.contains(&h.phrase) {
+                counted.push(h.phrase);
+                entry.1 += weight;
+            }
+            entry.2.extend(h.parts.iter().cloned());
+        }
+        for (d, re, weight) in &self.regexes {
+            if let Some(m) = re.find(normalized) {
+                match out.iter_mut().find(|(i, _, _)| i == d) {
+                    Some(e) => {
+                        e.1 += weight;
+                        e.2.push(m.range());
+                    }
+                    None => out.push((*d, *weight, vec![m.range()])),
+                }
+            }
+        }
+        out.sort_by_key(|(d, _, _)| *d);
+        out
+    }
+}
+
+impl Router for RuleRouter {
+    fn departments(&self) -> &[String] {
+        &self.ids
+    }
+
+    fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>) {
+        let norm = input.normalized;
+        for (department, score, spans) in self.scores(norm.text()) {
+            let mut evidence: Vec<Range<usize>> =
+                spans.into_iter().map(|r| norm.original_span(r)).collect();
+            evidence.sort_by_key(|r| (r.start, r.end));
+            evidence.dedup();
+            out.push(DepartmentScore {
+                department,
+                confidence: confidence(score),
+                evidence,
+            });
+        }
+    }
+}
