@@ -17,10 +17,11 @@ pub mod types;
 
 pub use error::{Error, Result};
 pub use io::{Record, Timestamp};
+pub use kind::Kind;
 pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
 pub use pipeline::{
-    run_stream, Analysis, Engine, EngineBuilder, EngineConfig, Limits, Parallelism, StreamOptions,
-    Summary,
+    run_stream, Analysis, Engine, EngineBuilder, EngineConfig, LearnedTask, Limits, Parallelism,
+    StreamOptions, Summary,
 };
 pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};
 pub use types::{ChineseScript, Lang, Script, Token, TokenKind, Tokens};

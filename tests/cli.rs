@@ -989,7 +989,10 @@ fn csv_output_has_a_header_and_one_row_per_record() {
         );
         let priority: u8 = row[9].parse().unwrap();
         assert!(priority <= 100, "{row:?}");
-        assert!(["P1", "P2", "P3", "P4"].contains(&row[10].as_str()), "{row:?}");
+        assert!(
+            ["P1", "P2", "P3", "P4"].contains(&row[10].as_str()),
+            "{row:?}"
+        );
         assert_eq!(row[12], str_field(inp, "text"));
     }
 
@@ -1337,4 +1340,130 @@ fn bad_labelled_data_names_the_record_and_field() {
         .args(["train", "sentiment", "--data", "bad.csv", "-o", "m.json"])
         .run();
     run.expect_code(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kind, routing and priority.
+
+#[test]
+fn init_writes_an_editable_taxonomy_and_a_broken_one_is_named() {
+    let dir = Dir::new();
+    dir.command().args(["init", "cfg"]).run().expect_success();
+    // The written configuration and taxonomy work as they are.
+    dir.create(
+        "in.jsonl",
+        "{\"id\":\"1\",\"text\":\"快递太慢了，三天还没到，我要投诉\"}\n",
+    );
+    let out = dir
+        .command()
+        .args([
+            "analyze",
+            "in.jsonl",
+            "--config",
+            "cfg/fankui.toml",
+            "--rejects",
+            "r.jsonl",
+        ])
+        .run();
+    out.expect_success();
+    let line: serde_json::Value = serde_json::from_str(out.stdout_str().trim()).unwrap();
+    assert_eq!(line["kind"], "complaint", "{out}");
+    assert_eq!(line["department"]["id"], "logistics", "{out}");
+    assert!(line["department"]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| "快递太慢了，三天还没到，我要投诉".contains(e.as_str().unwrap())));
+    // A second init refuses to overwrite.
+    dir.command().args(["init", "cfg"]).run().expect_code(1);
+    // A duplicate department id names the place.
+    let taxonomy = std::fs::read_to_string(dir.path().join("cfg/taxonomy.toml")).unwrap();
+    let broken = taxonomy.replacen("id = \"tech\"", "id = \"retail\"", 1);
+    std::fs::write(dir.path().join("cfg/taxonomy.toml"), broken).unwrap();
+    let out = dir
+        .command()
+        .args(["analyze", "in.jsonl", "--config", "cfg/fankui.toml"])
+        .run();
+    out.expect_code(1);
+    assert!(out.stderr.contains("duplicate id `retail`"), "{out}");
+    assert!(out.stderr.contains("taxonomy.toml"), "{out}");
+}
+
+#[test]
+fn route_and_kind_models_train_and_evaluate() {
+    let dir = Dir::new();
+    let mut train = String::new();
+    let rows = [
+        ("快递三天还没到", "logistics"),
+        ("物流太慢了", "logistics"),
+        ("the parcel never arrived", "logistics"),
+        ("courier left it in the rain", "logistics"),
+        ("app keeps crashing", "tech"),
+        ("登录不了，验证码收不到", "tech"),
+        ("the website froze at checkout", "tech"),
+        ("闪退好几次", "tech"),
+    ];
+    for _ in 0..5 {
+        for (text, dept) in rows {
+            train.push_str(&format!(
+                "{{\"text\":\"{text}\",\"departments\":[\"{dept}\"]}}\n"
+            ));
+        }
+    }
+    dir.create("train.jsonl", &train);
+    dir.command()
+        .args([
+            "train",
+            "route",
+            "--data",
+            "train.jsonl",
+            "--label-field",
+            "departments",
+        ])
+        .args(["--bits", "12", "-o", "route.fkc"])
+        .run()
+        .expect_success();
+    assert!(dir.path().join("route.json").is_file());
+    for model in ["route.fkc", "rules"] {
+        let out = dir
+            .command()
+            .args([
+                "eval",
+                "route",
+                "--data",
+                "train.jsonl",
+                "--label-field",
+                "departments",
+            ])
+            .args(["--model", model, "--json"])
+            .run();
+        out.expect_success();
+        let report: serde_json::Value = serde_json::from_str(out.stdout_str()).unwrap();
+        assert!(report["macro_f1"].as_f64().unwrap() > 0.8, "{model}: {out}");
+    }
+    // The learned router in analyze, through the configuration.
+    dir.create("route.toml", "[route]\nmodel = \"route.fkc\"\n");
+    dir.create("in.jsonl", "{\"text\":\"物流太慢了，还没到\"}\n");
+    let out = dir
+        .command()
+        .args(["analyze", "in.jsonl", "--config", "route.toml"])
+        .run();
+    out.expect_success();
+    assert!(out.stdout_str().contains("\"id\":\"logistics\""), "{out}");
+    // Kind labels must be kinds.
+    dir.create("kind.jsonl", "{\"text\":\"bad\",\"label\":\"Bug\"}\n");
+    let out = dir
+        .command()
+        .args(["train", "kind", "--data", "kind.jsonl", "-o", "k.fkc"])
+        .run();
+    out.expect_code(1);
+    assert!(out.stderr.contains("`Bug` is not a kind"), "{out}");
+    // A route model is not a kind model.
+    dir.create("k.toml", "[kind]\nmodel = \"route.fkc\"\n");
+    let out = dir
+        .command()
+        .args(["analyze", "in.jsonl", "--config", "k.toml"])
+        .run();
+    out.expect_code(1);
+    assert!(out.stderr.contains("not a `kind` one"), "{out}");
 }

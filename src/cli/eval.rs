@@ -25,6 +25,12 @@ pub(crate) enum EvalCommand {
     /// Sentiment against labelled texts: accuracy, macro-F1, per-class precision, recall and
     /// F1, confusion matrix. With `--cv K`, k-fold cross-validation of the trainer instead.
     Sentiment(SentimentEvalArgs),
+    /// Kind against labelled texts (`--model rules` or a model from `fankui train kind`):
+    /// per-class precision, recall and F1, macro- and micro-F1.
+    Kind(super::classes::EvalClassesArgs),
+    /// Routing against labelled texts (`--model rules`: the taxonomy in use; or a model from
+    /// `fankui train route`); a list label is a multi-label gold set.
+    Route(super::classes::EvalClassesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +79,8 @@ pub(crate) fn run(cmd: EvalCommand) -> Result<ExitCode> {
     match cmd {
         EvalCommand::Segment(args) => segment(args),
         EvalCommand::Sentiment(args) => sentiment(args),
+        EvalCommand::Kind(args) => super::classes::eval("kind", args),
+        EvalCommand::Route(args) => super::classes::eval("route", args),
     }
 }
 

@@ -4,6 +4,7 @@
 //! 2 usage error, 3 `--strict` and at least one record was rejected.
 
 mod analyze;
+mod classes;
 mod eval;
 mod files;
 mod segment;
@@ -39,6 +40,8 @@ enum Command {
     Eval(eval::EvalCommand),
     /// Print the default configuration (TOML) to start a config file from.
     Config,
+    /// Write the default configuration and taxonomy into a folder, for editing.
+    Init(classes::InitArgs),
 }
 
 /// Options every command that builds an engine takes.
@@ -46,7 +49,7 @@ enum Command {
 pub(crate) struct EngineArgs {
     /// Configuration file (TOML); see `fankui config`.
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// User dictionary (one word a line, optionally `word freq tag`); may be repeated.
     #[arg(long = "user-dict", value_name = "FILE")]
     user_dicts: Vec<PathBuf>,
@@ -85,6 +88,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Segment(args) => segment::run(args),
         Command::Train(cmd) => train::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Init(args) => classes::init(args),
         Command::Config => {
             print!("{}", EngineConfig::default().to_toml());
             Ok(ExitCode::SUCCESS)

@@ -23,6 +23,12 @@ pub(crate) enum TrainCommand {
     /// A linear sentiment model (hashed word, bigram and character n-gram features; NB-weighted
     /// logistic regression), written as MODEL plus a JSON manifest beside it.
     Sentiment(TrainSentimentArgs),
+    /// A kind model (complaint, suggestion, praise, question, other): one-vs-rest logistic
+    /// regression over the text features and the cue rules' scores.
+    Kind(super::classes::TrainClassesArgs),
+    /// A learned router: one-vs-rest logistic regression over the text features and the
+    /// taxonomy's phrase scores; labels are department ids (a list per text for multi-label).
+    Route(super::classes::TrainClassesArgs),
 }
 
 /// Where labelled texts are and how to read them.
@@ -197,6 +203,8 @@ pub(crate) struct TrainSentimentArgs {
 pub(crate) fn run(cmd: TrainCommand) -> Result<ExitCode> {
     match cmd {
         TrainCommand::Sentiment(args) => sentiment(args),
+        TrainCommand::Kind(args) => super::classes::train("kind", args),
+        TrainCommand::Route(args) => super::classes::train("route", args),
     }
 }
 

@@ -155,7 +155,7 @@ impl KindConfig {
     /// # Errors
     ///
     /// A cue list that does not compile.
-    pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<dyn KindModel>> {
+    pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<RuleKind>> {
         Ok(Arc::new(RuleKind::shipped(self, normalizer)?))
     }
 }

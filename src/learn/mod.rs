@@ -2,9 +2,16 @@
 //! documents, logistic regression by dual coordinate descent with NB weighting, Platt
 //! calibration, and reproducible stratified splits.
 
+mod classes;
+mod data;
 mod solver;
 mod split;
 
+pub use classes::{
+    f1, set_scores, ClassDoc, ClassHeader, ClassInfo, ClassModel, ClassTrainOptions, SetScores,
+    CLASS_FORMAT_VERSION,
+};
+pub use data::{read_class_file, ClassExample};
 pub use solver::{Calibration, SparseDoc};
 pub use split::{stratified_folds, stratified_holdout};
 

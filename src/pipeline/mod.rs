@@ -13,11 +13,16 @@ pub use stream::{run_stream, StreamOptions, Summary};
 
 use crate::error::{Error, Result};
 use crate::io::Record;
-use crate::kind::{Kind, KindInput, KindModel};
+use crate::kind::{Kind, KindInput, KindModel, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
-use crate::priority::{Prioritizer, Priority, PriorityInput, RepeatTracker, RiskLexicon};
+use crate::learn::{ClassModel, SparseDoc};
+use crate::priority::{
+    Prioritizer, Priority, PriorityInput, RepeatTracker, RiskCategory, RiskLexicon,
+};
+use crate::route::RuleRouter;
 use crate::route::{DepartmentScore, RouteInput, Router, Routing};
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
+use crate::sentiment::{extract_features, feature_bucket, FeatureSpec};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
 use crate::types::{ChineseScript, Lang, Tokens};
 use parallel::Executor;
@@ -80,6 +85,10 @@ struct Inner {
     sentiment: Arc<dyn SentimentModel>,
     kind: Arc<dyn KindModel>,
     router: Arc<dyn Router>,
+    rule_kind: Arc<RuleKind>,
+    rules: Arc<RuleRouter>,
+    kind_model: Option<Arc<ClassModel>>,
+    route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
     executor: Executor,
 }
@@ -114,22 +123,46 @@ impl Engine {
         self.inner.segmenter.segment(&norm, &mut tokens);
         tokens.fill_gaps(text);
         let sentiment = self.sentiment(&tokens, lang);
-        let kind = self.inner.kind.kind(&KindInput {
+        let risks = self.inner.prioritizer.risks(norm.text());
+        let kind_input = KindInput {
             normalized: &norm,
             tokens: &tokens,
             lang,
             sentiment,
-        });
+        };
+        let route_input = RouteInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+        };
+        let mut kind = match &self.inner.kind_model {
+            Some(model) => {
+                let doc = self.learned_features(
+                    LearnedTask::Kind,
+                    model.header().features,
+                    &kind_input,
+                    &route_input,
+                );
+                model
+                    .predict(&doc)
+                    .first()
+                    .and_then(|&k| Kind::parse(&model.header().classes[k].label))
+                    .unwrap_or(Kind::Other)
+            }
+            None => self.inner.kind.kind(&kind_input),
+        };
+        // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
+        // worded.
+        if matches!(kind, Kind::Other | Kind::Praise)
+            && risks
+                .iter()
+                .any(|(c, w, _)| *c != RiskCategory::Churn && *w >= 2.0)
+        {
+            kind = Kind::Complaint;
+        }
         let department = if kind.needs_owner() {
-            let mut scores = Vec::new();
-            self.inner.router.route(
-                &RouteInput {
-                    normalized: &norm,
-                    tokens: &tokens,
-                    lang,
-                },
-                &mut scores,
-            );
+            let scores = self.department_scores(&kind_input, &route_input);
+            let mut scores = scores;
             self.inner
                 .config
                 .route
@@ -139,9 +172,9 @@ impl Engine {
         };
         let priority = self.inner.prioritizer.assess(&PriorityInput {
             record,
-            normalized: norm.text(),
             kind,
             sentiment,
+            risks: &risks,
         });
         Ok(Analysis {
             id: record.id.clone(),
@@ -177,7 +210,9 @@ impl Engine {
         record: &Record,
         analysis: &mut Analysis,
     ) {
-        let earlier = tracker.record(record.customer_id.as_deref(), analysis.kind);
+        let grievance = analysis.kind == Kind::Complaint
+            || (analysis.kind != Kind::Praise && analysis.sentiment.score < 0.0);
+        let earlier = tracker.record(record.customer_id.as_deref(), grievance);
         if earlier > 0 {
             let p = std::mem::replace(
                 &mut analysis.priority,
@@ -201,15 +236,19 @@ impl Engine {
         let mut tokens = Tokens::new();
         self.inner.segmenter.segment(&norm, &mut tokens);
         tokens.fill_gaps(text);
-        let mut scores: Vec<DepartmentScore> = Vec::new();
-        self.inner.router.route(
-            &RouteInput {
-                normalized: &norm,
-                tokens: &tokens,
-                lang,
-            },
-            &mut scores,
-        );
+        let sentiment = self.sentiment(&tokens, lang);
+        let kind_input = KindInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+            sentiment,
+        };
+        let route_input = RouteInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+        };
+        let mut scores = self.department_scores(&kind_input, &route_input);
         scores.sort_by(|a, b| {
             b.confidence
                 .total_cmp(&a.confidence)
@@ -227,6 +266,121 @@ impl Engine {
                 (ids[s.department].clone(), s.confidence, evidence)
             })
             .collect()
+    }
+
+    /// The departments' claims: the router's, or with a learned router its probabilities
+    /// (with the rules' evidence) for the departments it knows.
+    fn department_scores(
+        &self,
+        kind_input: &KindInput<'_>,
+        route_input: &RouteInput<'_>,
+    ) -> Vec<DepartmentScore> {
+        let mut scores = Vec::new();
+        self.inner.router.route(route_input, &mut scores);
+        if let Some(model) = &self.inner.route_model {
+            let doc = self.learned_features(
+                LearnedTask::Route,
+                model.header().features,
+                kind_input,
+                route_input,
+            );
+            let probs = model.probabilities(&doc);
+            let ids = self.inner.router.departments();
+            let mut learned = Vec::new();
+            for (k, class) in model.header().classes.iter().enumerate() {
+                let Some(d) = ids.iter().position(|id| *id == class.label) else {
+                    continue;
+                };
+                let evidence = scores
+                    .iter()
+                    .find(|s| s.department == d)
+                    .map(|s| s.evidence.clone())
+                    .unwrap_or_default();
+                learned.push(DepartmentScore {
+                    department: d,
+                    confidence: probs[k],
+                    evidence,
+                });
+            }
+            return learned;
+        }
+        scores
+    }
+
+    /// The features a learned kind or route model reads: the hashed text features and the
+    /// rules' evidence (kind cue scores, department phrase scores) as extra features.
+    fn learned_features(
+        &self,
+        task: LearnedTask,
+        spec: FeatureSpec,
+        kind_input: &KindInput<'_>,
+        route_input: &RouteInput<'_>,
+    ) -> SparseDoc {
+        let mut buckets = Vec::new();
+        extract_features(&spec, kind_input.tokens, &mut buckets);
+        let mut extra = |name: &str, score: f32| {
+            let n = (2.0 * score).round().clamp(0.0, 10.0) as usize;
+            let b = feature_bucket(&spec, name);
+            buckets.extend(std::iter::repeat_n(b, n));
+        };
+        match task {
+            LearnedTask::Kind => {
+                let s = self.inner.rule_kind.scores(kind_input);
+                extra("rule:complaint", s.complaint);
+                extra("rule:suggestion", s.suggestion);
+                extra("rule:question", s.question);
+                extra("rule:praise", s.praise);
+            }
+            LearnedTask::Route => {
+                let ids = self.inner.rules.departments();
+                for (d, score, _) in self.inner.rules.scores(route_input.normalized.text()) {
+                    extra(&format!("rule:{}", ids[d]), score);
+                }
+            }
+        }
+        SparseDoc::from_buckets(buckets)
+    }
+
+    /// The features of `text` for a learned model of `task` (what training sees).
+    #[must_use]
+    pub fn learned_text_features(
+        &self,
+        task: LearnedTask,
+        spec: FeatureSpec,
+        text: &str,
+    ) -> SparseDoc {
+        let norm = self.inner.normalizer.normalize(text);
+        let (lang, _) = self.inner.detector.detect(&norm);
+        let mut tokens = Tokens::new();
+        self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens.fill_gaps(text);
+        let sentiment = self.sentiment(&tokens, lang);
+        let kind_input = KindInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+            sentiment,
+        };
+        let route_input = RouteInput {
+            normalized: &norm,
+            tokens: &tokens,
+            lang,
+        };
+        self.learned_features(task, spec, &kind_input, &route_input)
+    }
+
+    /// [`learned_text_features`](Self::learned_text_features) of each text, with the
+    /// engine's [`Parallelism`]; in order.
+    #[must_use]
+    pub fn learned_batch_features<S: AsRef<str> + Sync>(
+        &self,
+        task: LearnedTask,
+        spec: FeatureSpec,
+        texts: &[S],
+    ) -> Vec<SparseDoc> {
+        self.inner.executor.map(texts, |t| {
+            self.learned_text_features(task, spec, t.as_ref())
+        })
     }
 
     /// The tokens of `text` (normalised, segmented; spans into `text`).
@@ -291,6 +445,65 @@ impl Engine {
     ) -> Vec<R> {
         self.inner.executor.map(items, f)
     }
+}
+
+/// What a learned class model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LearnedTask {
+    /// Kinds (`fankui train kind`).
+    Kind,
+    /// Departments (`fankui train route`).
+    Route,
+}
+
+impl LearnedTask {
+    /// `kind` or `route`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LearnedTask::Kind => "kind",
+            LearnedTask::Route => "route",
+        }
+    }
+}
+
+/// Loads a learned model for `task` and checks its labels: kinds, or departments of the
+/// taxonomy in use.
+fn load_class_model(
+    path: &std::path::Path,
+    task: LearnedTask,
+    departments: Option<&[String]>,
+) -> Result<ClassModel> {
+    let model = ClassModel::from_path(path)?;
+    let fail = |message: String| Error::Config {
+        path: Some(path.to_owned()),
+        message,
+    };
+    if model.header().task != task.as_str() {
+        return Err(fail(format!(
+            "a `{}` model, not a `{}` one",
+            model.header().task,
+            task.as_str()
+        )));
+    }
+    for class in &model.header().classes {
+        let known = match departments {
+            None => Kind::parse(&class.label).is_some(),
+            Some(ids) => ids.contains(&class.label),
+        };
+        if !known {
+            return Err(fail(format!(
+                "its class `{}` is not a {}",
+                class.label,
+                if departments.is_some() {
+                    "department of the taxonomy in use"
+                } else {
+                    "kind"
+                }
+            )));
+        }
+    }
+    Ok(model)
 }
 
 /// Builds an [`Engine`]; all checks happen in [`build`](Self::build).
@@ -385,8 +598,20 @@ impl EngineBuilder {
             Some(s) => s,
             None => config.sentiment.build()?,
         };
-        let kind = config.kind.build(normalizer.as_ref())?;
-        let router = config.route.build(normalizer.as_ref())?;
+        let rule_kind = config.kind.build(normalizer.as_ref())?;
+        let rules = config.route.build(normalizer.as_ref())?;
+        let kind_model = match &config.kind.model {
+            Some(path) => Some(Arc::new(load_class_model(path, LearnedTask::Kind, None)?)),
+            None => None,
+        };
+        let route_model = match &config.route.model {
+            Some(path) => Some(Arc::new(load_class_model(
+                path,
+                LearnedTask::Route,
+                Some(rules.departments()),
+            )?)),
+            None => None,
+        };
         let prioritizer = Prioritizer::new(
             config.priority.clone(),
             RiskLexicon::shipped(normalizer.as_ref())?,
@@ -397,8 +622,12 @@ impl EngineBuilder {
                 normalizer,
                 segmenter,
                 sentiment,
-                kind,
-                router,
+                kind: rule_kind.clone(),
+                router: rules.clone(),
+                rule_kind,
+                rules,
+                kind_model,
+                route_model,
                 prioritizer,
                 executor: Executor::new(&self.parallelism)?,
                 config,

@@ -9,10 +9,11 @@
 //! | risk | for each risk category found (safety, health, legal, regulator, media, fraud, privacy, churn): the category's points × its strongest phrase's weight ÷ 3; the sum capped at `risk_cap` (50); a praise gets a quarter |
 //! | customer value | `value.points` (10) × ln(1 + value) ÷ ln(1 + `value.full_at`), at most `value.points` |
 //! | channel | `channel.<name>` (social 8; support, email, store, sales 2; review 1; survey 0; unknown 0) |
-//! | repeat complaints | `repeat.points` (6) per earlier complaint from the same `customer_id` in the batch, at most `repeat.cap` (15); complaints only |
+//! | repeat grievances | `repeat.points` (6) per earlier grievance (a complaint, or anything but praise with a negative score) from the same `customer_id` in the batch or stream, at most `repeat.cap` (15); grievances only |
 //! | recency | `recency.points` (5) × 0.5^(age in days ÷ `recency.half_life_days` (30)), age from `created_at` to `reference_date` (default: today, UTC); undated records count as new |
 //!
-//! The level is P1 from `levels.p1` (75), P2 from `levels.p2` (50), P3 from `levels.p3` (25),
+//! The sum `x` becomes the score as itself up to 70 and as `70 + 30·(1 − e^(−(x−70)/30))`
+//! above (100 points give 89, 130 give 96), rounded. The level is P1 from `levels.p1` (75), P2 from `levels.p2` (50), P3 from `levels.p3` (25),
 //! P4 below. Every factor only adds, so a more negative, riskier, more valuable, more repeated
 //! or more recent record of the same kind never scores lower; and since a praise gets at most
 //! `0.25·risk_cap + value + channel + recency` (35 with the defaults) it stays below every
@@ -409,6 +410,18 @@ impl PriorityConfig {
     }
 }
 
+/// Points to a score: the identity up to 70, then a curve that approaches 100 without
+/// reaching it early (100 points → 89, 130 → 96), so records with many risk factors keep
+/// their order instead of all sitting at 100. Increasing, so monotone.
+fn compress(points: f32) -> f32 {
+    const KNEE: f32 = 70.0;
+    if points <= KNEE {
+        points.max(0.0)
+    } else {
+        KNEE + (100.0 - KNEE) * (1.0 - (-(points - KNEE) / (100.0 - KNEE)).exp())
+    }
+}
+
 /// Days since 1970-01-01 of a date (proleptic Gregorian).
 fn day_number(t: &Timestamp) -> i64 {
     if let Some(s) = t.unix_seconds {
@@ -429,12 +442,12 @@ fn day_number(t: &Timestamp) -> i64 {
 pub struct PriorityInput<'a> {
     /// The record.
     pub record: &'a Record,
-    /// The normalised text.
-    pub normalized: &'a str,
     /// Its kind.
     pub kind: Kind,
     /// Its sentiment.
     pub sentiment: Sentiment,
+    /// The risks found in it ([`Prioritizer::risks`]).
+    pub risks: &'a [(RiskCategory, f32, String)],
 }
 
 /// Scores priority; built once per engine.
@@ -457,6 +470,13 @@ impl Prioritizer {
         }
     }
 
+    /// The risks in a normalised text: each category with its strongest phrase's weight and
+    /// that phrase.
+    #[must_use]
+    pub fn risks(&self, normalized: &str) -> Vec<(RiskCategory, f32, String)> {
+        self.risk.find(normalized)
+    }
+
     /// The priority of one record, without repeat complaints (see [`Self::with_repeats`]).
     #[must_use]
     pub fn assess(&self, input: &PriorityInput<'_>) -> Priority {
@@ -473,10 +493,10 @@ impl Prioritizer {
             };
             parts.push((c.negativity * neg, label.to_owned()));
         }
-        let found = self.risk.find(input.normalized);
+        let found = input.risks;
         let mut risk_points = 0.0;
         let mut risk_reasons = Vec::new();
-        for (category, weight, evidence) in &found {
+        for (category, weight, evidence) in found {
             risk_points += c.risk.of(*category) * weight / 3.0;
             risk_reasons.push(format!("{}: {evidence}", category.as_str()));
         }
@@ -524,7 +544,7 @@ impl Prioritizer {
     }
 
     fn finish(&self, points: f32, reasons: Vec<String>) -> Priority {
-        let score = points.clamp(0.0, 100.0).round() as u8;
+        let score = compress(points).round() as u8;
         Priority {
             score,
             level: self.config.level(score),
@@ -533,7 +553,7 @@ impl Prioritizer {
         }
     }
 
-    /// `priority` raised for a complaint whose customer made `earlier` complaints before it.
+    /// `priority` raised for a grievance whose customer raised `earlier` ones before it.
     #[must_use]
     pub fn with_repeats(&self, mut priority: Priority, earlier: u32) -> Priority {
         if earlier == 0 {
@@ -543,26 +563,26 @@ impl Prioritizer {
         let add = (r.points * earlier as f32).min(r.cap);
         priority.reasons.insert(
             1.min(priority.reasons.len()),
-            format!("repeat customer ({} earlier complaints)", earlier),
+            format!("repeat customer ({earlier} earlier)"),
         );
         self.finish(priority.points + add, std::mem::take(&mut priority.reasons))
     }
 }
 
-/// Counts complaints per customer, in input order, across a batch or a stream.
+/// Counts grievances per customer, in input order, across a batch or a stream.
 #[derive(Debug, Default, Clone)]
 pub struct RepeatTracker {
     seen: HashMap<String, u32>,
 }
 
 impl RepeatTracker {
-    /// How many complaints this customer made before; counts this one when it is a
-    /// complaint.
-    pub fn record(&mut self, customer_id: Option<&str>, kind: Kind) -> u32 {
+    /// How many grievances this customer raised before this one; counts this one. Records
+    /// that are not grievances are neither counted nor raised.
+    pub fn record(&mut self, customer_id: Option<&str>, grievance: bool) -> u32 {
         let Some(id) = customer_id.filter(|s| !s.is_empty()) else {
             return 0;
         };
-        if kind != Kind::Complaint {
+        if !grievance {
             return 0;
         }
         let n = self.seen.entry(id.to_owned()).or_insert(0);
@@ -598,10 +618,10 @@ mod tests {
     #[test]
     fn repeats_count_complaints_per_customer() {
         let mut t = RepeatTracker::default();
-        assert_eq!(t.record(Some("c1"), Kind::Complaint), 0);
-        assert_eq!(t.record(Some("c1"), Kind::Praise), 0);
-        assert_eq!(t.record(Some("c1"), Kind::Complaint), 1);
-        assert_eq!(t.record(None, Kind::Complaint), 0);
-        assert_eq!(t.record(Some("c2"), Kind::Complaint), 0);
+        assert_eq!(t.record(Some("c1"), true), 0);
+        assert_eq!(t.record(Some("c1"), false), 0);
+        assert_eq!(t.record(Some("c1"), true), 1);
+        assert_eq!(t.record(None, true), 0);
+        assert_eq!(t.record(Some("c2"), true), 0);
     }
 }

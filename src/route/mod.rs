@@ -147,7 +147,7 @@ impl RouteConfig {
     /// # Errors
     ///
     /// An invalid taxonomy or model, or a fallback that is not a department of the taxonomy.
-    pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<dyn Router>> {
+    pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<RuleRouter>> {
         let taxonomy = self.load_taxonomy()?;
         let fail = |message: String| Error::Config {
             path: self.taxonomy.clone(),

@@ -121,6 +121,19 @@ pub(crate) fn hash_word(form: &str) -> u64 {
     h.0
 }
 
+/// Appends the bucket of every feature of `tokens` (with the shipped cue lists for negation
+/// marking) to `out`: the text features of every learned model.
+pub(crate) fn extract_features(spec: &FeatureSpec, tokens: &Tokens, out: &mut Vec<u32>) {
+    extract(spec, tokens, Cues::shipped(), |b| out.push(b));
+}
+
+/// The bucket of a named extra feature (a rule's evidence), apart from every text feature.
+pub(crate) fn feature_bucket(spec: &FeatureSpec, name: &str) -> u32 {
+    const EXTRA: u64 = 0x6c8e_9cf5_7093_2bd5;
+    let shift = 64 - u32::from(spec.bits);
+    ((hash_word(name) ^ EXTRA).wrapping_mul(K) >> shift) as u32
+}
+
 /// Calls `emit` with the bucket of every feature of `tokens`, in order, repeats included.
 pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit: impl FnMut(u32)) {
     let shift = 64 - u32::from(spec.bits);

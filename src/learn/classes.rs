@@ -1,0 +1,450 @@
+//! A one-vs-rest linear classifier over hashed text features plus the rules' evidence: the
+//! learned model behind `fankui train kind` and `fankui train route`.
+//!
+//! Each class has its own weights, bias and Platt calibration, fitted by the solver of
+//! [`super::solver`] against all other texts. Single-label data predicts the most probable
+//! class; multi-label data (a label field holding a list) every class whose calibrated
+//! probability reaches 0.5.
+//!
+//! File format (little-endian): the 8 bytes `FKCLS\0\0\x01`, a `u32` header length, the
+//! header as JSON ([`ClassHeader`]), then `classes × 2^bits` `f32` weights.
+
+use std::io::Write;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::solver::{fit, platt, Calibration, Solver, SparseDoc};
+use super::split::stratified_holdout;
+use crate::error::{Error, Result};
+use crate::sentiment::FeatureSpec;
+
+const MAGIC: &[u8; 8] = b"FKCLS\0\0\x01";
+/// Version of the layout after the magic.
+pub const CLASS_FORMAT_VERSION: u32 = 1;
+
+/// One class of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassInfo {
+    /// Its label.
+    pub label: String,
+    /// Bias.
+    pub bias: f32,
+    /// Calibration of its raw score.
+    pub calibration: Calibration,
+    /// Training texts that have it.
+    pub support: usize,
+}
+
+/// What a class-model file says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassHeader {
+    /// [`CLASS_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// `kind` or `route`.
+    pub task: String,
+    /// The hashed text features.
+    pub features: FeatureSpec,
+    /// Whether a text can have several classes.
+    pub multi_label: bool,
+    /// The classes.
+    pub classes: Vec<ClassInfo>,
+    /// The inverse regularisation strength chosen.
+    pub c: f64,
+}
+
+/// A trained one-vs-rest model.
+#[derive(Debug, Clone)]
+pub struct ClassModel {
+    header: ClassHeader,
+    weights: Vec<f32>,
+}
+
+/// Training settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassTrainOptions {
+    /// Features.
+    pub features: FeatureSpec,
+    /// Seed.
+    pub seed: u64,
+    /// C values to choose from on the held-out share.
+    pub c_grid: Vec<f64>,
+    /// Held-out share for choosing C and calibrating.
+    pub holdout: f64,
+    /// Most solver passes.
+    pub max_passes: u32,
+    /// Solver tolerance.
+    pub tolerance: f64,
+}
+
+impl Default for ClassTrainOptions {
+    fn default() -> Self {
+        ClassTrainOptions {
+            features: FeatureSpec {
+                bits: 18,
+                ..FeatureSpec::default()
+            },
+            seed: 42,
+            c_grid: vec![0.5, 2.0, 8.0, 32.0],
+            holdout: 0.2,
+            max_passes: 30,
+            tolerance: 0.1,
+        }
+    }
+}
+
+/// A training text: its features and the indices of its classes.
+#[derive(Debug, Clone)]
+pub struct ClassDoc {
+    /// Features.
+    pub features: SparseDoc,
+    /// Class indices (one for single-label data).
+    pub classes: Vec<usize>,
+}
+
+impl ClassModel {
+    /// The header.
+    #[must_use]
+    pub fn header(&self) -> &ClassHeader {
+        &self.header
+    }
+
+    /// Calibrated probability of each class.
+    #[must_use]
+    pub fn probabilities(&self, doc: &SparseDoc) -> Vec<f32> {
+        let dim = self.header.features.buckets();
+        self.header
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let w = &self.weights[k * dim..(k + 1) * dim];
+                let z: f32 = c.bias
+                    + doc
+                        .index
+                        .iter()
+                        .zip(&doc.value)
+                        .map(|(&j, &v)| w[j as usize] * v)
+                        .sum::<f32>();
+                c.calibration.probability(z)
+            })
+            .collect()
+    }
+
+    /// The predicted classes: the most probable one, or for multi-label models every class
+    /// with probability ≥ 0.5.
+    #[must_use]
+    pub fn predict(&self, doc: &SparseDoc) -> Vec<usize> {
+        decide(&self.probabilities(doc), self.header.multi_label)
+    }
+
+    /// Trains on `docs` with `labels` (class names, in index order).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] with fewer than two classes or a class without texts.
+    pub fn train(
+        task: &str,
+        labels: Vec<String>,
+        docs: &[ClassDoc],
+        multi_label: bool,
+        options: &ClassTrainOptions,
+    ) -> Result<Self> {
+        let bad = |message: String| Error::Config {
+            path: None,
+            message,
+        };
+        options.features.validate().map_err(bad)?;
+        if labels.len() < 2 {
+            return Err(bad(format!(
+                "training needs two classes or more, found {}",
+                labels.len()
+            )));
+        }
+        let support: Vec<usize> = (0..labels.len())
+            .map(|k| docs.iter().filter(|d| d.classes.contains(&k)).count())
+            .collect();
+        if let Some(k) = support.iter().position(|&n| n == 0) {
+            return Err(bad(format!("class `{}` has no training texts", labels[k])));
+        }
+        let first: Vec<usize> = docs
+            .iter()
+            .map(|d| d.classes.first().copied().unwrap_or(usize::MAX))
+            .collect();
+        let mut classes: Vec<usize> = (0..labels.len()).collect();
+        classes.push(usize::MAX);
+        let held = stratified_holdout(&first, &classes, options.holdout, options.seed);
+        let mut is_held = vec![false; docs.len()];
+        held.iter().for_each(|&i| is_held[i] = true);
+        let fit_docs: Vec<&ClassDoc> = docs
+            .iter()
+            .zip(&is_held)
+            .filter(|(_, h)| !**h)
+            .map(|(d, _)| d)
+            .collect();
+        let sel_docs: Vec<&ClassDoc> = held.iter().map(|&i| &docs[i]).collect();
+        let dim = options.features.buckets();
+        let solver = |c: f64| Solver {
+            c,
+            nb: false,
+            max_passes: options.max_passes,
+            tolerance: options.tolerance,
+            seed: options.seed,
+        };
+        // Every (C, class) pair in parallel; keep the held-out raw scores only.
+        let pairs: Vec<(usize, usize)> = (0..options.c_grid.len())
+            .flat_map(|ci| (0..labels.len()).map(move |k| (ci, k)))
+            .collect();
+        let fit_features: Vec<&SparseDoc> = fit_docs.iter().map(|d| &d.features).collect();
+        let scored: Vec<Vec<f64>> = pairs
+            .par_iter()
+            .map(|&(ci, k)| {
+                let positive: Vec<bool> = fit_docs.iter().map(|d| d.classes.contains(&k)).collect();
+                let w = fit(&fit_features, &positive, dim, solver(options.c_grid[ci]));
+                sel_docs.iter().map(|d| w.raw(&d.features)).collect()
+            })
+            .collect();
+        let mut best: Option<(f64, usize, Vec<Calibration>)> = None;
+        for ci in 0..options.c_grid.len() {
+            let cals: Vec<Calibration> = (0..labels.len())
+                .map(|k| {
+                    let s = &scored[ci * labels.len() + k];
+                    let pairs: Vec<(f64, bool)> = s
+                        .iter()
+                        .zip(&sel_docs)
+                        .map(|(&z, d)| (z, d.classes.contains(&k)))
+                        .collect();
+                    platt(&pairs)
+                })
+                .collect();
+            let predicted: Vec<Vec<usize>> = (0..sel_docs.len())
+                .map(|i| {
+                    let probs: Vec<f32> = (0..labels.len())
+                        .map(|k| cals[k].probability(scored[ci * labels.len() + k][i] as f32))
+                        .collect();
+                    decide(&probs, multi_label)
+                })
+                .collect();
+            let gold: Vec<&[usize]> = sel_docs.iter().map(|d| d.classes.as_slice()).collect();
+            let f1 = set_scores(labels.len(), &gold, &predicted).macro_f1;
+            if best.as_ref().is_none_or(|(b, _, _)| f1 > *b) {
+                best = Some((f1, ci, cals));
+            }
+        }
+        let (_, ci, calibrations) = best.expect("the grid is not empty");
+        let c = options.c_grid[ci];
+        let all_features: Vec<&SparseDoc> = docs.iter().map(|d| &d.features).collect();
+        let fitted: Vec<(Vec<f32>, f32)> = (0..labels.len())
+            .into_par_iter()
+            .map(|k| {
+                let positive: Vec<bool> = docs.iter().map(|d| d.classes.contains(&k)).collect();
+                let w = fit(&all_features, &positive, dim, solver(c));
+                (w.folded().to_vec(), w.bias as f32)
+            })
+            .collect();
+        let mut weights = Vec::with_capacity(labels.len() * dim);
+        let mut infos = Vec::with_capacity(labels.len());
+        for (k, ((w, bias), label)) in fitted.into_iter().zip(labels).enumerate() {
+            weights.extend_from_slice(&w);
+            infos.push(ClassInfo {
+                label,
+                bias,
+                calibration: calibrations[k],
+                support: support[k],
+            });
+        }
+        Ok(ClassModel {
+            header: ClassHeader {
+                format_version: CLASS_FORMAT_VERSION,
+                task: task.to_owned(),
+                features: options.features,
+                multi_label,
+                classes: infos,
+                c,
+            },
+            weights,
+        })
+    }
+
+    /// Writes the model file.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let header = serde_json::to_vec(&self.header).unwrap_or_default();
+        let mut out = Vec::with_capacity(16 + header.len() + self.weights.len() * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        for w in &self.weights {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        let io = |e| Error::io(format!("cannot write {}", path.display()), e);
+        let mut f = std::fs::File::create(path).map_err(io)?;
+        f.write_all(&out).map_err(io)
+    }
+
+    /// Reads a model file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when it cannot be read, [`Error::Config`] when it is not a fankui class
+    /// model or is damaged.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        let bad = |message: &str| Error::Config {
+            path: Some(path.to_owned()),
+            message: message.to_owned(),
+        };
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(bad("not a fankui kind or route model (bad magic)"));
+        }
+        let len = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
+        let body = bytes
+            .get(12..12 + len)
+            .ok_or_else(|| bad("truncated header"))?;
+        let header: ClassHeader =
+            serde_json::from_slice(body).map_err(|e| bad(&format!("damaged header: {e}")))?;
+        if header.format_version != CLASS_FORMAT_VERSION {
+            return Err(bad("unsupported format version"));
+        }
+        header.features.validate().map_err(|m| bad(&m))?;
+        let n = header.classes.len() * header.features.buckets();
+        let rest = &bytes[12 + len..];
+        if rest.len() != n * 4 {
+            return Err(bad("the weights do not match the header"));
+        }
+        let weights = rest
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap_or_default()))
+            .collect();
+        Ok(ClassModel { header, weights })
+    }
+}
+
+fn decide(probs: &[f32], multi_label: bool) -> Vec<usize> {
+    if multi_label {
+        (0..probs.len()).filter(|&k| probs[k] >= 0.5).collect()
+    } else {
+        let best = (0..probs.len()).fold(0, |b, k| if probs[k] > probs[b] { k } else { b });
+        if probs.is_empty() {
+            Vec::new()
+        } else {
+            vec![best]
+        }
+    }
+}
+
+/// Per-class and averaged scores of set predictions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SetScores {
+    /// Per class: (true positives, false positives, false negatives).
+    pub counts: Vec<(usize, usize, usize)>,
+    /// Mean F1 over classes that occur in the gold data.
+    pub macro_f1: f64,
+    /// F1 of the pooled counts.
+    pub micro_f1: f64,
+    /// Share of texts whose predicted set equals the gold set.
+    pub exact: f64,
+}
+
+/// F1 from counts (0 when undefined).
+#[must_use]
+pub fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
+    let d = 2 * tp + fp + fn_;
+    if d == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / d as f64
+    }
+}
+
+/// Scores set predictions against gold sets over `n` classes.
+#[must_use]
+pub fn set_scores(n: usize, gold: &[&[usize]], predicted: &[Vec<usize>]) -> SetScores {
+    let mut counts = vec![(0usize, 0usize, 0usize); n];
+    let mut exact = 0;
+    for (g, p) in gold.iter().zip(predicted) {
+        for (k, c) in counts.iter_mut().enumerate() {
+            match (g.contains(&k), p.contains(&k)) {
+                (true, true) => c.0 += 1,
+                (false, true) => c.1 += 1,
+                (true, false) => c.2 += 1,
+                (false, false) => {}
+            }
+        }
+        let mut gs = g.to_vec();
+        let mut ps = p.clone();
+        gs.sort_unstable();
+        ps.sort_unstable();
+        if gs == ps {
+            exact += 1;
+        }
+    }
+    let present: Vec<&(usize, usize, usize)> = counts.iter().filter(|c| c.0 + c.2 > 0).collect();
+    let macro_f1 = if present.is_empty() {
+        0.0
+    } else {
+        present.iter().map(|c| f1(c.0, c.1, c.2)).sum::<f64>() / present.len() as f64
+    };
+    let (tp, fp, fn_) = counts
+        .iter()
+        .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+    SetScores {
+        counts,
+        macro_f1,
+        micro_f1: f1(tp, fp, fn_),
+        exact: exact as f64 / gold.len().max(1) as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_scores_count_per_class() {
+        let gold: Vec<&[usize]> = vec![&[0], &[1], &[0, 1], &[]];
+        let pred = vec![vec![0], vec![0], vec![0, 1], vec![1]];
+        let s = set_scores(2, &gold, &pred);
+        assert_eq!(s.counts, vec![(2, 1, 0), (1, 1, 1)]);
+        assert!((s.exact - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn learns_three_classes_and_round_trips() {
+        let docs: Vec<ClassDoc> = (0..90)
+            .map(|i| ClassDoc {
+                features: SparseDoc::from_buckets(vec![
+                    (i % 3) as u32 * 10 + 1,
+                    500 + (i % 7) as u32,
+                ]),
+                classes: vec![i % 3],
+            })
+            .collect();
+        let labels = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let options = ClassTrainOptions {
+            features: FeatureSpec {
+                bits: 10,
+                ..FeatureSpec::default()
+            },
+            ..ClassTrainOptions::default()
+        };
+        let m = ClassModel::train("kind", labels, &docs, false, &options).unwrap();
+        for d in &docs {
+            assert_eq!(m.predict(&d.features), d.classes);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.fkc");
+        m.save(&path).unwrap();
+        let back = ClassModel::from_path(&path).unwrap();
+        assert_eq!(back.header(), m.header());
+        std::fs::write(&path, b"FKCLS\0\0\x01\x05\0\0\0{").unwrap();
+        assert!(ClassModel::from_path(&path).is_err());
+    }
+}
