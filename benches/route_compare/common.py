@@ -16,9 +16,19 @@ that knows that output's shape is in ``fankui_metrics`` (and the names it
 looks for are the ``FANKUI_*`` constants above it), so adapting to the real
 output means editing this file only.
 """
+import importlib.util
 import json
 import os
 import sys
+
+# The small helpers every comparison script uses live in sentiment_compare/common.py.
+_spec = importlib.util.spec_from_file_location(
+    "sentiment_common",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sentiment_compare", "common.py"),
+)
+_shared = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_shared)
+versions, log, write_text, write_json = _shared.versions, _shared.log, _shared.write_text, _shared.write_json
 
 SEED = 42
 FOLDS = 5
@@ -273,28 +283,6 @@ def fankui_metrics(path, label_map=None):
     out["classes"] = classes
     out["raw"] = obj
     return out
-
-
-def versions(*packages):
-    from importlib.metadata import version
-
-    return {p: version(p) for p in packages}
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def write_text(path, text):
-    """Write atomically, so a file that exists is always complete."""
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def write_json(path, obj):
-    write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
 def write_jsonl(path, records):

@@ -224,61 +224,41 @@ pub(crate) fn eval(task: &str, args: EvalClassesArgs) -> Result<ExitCode> {
     match (&learned, task) {
         (Some(m), _) => labels.extend(m.header().classes.iter().map(|c| c.label.clone())),
         (None, "kind") => labels.extend(Kind::ALL.iter().map(|k| k.as_str().to_owned())),
-        (None, _) => {
-            let config = match &args.data.engine.config {
-                Some(p) => EngineConfig::from_path(p)?,
-                None => EngineConfig::default(),
-            };
-            labels.extend(
-                config
-                    .route
-                    .load_taxonomy()?
-                    .departments
-                    .iter()
-                    .map(|d| d.id.clone()),
-            );
-        }
+        (None, _) => labels.extend(engine.departments().iter().cloned()),
     }
     labels.sort();
     labels.dedup();
     let index = |l: &str| labels.iter().position(|x| x == l);
-    let config = engine.config().route.clone();
-    let predicted: Vec<Vec<usize>> = examples
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let names: Vec<Vec<String>> = match (&learned, task) {
+        (Some(m), _) => engine
+            .learned_batch_features(learned_task(task), m.header().features, &texts)
+            .iter()
+            .map(|doc| {
+                m.predict(doc)
+                    .into_iter()
+                    .map(|k| m.header().classes[k].label.clone())
+                    .collect()
+            })
+            .collect(),
+        (None, "kind") => {
+            let records: Vec<Record> = texts.iter().map(|t| Record::new("", *t)).collect();
+            engine
+                .analyze_batch(&records)
+                .into_iter()
+                .map(|r| {
+                    r.map(|a| vec![a.kind.as_str().to_owned()])
+                        .unwrap_or_default()
+                })
+                .collect()
+        }
+        (None, _) => texts
+            .iter()
+            .map(|t| engine.owners(t).into_iter().map(|(id, _, _)| id).collect())
+            .collect(),
+    };
+    let predicted: Vec<Vec<usize>> = names
         .iter()
-        .map(|e| -> Vec<String> {
-            match (&learned, task) {
-                (Some(m), _) => {
-                    let doc = engine.learned_text_features(
-                        learned_task(task),
-                        m.header().features,
-                        &e.text,
-                    );
-                    m.predict(&doc)
-                        .into_iter()
-                        .map(|k| m.header().classes[k].label.clone())
-                        .collect()
-                }
-                (None, "kind") => engine
-                    .analyze(&Record::new("", e.text.as_str()))
-                    .map(|a| vec![a.kind.as_str().to_owned()])
-                    .unwrap_or_default(),
-                (None, _) => {
-                    // The owner and the secondary owners, with no fallback.
-                    let scores = engine.route_scores(&e.text);
-                    match scores.first() {
-                        Some((_, top, _)) if *top >= config.min_confidence && *top > 0.0 => {
-                            let bar = (top * config.secondary_ratio).max(config.min_confidence);
-                            scores
-                                .iter()
-                                .filter(|s| s.1 >= bar)
-                                .map(|s| s.0.clone())
-                                .collect()
-                        }
-                        _ => Vec::new(),
-                    }
-                }
-            }
-        })
         .map(|names| names.iter().filter_map(|n| index(n)).collect())
         .collect();
     let gold: Vec<Vec<usize>> = examples

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::io::{is_gzip, parse_fields, InputFormat, RecordReader};
@@ -37,42 +37,19 @@ pub fn read_class_file(
     label_field: &str,
     label_map: &BTreeMap<String, String>,
 ) -> Result<(Vec<ClassExample>, usize)> {
-    let format = InputFormat::from_path(path).ok_or_else(|| Error::Config {
-        path: Some(path.to_owned()),
-        message: "cannot tell the format from the extension (expected .jsonl, .csv or .tsv, optionally .gz)".into(),
-    })?;
-    let file =
-        File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-    let input: Box<dyn Read> = if is_gzip(path) {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-    } else {
-        Box::new(BufReader::with_capacity(1 << 20, file))
-    };
-    let mut reader = RecordReader::new(input, format, 64 << 20)?;
-    let header = reader.header().map(<[String]>::to_vec);
+    let mut records = LabelledRecords::open(path)?;
     let mut out = Vec::new();
     let mut empty = 0;
-    while let Some(raw) = reader.next_record()? {
-        let source = format!("{}:{}", path.display(), raw.number);
-        let map = parse_fields(&raw, header.as_deref()).map_err(|message| Error::Malformed {
-            line: raw.line,
-            message: format!("{}: {message}", path.display()),
-        })?;
-        let Some((name, text)) = text_fields
-            .iter()
-            .find_map(|name| map.get(name).map(|v| (name, v)))
-        else {
-            return Err(Error::field(source, text_fields.join("|"), "missing"));
-        };
-        let text = match text {
-            Value::String(s) => s.as_str(),
-            Value::Null => "",
-            _ => return Err(Error::field(source, name, "is not a string")),
-        };
-        if text.trim().is_empty() {
+    while let Some(LabelledRecord {
+        source,
+        fields: map,
+        ..
+    }) = records.next()?
+    {
+        let Some(text) = text_of(&map, text_fields, &source)? else {
             empty += 1;
             continue;
-        }
+        };
         let raw_labels: Vec<String> = match map.get(label_field) {
             None | Some(Value::Null) => return Err(Error::field(source, label_field, "missing")),
             Some(Value::Array(items)) => items
@@ -106,7 +83,7 @@ pub fn read_class_file(
             }
         }
         out.push(ClassExample {
-            text: text.to_owned(),
+            text,
             labels,
             source,
         });
@@ -120,5 +97,108 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// One record of a labelled file.
+pub(crate) struct LabelledRecord {
+    /// `file:number`, for errors.
+    pub source: String,
+    /// 1-based record number.
+    pub number: u64,
+    /// Line where it starts.
+    pub line: u64,
+    /// Its fields.
+    pub fields: Map<String, Value>,
+}
+
+/// The records of a labelled file, with errors that name the file.
+pub(crate) struct LabelledRecords {
+    path: std::path::PathBuf,
+    reader: RecordReader<Box<dyn Read>>,
+    header: Option<Vec<String>>,
+}
+
+impl LabelledRecords {
+    /// Opens a JSONL, CSV or TSV file (`.gz` too; the format comes from the extension).
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let format = InputFormat::from_path(path).ok_or_else(|| Error::Config {
+            path: Some(path.to_owned()),
+            message: "cannot tell the format from the extension (expected .jsonl, .csv or .tsv, optionally .gz)".into(),
+        })?;
+        let file = File::open(path)
+            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+        let input: Box<dyn Read> = if is_gzip(path) {
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+        } else {
+            Box::new(BufReader::with_capacity(1 << 20, file))
+        };
+        let reader =
+            RecordReader::new(input, format, MAX_RECORD_BYTES).map_err(|e| in_file(path, e))?;
+        let header = reader.header().map(<[String]>::to_vec);
+        Ok(LabelledRecords {
+            path: path.to_owned(),
+            reader,
+            header,
+        })
+    }
+
+    /// The next record.
+    pub(crate) fn next(&mut self) -> Result<Option<LabelledRecord>> {
+        let Some(raw) = self
+            .reader
+            .next_record()
+            .map_err(|e| in_file(&self.path, e))?
+        else {
+            return Ok(None);
+        };
+        let map =
+            parse_fields(&raw, self.header.as_deref()).map_err(|message| Error::Malformed {
+                line: raw.line,
+                message: format!("{}: {message}", self.path.display()),
+            })?;
+        Ok(Some(LabelledRecord {
+            source: format!("{}:{}", self.path.display(), raw.number),
+            number: raw.number,
+            line: raw.line,
+            fields: map,
+        }))
+    }
+}
+
+/// Longest record a labelled file may have.
+const MAX_RECORD_BYTES: usize = 64 << 20;
+
+fn in_file(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Malformed { line, message } => Error::Malformed {
+            line,
+            message: format!("{}: {message}", path.display()),
+        },
+        e => e,
+    }
+}
+
+/// The text of a record: the first of `fields` it has; `None` when it is empty or blank.
+///
+/// # Errors
+///
+/// [`Error::Field`] naming `source` when it has none of the fields or the text is not a
+/// string.
+pub(crate) fn text_of(
+    map: &Map<String, Value>,
+    fields: &[String],
+    source: &str,
+) -> Result<Option<String>> {
+    let Some((name, text)) = fields
+        .iter()
+        .find_map(|name| map.get(name).map(|v| (name, v)))
+    else {
+        return Err(Error::field(source, fields.join("|"), "missing"));
+    };
+    match text {
+        Value::String(s) if !s.trim().is_empty() => Ok(Some(s.clone())),
+        Value::String(_) | Value::Null => Ok(None),
+        _ => Err(Error::field(source, name, "is not a string")),
     }
 }

@@ -12,6 +12,7 @@ pub use classes::{
     CLASS_FORMAT_VERSION,
 };
 pub use data::{read_class_file, ClassExample};
+pub(crate) use data::{text_of, LabelledRecord, LabelledRecords};
 pub use solver::{Calibration, SparseDoc};
 pub use split::{stratified_folds, stratified_holdout};
 

@@ -20,7 +20,8 @@ use crate::priority::{
     Prioritizer, Priority, PriorityInput, RepeatTracker, RiskCategory, RiskLexicon,
 };
 use crate::route::RuleRouter;
-use crate::route::{DepartmentScore, RouteInput, Router, Routing};
+use crate::route::{DepartmentScore, Router, Routing};
+use crate::segment::Normalized;
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
 use crate::sentiment::{extract_features, feature_bucket, FeatureSpec};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
@@ -83,8 +84,6 @@ struct Inner {
     detector: Arc<dyn LanguageDetector>,
     segmenter: Arc<dyn Segmenter>,
     sentiment: Arc<dyn SentimentModel>,
-    kind: Arc<dyn KindModel>,
-    router: Arc<dyn Router>,
     rule_kind: Arc<RuleKind>,
     rules: Arc<RuleRouter>,
     kind_model: Option<Arc<ClassModel>>,
@@ -117,39 +116,18 @@ impl Engine {
                 format!("is {} bytes, over the limit of {limit}", text.len()),
             ));
         }
-        let norm = self.inner.normalizer.normalize(text);
-        let (lang, script) = self.inner.detector.detect(&norm);
-        let mut tokens = Tokens::new();
-        self.inner.segmenter.segment(&norm, &mut tokens);
-        tokens.fill_gaps(text);
-        let sentiment = self.sentiment(&tokens, lang);
-        let risks = self.inner.prioritizer.risks(norm.text());
-        let kind_input = KindInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-            sentiment,
-        };
-        let route_input = RouteInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-        };
+        let p = self.prepare(text);
+        let risks = self.inner.prioritizer.risks(p.norm.text());
         let mut kind = match &self.inner.kind_model {
             Some(model) => {
-                let doc = self.learned_features(
-                    LearnedTask::Kind,
-                    model.header().features,
-                    &kind_input,
-                    &route_input,
-                );
+                let doc = self.kind_doc(model.header().features, &p.kind_input());
                 model
                     .predict(&doc)
                     .first()
                     .and_then(|&k| Kind::parse(&model.header().classes[k].label))
                     .unwrap_or(Kind::Other)
             }
-            None => self.inner.kind.kind(&kind_input),
+            None => self.inner.rule_kind.kind(&p.kind_input()),
         };
         // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
         // worded.
@@ -161,31 +139,47 @@ impl Engine {
             kind = Kind::Complaint;
         }
         let department = if kind.needs_owner() {
-            let scores = self.department_scores(&kind_input, &route_input);
-            let mut scores = scores;
+            let mut scores = self.department_scores(&p);
             self.inner
                 .config
                 .route
-                .select(self.inner.router.as_ref(), &mut scores)
+                .select(self.inner.rules.departments(), &mut scores)
         } else {
             None
         };
         let priority = self.inner.prioritizer.assess(&PriorityInput {
             record,
             kind,
-            sentiment,
+            sentiment: p.sentiment,
             risks: &risks,
         });
         Ok(Analysis {
             id: record.id.clone(),
-            lang,
-            script,
-            tokens,
-            sentiment,
+            lang: p.lang,
+            script: p.script,
+            tokens: p.tokens,
+            sentiment: p.sentiment,
             kind,
             department,
             priority,
         })
+    }
+
+    /// Normalises, detects, segments and scores sentiment: what every later stage reads.
+    fn prepare<'t>(&self, text: &'t str) -> Prepared<'t> {
+        let norm = self.inner.normalizer.normalize(text);
+        let (lang, script) = self.inner.detector.detect(&norm);
+        let mut tokens = Tokens::new();
+        self.inner.segmenter.segment(&norm, &mut tokens);
+        tokens.fill_gaps(text);
+        let sentiment = self.sentiment(&tokens, lang);
+        Prepared {
+            norm,
+            lang,
+            script,
+            tokens,
+            sentiment,
+        }
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
@@ -213,50 +207,23 @@ impl Engine {
         let grievance = analysis.kind == Kind::Complaint
             || (analysis.kind != Kind::Praise && analysis.sentiment.score < 0.0);
         let earlier = tracker.record(record.customer_id.as_deref(), grievance);
-        if earlier > 0 {
-            let p = std::mem::replace(
-                &mut analysis.priority,
-                Priority {
-                    score: 0,
-                    level: crate::priority::Level::P4,
-                    reasons: Vec::new(),
-                    points: 0.0,
-                },
-            );
-            analysis.priority = self.inner.prioritizer.with_repeats(p, earlier);
-        }
+        self.inner
+            .prioritizer
+            .add_repeats(&mut analysis.priority, earlier);
     }
 
-    /// Every department's claim on `text` (routing without the kind check), most confident
-    /// first, as (department id, confidence, evidence substrings).
+    /// The owner and secondary owners of `text` (routing without the kind check and without
+    /// the fallback), most confident first, as (department id, confidence, evidence
+    /// substrings).
     #[must_use]
-    pub fn route_scores(&self, text: &str) -> Vec<(String, f32, Vec<String>)> {
-        let norm = self.inner.normalizer.normalize(text);
-        let (lang, _) = self.inner.detector.detect(&norm);
-        let mut tokens = Tokens::new();
-        self.inner.segmenter.segment(&norm, &mut tokens);
-        tokens.fill_gaps(text);
-        let sentiment = self.sentiment(&tokens, lang);
-        let kind_input = KindInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-            sentiment,
-        };
-        let route_input = RouteInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-        };
-        let mut scores = self.department_scores(&kind_input, &route_input);
-        scores.sort_by(|a, b| {
-            b.confidence
-                .total_cmp(&a.confidence)
-                .then(a.department.cmp(&b.department))
-        });
-        let ids = self.inner.router.departments();
+    pub fn owners(&self, text: &str) -> Vec<(String, f32, Vec<String>)> {
+        let p = self.prepare(text);
+        let mut scores = self.department_scores(&p);
+        let n = self.inner.config.route.owners(&mut scores);
+        let ids = self.inner.rules.departments();
         scores
             .into_iter()
+            .take(n)
             .map(|s| {
                 let evidence = s
                     .evidence
@@ -268,77 +235,90 @@ impl Engine {
             .collect()
     }
 
-    /// The departments' claims: the router's, or with a learned router its probabilities
-    /// (with the rules' evidence) for the departments it knows.
-    fn department_scores(
-        &self,
-        kind_input: &KindInput<'_>,
-        route_input: &RouteInput<'_>,
-    ) -> Vec<DepartmentScore> {
-        let mut scores = Vec::new();
-        self.inner.router.route(route_input, &mut scores);
-        if let Some(model) = &self.inner.route_model {
-            let doc = self.learned_features(
-                LearnedTask::Route,
-                model.header().features,
-                kind_input,
-                route_input,
-            );
-            let probs = model.probabilities(&doc);
-            let ids = self.inner.router.departments();
-            let mut learned = Vec::new();
-            for (k, class) in model.header().classes.iter().enumerate() {
-                let Some(d) = ids.iter().position(|id| *id == class.label) else {
-                    continue;
-                };
-                let evidence = scores
-                    .iter()
-                    .find(|s| s.department == d)
-                    .map(|s| s.evidence.clone())
-                    .unwrap_or_default();
-                learned.push(DepartmentScore {
-                    department: d,
-                    confidence: probs[k],
-                    evidence,
-                });
-            }
-            return learned;
-        }
-        scores
+    /// The department ids of the taxonomy in use.
+    #[must_use]
+    pub fn departments(&self) -> &[String] {
+        self.inner.rules.departments()
     }
 
-    /// The features a learned kind or route model reads: the hashed text features and the
-    /// rules' evidence (kind cue scores, department phrase scores) as extra features.
-    fn learned_features(
-        &self,
-        task: LearnedTask,
+    /// The departments' claims: the rules', or with a learned router its probabilities (with
+    /// the rules' evidence) for the departments it knows.
+    fn department_scores(&self, p: &Prepared<'_>) -> Vec<DepartmentScore> {
+        let claims = self.inner.rules.claims(&p.norm);
+        let Some(model) = &self.inner.route_model else {
+            return claims.into_iter().map(|(c, _)| c).collect();
+        };
+        let probs =
+            model.probabilities(&self.route_doc(model.header().features, &p.tokens, &claims));
+        let ids = self.inner.rules.departments();
+        model
+            .header()
+            .classes
+            .iter()
+            .zip(probs)
+            .filter_map(|(class, probability)| {
+                let department = ids.iter().position(|id| *id == class.label)?;
+                let evidence = claims
+                    .iter()
+                    .find(|(c, _)| c.department == department)
+                    .map(|(c, _)| c.evidence.clone())
+                    .unwrap_or_default();
+                Some(DepartmentScore {
+                    department,
+                    confidence: probability,
+                    evidence,
+                })
+            })
+            .collect()
+    }
+
+    /// The features a learned model reads: the hashed text features plus the rules' evidence
+    /// as named extra features, each repeated by twice its score (at most 10 times).
+    fn learned_doc<S: AsRef<str>>(
         spec: FeatureSpec,
-        kind_input: &KindInput<'_>,
-        route_input: &RouteInput<'_>,
+        tokens: &Tokens,
+        extras: impl IntoIterator<Item = (S, f32)>,
     ) -> SparseDoc {
         let mut buckets = Vec::new();
-        extract_features(&spec, kind_input.tokens, &mut buckets);
-        let mut extra = |name: &str, score: f32| {
+        extract_features(&spec, tokens, &mut buckets);
+        for (name, score) in extras {
             let n = (2.0 * score).round().clamp(0.0, 10.0) as usize;
-            let b = feature_bucket(&spec, name);
+            let b = feature_bucket(&spec, name.as_ref());
             buckets.extend(std::iter::repeat_n(b, n));
-        };
-        match task {
-            LearnedTask::Kind => {
-                let s = self.inner.rule_kind.scores(kind_input);
-                extra("rule:complaint", s.complaint);
-                extra("rule:suggestion", s.suggestion);
-                extra("rule:question", s.question);
-                extra("rule:praise", s.praise);
-            }
-            LearnedTask::Route => {
-                let ids = self.inner.rules.departments();
-                for (d, score, _) in self.inner.rules.scores(route_input.normalized.text()) {
-                    extra(&format!("rule:{}", ids[d]), score);
-                }
-            }
         }
         SparseDoc::from_buckets(buckets)
+    }
+
+    /// A learned kind model's features: the text's and the cue rules' scores.
+    fn kind_doc(&self, spec: FeatureSpec, input: &KindInput<'_>) -> SparseDoc {
+        let s = self.inner.rule_kind.scores(input);
+        Self::learned_doc(
+            spec,
+            input.tokens,
+            [
+                ("rule:complaint", s.complaint),
+                ("rule:suggestion", s.suggestion),
+                ("rule:question", s.question),
+                ("rule:praise", s.praise),
+            ],
+        )
+    }
+
+    /// A learned router's features: the text's and the taxonomy's raw department scores.
+    fn route_doc(
+        &self,
+        spec: FeatureSpec,
+        tokens: &Tokens,
+        claims: &[(DepartmentScore, f32)],
+    ) -> SparseDoc {
+        let ids = self.inner.rules.departments();
+        Self::learned_doc(
+            spec,
+            tokens,
+            claims
+                .iter()
+                .map(|(c, score)| (format!("rule:{}", ids[c.department]), *score)),
+        )
     }
 
     /// The features of `text` for a learned model of `task` (what training sees).
@@ -349,24 +329,13 @@ impl Engine {
         spec: FeatureSpec,
         text: &str,
     ) -> SparseDoc {
-        let norm = self.inner.normalizer.normalize(text);
-        let (lang, _) = self.inner.detector.detect(&norm);
-        let mut tokens = Tokens::new();
-        self.inner.segmenter.segment(&norm, &mut tokens);
-        tokens.fill_gaps(text);
-        let sentiment = self.sentiment(&tokens, lang);
-        let kind_input = KindInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-            sentiment,
-        };
-        let route_input = RouteInput {
-            normalized: &norm,
-            tokens: &tokens,
-            lang,
-        };
-        self.learned_features(task, spec, &kind_input, &route_input)
+        let p = self.prepare(text);
+        match task {
+            LearnedTask::Kind => self.kind_doc(spec, &p.kind_input()),
+            LearnedTask::Route => {
+                self.route_doc(spec, &p.tokens, &self.inner.rules.claims(&p.norm))
+            }
+        }
     }
 
     /// [`learned_text_features`](Self::learned_text_features) of each text, with the
@@ -444,6 +413,26 @@ impl Engine {
         f: impl Fn(&T) -> R + Sync + Send,
     ) -> Vec<R> {
         self.inner.executor.map(items, f)
+    }
+}
+
+/// A record normalised, segmented and scored for sentiment.
+struct Prepared<'t> {
+    norm: Normalized<'t>,
+    lang: Lang,
+    script: Option<ChineseScript>,
+    tokens: Tokens,
+    sentiment: Sentiment,
+}
+
+impl Prepared<'_> {
+    fn kind_input(&self) -> KindInput<'_> {
+        KindInput {
+            normalized: &self.norm,
+            tokens: &self.tokens,
+            lang: self.lang,
+            sentiment: self.sentiment,
+        }
     }
 }
 
@@ -622,8 +611,6 @@ impl EngineBuilder {
                 normalizer,
                 segmenter,
                 sentiment,
-                kind: rule_kind.clone(),
-                router: rules.clone(),
                 rule_kind,
                 rules,
                 kind_model,

@@ -477,7 +477,7 @@ impl Prioritizer {
         self.risk.find(normalized)
     }
 
-    /// The priority of one record, without repeat complaints (see [`Self::with_repeats`]).
+    /// The priority of one record, without repeat complaints (see [`Self::add_repeats`]).
     #[must_use]
     pub fn assess(&self, input: &PriorityInput<'_>) -> Priority {
         let c = &self.config;
@@ -553,19 +553,19 @@ impl Prioritizer {
         }
     }
 
-    /// `priority` raised for a grievance whose customer raised `earlier` ones before it.
-    #[must_use]
-    pub fn with_repeats(&self, mut priority: Priority, earlier: u32) -> Priority {
+    /// Raises `priority` for a grievance whose customer raised `earlier` ones before it.
+    pub fn add_repeats(&self, priority: &mut Priority, earlier: u32) {
         if earlier == 0 {
-            return priority;
+            return;
         }
         let r = self.config.repeat;
         let add = (r.points * earlier as f32).min(r.cap);
-        priority.reasons.insert(
-            1.min(priority.reasons.len()),
+        let mut reasons = std::mem::take(&mut priority.reasons);
+        reasons.insert(
+            1.min(reasons.len()),
             format!("repeat customer ({earlier} earlier)"),
         );
-        self.finish(priority.points + add, std::mem::take(&mut priority.reasons))
+        *priority = self.finish(priority.points + add, reasons);
     }
 }
 

@@ -164,10 +164,10 @@ impl RouteConfig {
         Ok(Arc::new(rules))
     }
 
-    /// The owner and secondary owners among `scores` (from `router`), or the fallback.
-    #[must_use]
-    pub fn select(&self, router: &dyn Router, scores: &mut [DepartmentScore]) -> Option<Routing> {
-        let ids = router.departments();
+    /// Sorts `scores`, most confident first (ties in taxonomy order), and returns how many
+    /// of them own the record: the owner and the secondary owners, or 0 when none reaches
+    /// `min_confidence`.
+    pub fn owners(&self, scores: &mut [DepartmentScore]) -> usize {
         scores.sort_by(|a, b| {
             b.confidence
                 .total_cmp(&a.confidence)
@@ -176,24 +176,35 @@ impl RouteConfig {
         match scores.first() {
             Some(top) if top.confidence >= self.min_confidence && top.confidence > 0.0 => {
                 let bar = (top.confidence * self.secondary_ratio).max(self.min_confidence);
-                Some(Routing {
-                    id: Arc::from(ids[top.department].as_str()),
-                    confidence: top.confidence,
-                    evidence: top.evidence.clone(),
-                    secondary: scores[1..]
-                        .iter()
-                        .filter(|s| s.confidence >= bar)
-                        .map(|s| (Arc::from(ids[s.department].as_str()), s.confidence))
-                        .collect(),
-                })
+                1 + scores[1..]
+                    .iter()
+                    .take_while(|s| s.confidence >= bar)
+                    .count()
             }
-            _ if !self.fallback.is_empty() => Some(Routing {
+            _ => 0,
+        }
+    }
+
+    /// The owner and secondary owners among `scores` (indices into `ids`), or the fallback.
+    #[must_use]
+    pub fn select(&self, ids: &[String], scores: &mut [DepartmentScore]) -> Option<Routing> {
+        match self.owners(scores) {
+            0 if self.fallback.is_empty() => None,
+            0 => Some(Routing {
                 id: Arc::from(self.fallback.as_str()),
                 confidence: 0.0,
                 evidence: Vec::new(),
                 secondary: Vec::new(),
             }),
-            _ => None,
+            n => Some(Routing {
+                id: Arc::from(ids[scores[0].department].as_str()),
+                confidence: scores[0].confidence,
+                evidence: std::mem::take(&mut scores[0].evidence),
+                secondary: scores[1..n]
+                    .iter()
+                    .map(|s| (Arc::from(ids[s.department].as_str()), s.confidence))
+                    .collect(),
+            }),
         }
     }
 }

@@ -7,7 +7,7 @@ use regex::Regex;
 use super::taxonomy::Taxonomy;
 use super::{DepartmentScore, RouteInput, Router};
 use crate::phrases::{PhraseHit, PhraseSet};
-use crate::segment::Normalizer;
+use crate::segment::{Normalized, Normalizer};
 
 /// What a phrase does for a department.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -119,23 +119,35 @@ impl RuleRouter {
     }
 }
 
+impl RuleRouter {
+    /// Each department's claim on a record, with its raw score: confidence and evidence as
+    /// spans of the original text (in order, without repeats); taxonomy order.
+    #[must_use]
+    pub fn claims(&self, norm: &Normalized<'_>) -> Vec<(DepartmentScore, f32)> {
+        self.scores(norm.text())
+            .into_iter()
+            .map(|(department, score, spans)| {
+                let mut evidence: Vec<Range<usize>> =
+                    spans.into_iter().map(|r| norm.original_span(r)).collect();
+                evidence.sort_by_key(|r| (r.start, r.end));
+                evidence.dedup();
+                let claim = DepartmentScore {
+                    department,
+                    confidence: confidence(score),
+                    evidence,
+                };
+                (claim, score)
+            })
+            .collect()
+    }
+}
+
 impl Router for RuleRouter {
     fn departments(&self) -> &[String] {
         &self.ids
     }
 
     fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>) {
-        let norm = input.normalized;
-        for (department, score, spans) in self.scores(norm.text()) {
-            let mut evidence: Vec<Range<usize>> =
-                spans.into_iter().map(|r| norm.original_span(r)).collect();
-            evidence.sort_by_key(|r| (r.start, r.end));
-            evidence.dedup();
-            out.push(DepartmentScore {
-                department,
-                confidence: confidence(score),
-                evidence,
-            });
-        }
+        out.extend(self.claims(input.normalized).into_iter().map(|(c, _)| c));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -10,10 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::SentimentLabel;
 use crate::error::{Error, Result};
-use crate::io::{is_gzip, parse_fields, InputFormat, RecordReader};
-
-/// Longest record a labelled file may have.
-const MAX_RECORD_BYTES: usize = 64 << 20;
+use crate::learn::{text_of, LabelledRecord, LabelledRecords};
 
 /// One labelled text.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,56 +138,21 @@ impl LabelledFile {
     /// label field, or has a label the map does not know ([`Error::Field`], naming the record
     /// and the field).
     pub fn read(path: &Path, fields: &LabelledFields) -> Result<Self> {
-        let format = InputFormat::from_path(path).ok_or_else(|| Error::Config {
-            path: Some(path.to_owned()),
-            message: "cannot tell the format from the extension (expected .jsonl, .csv or .tsv, optionally .gz)".into(),
-        })?;
         let sha256 = sha256_file(path)?;
-        let file = File::open(path)
-            .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-        let input: Box<dyn Read> = if is_gzip(path) {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-        } else {
-            Box::new(BufReader::with_capacity(1 << 20, file))
-        };
-        let in_file = |e: Error| match e {
-            Error::Malformed { line, message } => Error::Malformed {
-                line,
-                message: format!("{}: {message}", path.display()),
-            },
-            e => e,
-        };
-        let mut reader = RecordReader::new(input, format, MAX_RECORD_BYTES).map_err(in_file)?;
-        let header = reader.header().map(<[String]>::to_vec);
+        let mut records = LabelledRecords::open(path)?;
         let mut examples = Vec::new();
         let mut empty_texts = Vec::new();
-        while let Some(raw) = reader.next_record().map_err(in_file)? {
-            let record = format!("{}:{}", path.display(), raw.number);
-            let map =
-                parse_fields(&raw, header.as_deref()).map_err(|message| Error::Malformed {
-                    line: raw.line,
-                    message: format!("{}: {message}", path.display()),
-                })?;
-            let Some((name, text)) = fields
-                .text
-                .iter()
-                .find_map(|name| map.get(name).map(|v| (name, v)))
-            else {
-                return Err(Error::field(
-                    record,
-                    fields.text.join("|"),
-                    "missing".to_owned(),
-                ));
-            };
-            let text = match text {
-                Value::String(s) => s,
-                Value::Null => "",
-                _ => return Err(Error::field(record, name, "is not a string")),
-            };
-            if text.trim().is_empty() {
-                empty_texts.push((raw.number, raw.line));
+        while let Some(LabelledRecord {
+            source: record,
+            number,
+            line,
+            fields: map,
+        }) = records.next()?
+        {
+            let Some(text) = text_of(&map, &fields.text, &record)? else {
+                empty_texts.push((number, line));
                 continue;
-            }
+            };
             let raw_label = match map.get(&fields.label) {
                 None | Some(Value::Null) => {
                     return Err(Error::field(record, &fields.label, "missing"))
