@@ -4,6 +4,7 @@
 pub mod error;
 pub mod eval;
 pub mod io;
+pub mod keywords;
 pub mod kind;
 pub mod lang;
 pub mod learn;
@@ -13,6 +14,7 @@ pub mod priority;
 pub mod route;
 pub mod segment;
 pub mod sentiment;
+pub mod topics;
 pub mod types;
 
 pub use error::{Error, Result};
@@ -20,8 +22,9 @@ pub use io::{Record, Timestamp};
 pub use kind::Kind;
 pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
 pub use pipeline::{
-    run_stream, Analysis, Engine, EngineBuilder, EngineConfig, LearnedTask, Limits, Parallelism,
-    StreamOptions, Summary,
+    run_stream, scan_stream, Analysis, AssignedTopic, Engine, EngineBuilder, EngineConfig,
+    LearnedTask, Limits, Parallelism, StreamOptions, Summary,
 };
 pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};
+pub use topics::TopicModel;
 pub use types::{ChineseScript, Lang, Script, Token, TokenKind, Tokens};

@@ -1467,3 +1467,163 @@ fn route_and_kind_models_train_and_evaluate() {
     out.expect_code(1);
     assert!(out.stderr.contains("not a `kind` one"), "{out}");
 }
+
+#[test]
+fn topics_fit_assign_discover_and_eval() {
+    let dir = Dir::new();
+    // Two clear subjects, four records each, plus one with no usable word.
+    let mut lines = String::new();
+    let texts = [
+        "快递还没到",
+        "等快递等了一周",
+        "快递怎么还不来",
+        "快递一直没更新",
+        "屏幕有划痕",
+        "屏幕碎了",
+        "屏幕有坏点",
+        "屏幕一直闪",
+        "嗯嗯",
+    ];
+    for (i, t) in texts.iter().enumerate() {
+        lines.push_str(&format!(
+            "{{\"id\":\"r{i}\",\"text\":\"{t}\",\"cat\":\"{}\"}}\n",
+            i / 4
+        ));
+    }
+    dir.create("in.jsonl", &lines);
+    let fit = |out: &str| {
+        dir.command()
+            .args(["topics", "fit", "in.jsonl", "-o", out])
+            .args(["--k", "2", "--min-df", "2", "--max-df", "0.9"])
+            .run()
+    };
+    fit("t1.json").expect_success();
+    fit("t2.json").expect_success();
+    assert_eq!(
+        dir.read("t1.json"),
+        dir.read("t2.json"),
+        "same seed, same topics"
+    );
+    let model: Value = serde_json::from_str(&dir.read("t1.json")).unwrap();
+    assert_eq!(model["format"], "fankui-topics");
+    let topics = model["topics"].as_array().unwrap();
+    assert_eq!(topics.len(), 2);
+    for t in topics {
+        assert_eq!(t["size"], 4, "{t}");
+        assert!(!t["examples"].as_array().unwrap().is_empty());
+    }
+
+    dir.command()
+        .args([
+            "analyze", "in.jsonl", "-o", "a.jsonl", "--topics", "t1.json",
+        ])
+        .run()
+        .expect_success();
+    let out = dir.read_jsonl("a.jsonl");
+    let topic_of = |o: &Value| o["topic"]["id"].as_u64();
+    assert!(out[..4].iter().all(|o| topic_of(o) == topic_of(&out[0])));
+    assert!(out[4..8].iter().all(|o| topic_of(o) == topic_of(&out[4])));
+    assert_ne!(topic_of(&out[0]), topic_of(&out[4]));
+    assert_eq!(out[8]["topic"], Value::Null, "no subject, no topic");
+    assert_eq!(str_field(&out[0]["topic"], "label"), "快递");
+    assert!(out[0]["keywords"].as_array().unwrap().len() >= 2);
+
+    // Without a model the field is there and null.
+    dir.command()
+        .args(["analyze", "in.jsonl", "-o", "b.jsonl"])
+        .run()
+        .expect_success();
+    assert!(dir
+        .read_jsonl("b.jsonl")
+        .iter()
+        .all(|o| o["topic"].is_null()));
+
+    // Discovering on the input gives the fitted model's assignment.
+    dir.command()
+        .args(["analyze", "in.jsonl", "-o", "c.jsonl", "--discover-topics"])
+        .args([
+            "--k",
+            "2",
+            "--min-df",
+            "2",
+            "--max-df",
+            "0.9",
+            "--save-topics",
+            "t3.json",
+        ])
+        .run()
+        .expect_success();
+    assert_eq!(dir.read("t3.json"), dir.read("t1.json"));
+    let discovered = dir.read_jsonl("c.jsonl");
+    assert_eq!(
+        discovered.iter().map(topic_of).collect::<Vec<_>>(),
+        out.iter().map(topic_of).collect::<Vec<_>>()
+    );
+    dir.command()
+        .args(["analyze", "-", "--discover-topics"])
+        .run_with_stdin(lines.as_bytes())
+        .expect_code(1);
+
+    let eval = dir
+        .command()
+        .args(["eval", "topics", "--data", "in.jsonl", "--model", "t1.json"])
+        .args(["--label-field", "cat", "--json"])
+        .run();
+    eval.expect_success();
+    let scores: Value = serde_json::from_str(eval.stdout_str()).unwrap();
+    assert_eq!(scores["purity"], 1.0, "{scores}");
+    assert!((scores["outliers"].as_f64().unwrap() - 1.0 / 9.0).abs() < 1e-9);
+
+    // Another tool's listing, checked against the records.
+    dir.create(
+        "listing.json",
+        r#"{"topics":[{"keywords":["物流","快递"]},{"keywords":["屏幕","电池"]}],"assignments":[0,0,0,0,1,1,1,1,-1]}"#,
+    );
+    let listed = dir
+        .command()
+        .args([
+            "eval",
+            "topics",
+            "--data",
+            "in.jsonl",
+            "--listing",
+            "listing.json",
+        ])
+        .args(["--label-field", "cat", "--json"])
+        .run();
+    listed.expect_success();
+    let scores: Value = serde_json::from_str(listed.stdout_str()).unwrap();
+    assert_eq!(scores["purity"], 1.0);
+    dir.create(
+        "short.json",
+        r#"{"topics":[{"keywords":["物流"]}],"assignments":[0]}"#,
+    );
+    let bad = dir
+        .command()
+        .args([
+            "eval",
+            "topics",
+            "--data",
+            "in.jsonl",
+            "--listing",
+            "short.json",
+        ])
+        .run();
+    bad.expect_code(1);
+    assert!(bad.stderr.contains("1 assignments for 9 records"), "{bad}");
+    // A broken model file names itself.
+    dir.create("broken.json", "{\"format\":\"fankui-topics\"}");
+    let broken = dir
+        .command()
+        .args([
+            "analyze",
+            "in.jsonl",
+            "-o",
+            "d.jsonl",
+            "--topics",
+            "broken.json",
+        ])
+        .run();
+    broken.expect_code(1);
+    assert!(broken.stderr.contains("broken.json"), "{broken}");
+}

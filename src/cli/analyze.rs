@@ -3,12 +3,13 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
 use fankui::io::{InputFormat, OutputFormat, OutputOptions};
-use fankui::{run_stream, StreamOptions, Summary};
+use fankui::{run_stream, StreamOptions, Summary, TopicModel};
 
 use super::files::{open_input, open_output};
 use super::{parallelism, EngineArgs};
@@ -48,6 +49,17 @@ pub(crate) struct AnalyzeArgs {
     /// Exit with code 3 when any record was rejected.
     #[arg(long)]
     strict: bool,
+    /// Assign each record a topic of this model (from `fankui topics fit`).
+    #[arg(long, value_name = "FILE", conflicts_with = "discover_topics")]
+    topics: Option<PathBuf>,
+    /// Fit topics on the input first (a file, read twice), then assign them.
+    #[arg(long)]
+    discover_topics: bool,
+    /// Save the topics `--discover-topics` fitted.
+    #[arg(long, value_name = "FILE", requires = "discover_topics")]
+    save_topics: Option<PathBuf>,
+    #[command(flatten)]
+    fit: super::topics::FitOptions,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -79,7 +91,41 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             ),
         },
     };
-    let engine = args.engine.build(parallelism(args.threads))?;
+    let mut builder = args.engine.builder(parallelism(args.threads));
+    if let Some(path) = &args.topics {
+        builder = builder.topic_model(Arc::new(TopicModel::from_path(path)?));
+    }
+    let mut engine = builder.clone().build()?;
+    if args.discover_topics {
+        if args.input == Path::new("-") {
+            bail!("--discover-topics reads the input twice: give a file, not stdin");
+        }
+        let started = std::time::Instant::now();
+        let options = StreamOptions {
+            format,
+            text_field: args.text_field.clone(),
+            max_record_bytes: args.max_record_bytes,
+            ..StreamOptions::default()
+        };
+        let (model, _, summary) = super::topics::fit_model(
+            &engine,
+            &args.input,
+            &options,
+            None,
+            &args.fit.topic_options(),
+        )?;
+        if let Some(path) = &args.save_topics {
+            model.save(path)?;
+        }
+        if !args.quiet {
+            let shown = args
+                .save_topics
+                .clone()
+                .unwrap_or_else(|| "(not saved)".into());
+            super::topics::report_fit(&model, &summary, started.elapsed().as_secs_f64(), &shown);
+        }
+        engine = builder.topic_model(Arc::new(model)).build()?;
+    }
     let (input, size) = open_input(&args.input)?;
     let output = open_output(args.output.as_deref())?;
     let rejects_path = args

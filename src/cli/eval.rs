@@ -31,6 +31,9 @@ pub(crate) enum EvalCommand {
     /// Routing against labelled texts (`--model rules`: the taxonomy in use; or a model from
     /// `fankui train route`); a list label is a multi-label gold set.
     Route(super::classes::EvalClassesArgs),
+    /// Topics (a model from `fankui topics fit`, another tool's listing, or a fit on the data
+    /// itself): NPMI coherence, diversity, outlier share, and purity and NMI against a label.
+    Topics(super::topics::EvalTopicsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +84,7 @@ pub(crate) fn run(cmd: EvalCommand) -> Result<ExitCode> {
         EvalCommand::Sentiment(args) => sentiment(args),
         EvalCommand::Kind(args) => super::classes::eval("kind", args),
         EvalCommand::Route(args) => super::classes::eval("route", args),
+        EvalCommand::Topics(args) => super::topics::eval(args),
     }
 }
 

@@ -8,6 +8,7 @@ mod classes;
 mod eval;
 mod files;
 mod segment;
+mod topics;
 mod train;
 
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ enum Command {
     /// Evaluate a stage against labelled data.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Topic models: fit one to a batch of records.
+    #[command(subcommand)]
+    Topics(topics::TopicsCommand),
     /// Print the default configuration (TOML) to start a config file from.
     Config,
     /// Write the default configuration and taxonomy into a folder, for editing.
@@ -89,6 +93,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Train(cmd) => train::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Init(args) => classes::init(args),
+        Command::Topics(cmd) => topics::run(cmd),
         Command::Config => {
             print!("{}", EngineConfig::default().to_toml());
             Ok(ExitCode::SUCCESS)

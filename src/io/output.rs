@@ -22,6 +22,7 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "kind",
     "keywords",
     "topic",
+    "topic_label",
     "department",
     "department_confidence",
     "evidence",
@@ -65,6 +66,14 @@ impl Serialize for OutputRecord<'_> {
             },
         )?;
         map.serialize_entry("kind", a.kind.as_str())?;
+        map.serialize_entry("keywords", &keywords(&self.record.text, a))?;
+        map.serialize_entry(
+            "topic",
+            &a.topic.as_ref().map(|t| TopicOut {
+                id: t.id,
+                label: &t.label,
+            }),
+        )?;
         let department = a.department.as_ref().map(|d| DepartmentOut {
             id: &d.id,
             confidence: rounded(d.confidence),
@@ -112,6 +121,14 @@ fn write_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Re
     Ok(())
 }
 
+/// The keywords as substrings of the original text, best first.
+fn keywords<'t>(text: &'t str, a: &Analysis) -> Vec<&'t str> {
+    a.keywords
+        .iter()
+        .filter_map(|k| text.get(k.span.clone()))
+        .collect()
+}
+
 /// The distinct evidence substrings, in text order.
 fn evidence<'t>(text: &'t str, d: &Routing) -> Vec<&'t str> {
     let mut out: Vec<&str> = Vec::new();
@@ -123,6 +140,12 @@ fn evidence<'t>(text: &'t str, d: &Routing) -> Vec<&'t str> {
         }
     }
     out
+}
+
+#[derive(Serialize)]
+struct TopicOut<'a> {
+    id: u32,
+    label: &'a str,
 }
 
 #[derive(Serialize)]
@@ -213,6 +236,9 @@ pub fn csv_analysis_columns(options: OutputOptions) -> Vec<&'static str> {
         "sentiment",
         "sentiment_score",
         "kind",
+        "keywords",
+        "topic",
+        "topic_label",
         "department",
         "department_confidence",
         "evidence",
@@ -237,6 +263,15 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
         a.sentiment.label.as_str().to_owned(),
         rounded(a.sentiment.score).to_string(),
         a.kind.as_str().to_owned(),
+        keywords(&record.record.text, a).join(" | "),
+        a.topic
+            .as_ref()
+            .map(|t| t.id.to_string())
+            .unwrap_or_default(),
+        a.topic
+            .as_ref()
+            .map(|t| t.label.clone())
+            .unwrap_or_default(),
     ];
     match &a.department {
         Some(d) => {

@@ -14,6 +14,7 @@ pub use classes::{
 pub use data::{read_class_file, ClassExample};
 pub(crate) use data::{text_of, LabelledRecord, LabelledRecords};
 pub use solver::{Calibration, SparseDoc};
+pub(crate) use split::SplitMix64;
 pub use split::{stratified_folds, stratified_holdout};
 
 pub(crate) use solver::{fit, platt, Solver, Weights};

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::keywords::KeywordConfig;
 use crate::kind::KindConfig;
 use crate::lang::LanguageConfig;
 use crate::priority::PriorityConfig;
@@ -45,6 +46,8 @@ pub struct EngineConfig {
     pub sentiment: SentimentConfig,
     /// Kind (complaint, suggestion, …).
     pub kind: KindConfig,
+    /// Keywords.
+    pub keywords: KeywordConfig,
     /// Department routing.
     pub route: RouteConfig,
     /// Priority.

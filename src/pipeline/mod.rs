@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 pub use config::{EngineConfig, Limits};
 pub use parallel::Parallelism;
-pub use stream::{run_stream, StreamOptions, Summary};
+pub use stream::{run_stream, scan_stream, StreamOptions, Summary};
 
 use crate::error::{Error, Result};
 use crate::io::Record;
+use crate::keywords::{extract_terms, Keyword, KeywordExtractor, PhraseLexicon, Terms};
 use crate::kind::{Kind, KindInput, KindModel, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
 use crate::learn::{ClassModel, SparseDoc};
@@ -25,6 +26,7 @@ use crate::segment::Normalized;
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
 use crate::sentiment::{extract_features, feature_bucket, FeatureSpec};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
+use crate::topics::{TopicDoc, TopicModel};
 use crate::types::{ChineseScript, Lang, Tokens};
 use parallel::Executor;
 
@@ -44,11 +46,26 @@ pub struct Analysis {
     pub sentiment: Sentiment,
     /// Complaint, suggestion, praise, question or other.
     pub kind: Kind,
+    /// Its keywords, best first.
+    pub keywords: Vec<Keyword>,
+    /// Its topic, when the engine has a topic model and the record is not an outlier.
+    pub topic: Option<AssignedTopic>,
     /// The owning department; `None` for praise and other feedback nobody needs to act on.
     pub department: Option<Routing>,
     /// Its priority. Within a batch or stream, a complaint's priority counts the same
     /// customer's earlier complaints.
     pub priority: Priority,
+}
+
+/// A record's topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignedTopic {
+    /// The topic's id in the model.
+    pub id: u32,
+    /// Its label.
+    pub label: String,
+    /// The record's cosine similarity to the topic's centroid.
+    pub similarity: f32,
 }
 
 /// The analysis engine.
@@ -86,6 +103,9 @@ struct Inner {
     sentiment: Arc<dyn SentimentModel>,
     rule_kind: Arc<RuleKind>,
     rules: Arc<RuleRouter>,
+    lexicon: PhraseLexicon,
+    keywords: KeywordExtractor,
+    topics: Option<Arc<TopicModel>>,
     kind_model: Option<Arc<ClassModel>>,
     route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
@@ -105,17 +125,7 @@ impl Engine {
     /// [`Error::Field`] when the text is empty or longer than `limits.max_text_bytes`.
     pub fn analyze(&self, record: &Record) -> Result<Analysis> {
         let text = record.text.as_str();
-        if text.trim().is_empty() {
-            return Err(Error::field(record.id.clone(), "text", "is empty"));
-        }
-        let limit = self.inner.config.limits.max_text_bytes;
-        if text.len() > limit {
-            return Err(Error::field(
-                record.id.clone(),
-                "text",
-                format!("is {} bytes, over the limit of {limit}", text.len()),
-            ));
-        }
+        self.check_text(record)?;
         let p = self.prepare(text);
         let risks = self.inner.prioritizer.risks(p.norm.text());
         let mut kind = match &self.inner.kind_model {
@@ -147,6 +157,16 @@ impl Engine {
         } else {
             None
         };
+        let terms = p.terms();
+        let keywords = self.inner.keywords.keywords(&terms);
+        let topic = self.inner.topics.as_ref().and_then(|model| {
+            let (id, similarity) = model.assign(&terms)?;
+            Some(AssignedTopic {
+                id,
+                label: model.label(id)?.to_owned(),
+                similarity,
+            })
+        });
         let priority = self.inner.prioritizer.assess(&PriorityInput {
             record,
             kind,
@@ -160,13 +180,32 @@ impl Engine {
             tokens: p.tokens,
             sentiment: p.sentiment,
             kind,
+            keywords,
+            topic,
             department,
             priority,
         })
     }
 
+    /// An empty or over-long text is the record's error.
+    fn check_text(&self, record: &Record) -> Result<()> {
+        let text = record.text.as_str();
+        if text.trim().is_empty() {
+            return Err(Error::field(record.id.clone(), "text", "is empty"));
+        }
+        let limit = self.inner.config.limits.max_text_bytes;
+        if text.len() > limit {
+            return Err(Error::field(
+                record.id.clone(),
+                "text",
+                format!("is {} bytes, over the limit of {limit}", text.len()),
+            ));
+        }
+        Ok(())
+    }
+
     /// Normalises, detects, segments and scores sentiment: what every later stage reads.
-    fn prepare<'t>(&self, text: &'t str) -> Prepared<'t> {
+    fn prepare<'t>(&'t self, text: &'t str) -> Prepared<'t> {
         let norm = self.inner.normalizer.normalize(text);
         let (lang, script) = self.inner.detector.detect(&norm);
         let mut tokens = Tokens::new();
@@ -174,6 +213,7 @@ impl Engine {
         tokens.fill_gaps(text);
         let sentiment = self.sentiment(&tokens, lang);
         Prepared {
+            lexicon: &self.inner.lexicon,
             norm,
             lang,
             script,
@@ -233,6 +273,43 @@ impl Engine {
                 (ids[s.department].clone(), s.confidence, evidence)
             })
             .collect()
+    }
+
+    /// What topic fitting keeps of a record: its terms, text, sentiment and the routing
+    /// rules' owner (without the kind check).
+    ///
+    /// # Errors
+    ///
+    /// As [`analyze`](Self::analyze): an empty or over-long text.
+    pub fn topic_doc(&self, record: &Record) -> Result<TopicDoc> {
+        let text = record.text.as_str();
+        self.check_text(record)?;
+        let p = self.prepare(text);
+        let mut scores = self.department_scores(&p);
+        let department = match self.inner.config.route.owners(&mut scores) {
+            0 => None,
+            _ => Some(scores[0].department),
+        };
+        Ok(TopicDoc {
+            terms: p.terms(),
+            text: text.to_owned(),
+            sentiment: p.sentiment.label,
+            department,
+        })
+    }
+
+    /// The topic model in use, if any.
+    #[must_use]
+    pub fn topic_model(&self) -> Option<&TopicModel> {
+        self.inner.topics.as_deref()
+    }
+
+    /// The candidate keyword terms of `tokens`: content words, taxonomy phrases merged.
+    #[must_use]
+    pub fn terms(&self, tokens: &Tokens) -> Terms {
+        let mut terms = Terms::new();
+        extract_terms(tokens, &self.inner.lexicon, &mut terms);
+        terms
     }
 
     /// The department ids of the taxonomy in use.
@@ -407,6 +484,19 @@ impl Engine {
         self.inner.executor.threads()
     }
 
+    /// Runs `f` over `0..n` with the engine's [`Parallelism`]; the results in order.
+    pub fn map_indices<R: Send>(&self, n: usize, f: &(dyn Fn(usize) -> R + Sync)) -> Vec<R> {
+        let indices: Vec<usize> = (0..n).collect();
+        self.inner.executor.map(&indices, |&i| f(i))
+    }
+
+    /// The normalised text (Simplified, half-width, lower-case) that phrase lists and topic
+    /// metrics match against.
+    #[must_use]
+    pub fn normalize(&self, text: &str) -> String {
+        self.inner.normalizer.normalize(text).text().to_lowercase()
+    }
+
     pub(crate) fn map<T: Sync, R: Send>(
         &self,
         items: &[T],
@@ -418,6 +508,7 @@ impl Engine {
 
 /// A record normalised, segmented and scored for sentiment.
 struct Prepared<'t> {
+    lexicon: &'t PhraseLexicon,
     norm: Normalized<'t>,
     lang: Lang,
     script: Option<ChineseScript>,
@@ -426,6 +517,12 @@ struct Prepared<'t> {
 }
 
 impl Prepared<'_> {
+    fn terms(&self) -> Terms {
+        let mut terms = Terms::new();
+        extract_terms(&self.tokens, self.lexicon, &mut terms);
+        terms
+    }
+
     fn kind_input(&self) -> KindInput<'_> {
         KindInput {
             normalized: &self.norm,
@@ -506,6 +603,7 @@ pub struct EngineBuilder {
     parallelism: Parallelism,
     segmenter: Option<Arc<dyn Segmenter>>,
     sentiment: Option<Arc<dyn SentimentModel>>,
+    topics: Option<Arc<TopicModel>>,
 }
 
 impl EngineBuilder {
@@ -556,6 +654,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Assigns each record a topic of `model` (see [`crate::topics`]).
+    pub fn topic_model(mut self, model: Arc<TopicModel>) -> Self {
+        self.topics = Some(model);
+        self
+    }
+
     /// Builds the engine: reads the configuration file and dictionaries, checks every value.
     ///
     /// # Errors
@@ -601,6 +705,12 @@ impl EngineBuilder {
             )?)),
             None => None,
         };
+        let lexicon = PhraseLexicon::new(
+            rules
+                .phrases()
+                .map(|p| normalizer.normalize(p.trim()).text().to_lowercase()),
+        );
+        let keywords = KeywordExtractor::new(&config.keywords)?;
         let prioritizer = Prioritizer::new(
             config.priority.clone(),
             RiskLexicon::shipped(normalizer.as_ref())?,
@@ -613,6 +723,9 @@ impl EngineBuilder {
                 sentiment,
                 rule_kind,
                 rules,
+                lexicon,
+                keywords,
+                topics: self.topics,
                 kind_model,
                 route_model,
                 prioritizer,

@@ -384,3 +384,68 @@ fn csv_err(e: csv::Error) -> Error {
         other => write_err(std::io::Error::other(format!("{other:?}"))),
     }
 }
+
+/// Reads every record of `input` and hands `f` of each (run in parallel, chunk by chunk) to
+/// `sink` in input order; records that cannot be parsed, or for which `f` fails, go to
+/// `rejects` as in [`run_stream`]. What `topics fit` reads its corpus with.
+///
+/// # Errors
+///
+/// Only for the stream as a whole, as [`run_stream`].
+pub fn scan_stream<R, J, T, F>(
+    engine: &Engine,
+    input: R,
+    mut rejects: J,
+    options: &StreamOptions,
+    f: F,
+    sink: &mut dyn FnMut(T),
+) -> Result<Summary>
+where
+    R: Read + Send,
+    J: Write,
+    T: Send,
+    F: Fn(&Record) -> Result<T> + Sync + Send,
+{
+    let started = Instant::now();
+    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
+    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
+    let header = header.as_deref();
+    let mut summary = Summary::default();
+    loop {
+        let chunk = read_chunk(&mut reader, options.chunk_records.max(1))?;
+        summary.blank_lines = chunk.blank_lines;
+        summary.bytes = chunk.bytes;
+        if chunk.records.is_empty() {
+            break;
+        }
+        let results = engine.map(&chunk.records, |raw| {
+            let record = parse_record(raw, header, &options.text_field)?;
+            f(&record).map_err(|e| e.to_string())
+        });
+        for (raw, result) in chunk.records.iter().zip(results) {
+            summary.read += 1;
+            match result {
+                Ok(t) => {
+                    summary.analysed += 1;
+                    sink(t);
+                }
+                Err(reason) => {
+                    summary.rejected += 1;
+                    Reject {
+                        line: raw.line,
+                        number: raw.number,
+                        reason,
+                        raw: raw_bytes(raw).to_vec(),
+                    }
+                    .write_to(&mut rejects)
+                    .map_err(|e| Error::io("cannot write the rejects", e))?;
+                }
+            }
+        }
+    }
+    rejects
+        .flush()
+        .map_err(|e| Error::io("cannot write the rejects", e))?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}

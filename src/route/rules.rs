@@ -63,6 +63,11 @@ impl RuleRouter {
         })
     }
 
+    /// The taxonomy's phrases, as written.
+    pub fn phrases(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.phrases.len()).map(|i| self.phrases.pattern(i))
+    }
+
     /// Each department's score and evidence (spans of the normalised text), in taxonomy
     /// order; departments with nothing found are left out.
     #[must_use]

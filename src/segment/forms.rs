@@ -198,7 +198,7 @@ fn word_list(text: &'static str) -> WordSet {
 /// The Firefox/rustc hash: a multiply and a rotate a word; plenty for short keys that are
 /// not chosen by an attacker (the keys here are a fixed list).
 #[derive(Default)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {

@@ -191,3 +191,11 @@ impl SentimentConfig {
         })
     }
 }
+
+/// Whether a normalised word is an opinion word of the shipped lexicon: a polarity word, a
+/// degree adverb or a negator (`不错`, `失望`, `very`, `not`). Topics leave them out, so that
+/// they group what feedback is about rather than how it feels.
+#[must_use]
+pub fn is_opinion_word(form: &str) -> bool {
+    cues::Cues::shipped().cue(form).is_some()
+}

@@ -1,0 +1,742 @@
+//! Topics: keyword-labelled clusters of feedback, fitted over a batch and saved for
+//! assigning one record at a time.
+//!
+//! # Fitting ([`TopicCorpus`] → [`TopicModel::fit`])
+//!
+//! 1. Every record's candidate terms ([`crate::keywords::Terms`]: content words, taxonomy
+//!    phrases merged) are counted. The vocabulary is the `vocabulary` terms with the highest
+//!    document frequency among those in at least `min_df` records (and at least 0.02% of
+//!    them) and in at most `max_df` of them.
+//! 2. Each record becomes a unit-length TF-IDF vector: `(1 + ln tf) · idf`,
+//!    `idf = ln((1 + N) / (1 + df)) + 1`.
+//! 3. Spherical k-means (cosine similarity, k-means++ seeding from `seed`, at most 30
+//!    rounds) clusters the vectors. With `k = 0` the number of topics is chosen first: each
+//!    candidate k is fitted on a sample of at most 20,000 records and scored by the NPMI
+//!    coherence of its topics' top 10 terms times the diversity of their top 25 (see
+//!    [`eval`]), both over that sample; the best k wins, the smaller on a tie.
+//! 4. Each centroid keeps its 300 heaviest terms (renormalised): that is the saved model, and
+//!    the fit's own assignment is made with it, exactly as later records are assigned.
+//! 5. A record whose best cosine is below `min_similarity` (default 0: any shared term
+//!    joins), or that has no vocabulary term,
+//!    is an outlier (no topic).
+//! 6. Topics are numbered by size, largest first, and labelled by the original-script
+//!    surfaces of their three heaviest terms. Each carries its 25 keywords with weights, its
+//!    size and share, sentiment mix, top departments (the routing rules' owner of each
+//!    record) and the three records nearest its centroid.
+//!
+//! Everything but step 3's assignment passes (which `map` may run in parallel) is sequential,
+//! so the same records and seed give the same topics, whatever the number of threads.
+
+pub mod eval;
+mod kmeans;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::keywords::{Terms, SHIPPED_DEFAULT_IDF};
+use crate::learn::SplitMix64;
+use crate::segment::FxBuild;
+use crate::sentiment::{is_opinion_word, SentimentLabel};
+use kmeans::{spherical_kmeans, Centroids, SparseRows};
+
+type FxMap<K, V> = HashMap<K, V, FxBuild>;
+
+/// The file format name of a saved topic model.
+pub const FORMAT: &str = "fankui-topics";
+/// Its version.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Terms kept per saved centroid.
+const CENTROID_TERMS: usize = 300;
+/// Keywords kept per topic.
+const TOPIC_KEYWORDS: usize = 25;
+/// Records sampled to choose k.
+const K_SAMPLE: usize = 20_000;
+/// The candidates for k.
+const K_GRID: [usize; 8] = [6, 8, 10, 12, 15, 20, 25, 30];
+
+/// How topics are fitted.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `k` | 0 | number of topics; 0 chooses it (6–30) |
+/// | `seed` | 42 | seeding of k-means and of the sample that chooses k |
+/// | `vocabulary` | 5000 | most terms clustered |
+/// | `min_df` | 5 | fewest records a term must occur in |
+/// | `max_df` | 0.4 | largest share of records a term may occur in |
+/// | `min_similarity` | 0 | lowest cosine for a record to join a topic (0: any shared term) |
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicOptions {
+    /// Number of topics (0: automatic).
+    pub k: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Vocabulary size.
+    pub vocabulary: usize,
+    /// Minimum document frequency.
+    pub min_df: usize,
+    /// Maximum document share.
+    pub max_df: f32,
+    /// Minimum cosine to a centroid.
+    pub min_similarity: f32,
+    /// Leave opinion words (sentiment lexicon) out of the vocabulary.
+    pub exclude_opinion: bool,
+    /// Weight terms by their general specificity too (shipped IDF / its maximum).
+    pub specificity: bool,
+}
+
+impl Default for TopicOptions {
+    fn default() -> Self {
+        TopicOptions {
+            k: 0,
+            seed: 42,
+            vocabulary: 5000,
+            min_df: 5,
+            max_df: 0.4,
+            min_similarity: 0.0,
+            exclude_opinion: true,
+            specificity: true,
+        }
+    }
+}
+
+/// What the fitter keeps of one record.
+#[derive(Debug, Clone)]
+pub struct TopicDoc {
+    /// Its candidate terms.
+    pub terms: Terms,
+    /// Its original text.
+    pub text: String,
+    /// Its sentiment label.
+    pub sentiment: SentimentLabel,
+    /// The department the routing rules would give it, as an index into the engine's
+    /// departments.
+    pub department: Option<usize>,
+}
+
+/// Records collected for fitting: interned terms, counts and what the summaries need.
+#[derive(Debug, Default)]
+pub struct TopicCorpus {
+    index: FxMap<String, u32>,
+    terms: Vec<String>,
+    df: Vec<u32>,
+    /// Up to three surfaces per term with their counts.
+    surfaces: Vec<Vec<(String, u32)>>,
+    /// (term, count) of each record, flat.
+    doc_terms: Vec<(u32, u32)>,
+    doc_offsets: Vec<usize>,
+    texts: String,
+    text_offsets: Vec<usize>,
+    sentiment: Vec<SentimentLabel>,
+    department: Vec<Option<u16>>,
+}
+
+impl TopicCorpus {
+    /// An empty corpus.
+    #[must_use]
+    pub fn new() -> Self {
+        TopicCorpus {
+            doc_offsets: vec![0],
+            text_offsets: vec![0],
+            ..Default::default()
+        }
+    }
+
+    /// Number of records.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.doc_offsets.len() - 1
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds a record.
+    pub fn push(&mut self, doc: &TopicDoc) {
+        let start = self.doc_terms.len();
+        for (form, span) in doc.terms.iter() {
+            let id = match self.index.get(form) {
+                Some(&id) => id,
+                None => {
+                    let id = self.terms.len() as u32;
+                    self.index.insert(form.to_owned(), id);
+                    self.terms.push(form.to_owned());
+                    self.df.push(0);
+                    self.surfaces.push(Vec::new());
+                    id
+                }
+            };
+            let surface = doc.text.get(span).unwrap_or(form);
+            let seen = &mut self.surfaces[id as usize];
+            if let Some(entry) = seen.iter_mut().find(|(s, _)| s == surface) {
+                entry.1 += 1;
+            } else if seen.len() < 3 {
+                seen.push((surface.to_owned(), 1));
+            }
+            match self.doc_terms[start..].iter_mut().find(|(t, _)| *t == id) {
+                Some(entry) => entry.1 += 1,
+                None => {
+                    self.doc_terms.push((id, 1));
+                    self.df[id as usize] += 1;
+                }
+            }
+        }
+        self.doc_offsets.push(self.doc_terms.len());
+        self.texts.push_str(&doc.text);
+        self.text_offsets.push(self.texts.len());
+        self.sentiment.push(doc.sentiment);
+        self.department
+            .push(doc.department.and_then(|d| u16::try_from(d).ok()));
+    }
+
+    fn doc(&self, i: usize) -> &[(u32, u32)] {
+        &self.doc_terms[self.doc_offsets[i]..self.doc_offsets[i + 1]]
+    }
+
+    fn text(&self, i: usize) -> &str {
+        &self.texts[self.text_offsets[i]..self.text_offsets[i + 1]]
+    }
+
+    /// The most frequent original surface of a term.
+    fn surface(&self, term: u32) -> &str {
+        self.surfaces[term as usize]
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map_or(self.terms[term as usize].as_str(), |(s, _)| s.as_str())
+    }
+}
+
+/// One keyword of a topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicKeyword {
+    /// Normalised form (what records are matched on).
+    pub term: String,
+    /// The most frequent original form.
+    pub surface: String,
+    /// Its weight in the centroid.
+    pub weight: f32,
+}
+
+/// Sentiment counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentimentMix {
+    /// Negative records.
+    pub negative: u64,
+    /// Neutral records.
+    pub neutral: u64,
+    /// Positive records.
+    pub positive: u64,
+}
+
+/// A department's share of a topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentCount {
+    /// Department id.
+    pub id: String,
+    /// Records it owns.
+    pub records: u64,
+}
+
+/// One topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Topic {
+    /// Its id (0 is the largest).
+    pub id: u32,
+    /// Its label: the surfaces of its top three keywords.
+    pub label: String,
+    /// Its keywords, heaviest first.
+    pub keywords: Vec<TopicKeyword>,
+    /// Records assigned in the fit.
+    pub size: u64,
+    /// Their share of all records.
+    pub share: f32,
+    /// Their sentiment.
+    pub sentiment: SentimentMix,
+    /// The owners of its records, most first (at most five).
+    pub departments: Vec<DepartmentCount>,
+    /// The records nearest the centroid.
+    pub examples: Vec<String>,
+    /// The centroid: (vocabulary index, weight), heaviest first.
+    pub centroid: Vec<(u32, f32)>,
+}
+
+/// A vocabulary entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VocabularyTerm {
+    /// Normalised form.
+    pub term: String,
+    /// Its IDF.
+    pub idf: f32,
+}
+
+/// A fitted topic model; saved as JSON.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::topics::{TopicCorpus, TopicDoc, TopicModel, TopicOptions};
+/// use fankui::{Engine, SentimentLabel};
+///
+/// let engine = Engine::builder().build()?;
+/// let texts = ["快递还没到", "等快递等了一周", "快递一直没更新", "屏幕有划痕", "屏幕碎了", "屏幕有坏点"];
+/// let mut corpus = TopicCorpus::new();
+/// for text in texts {
+///     let terms = engine.terms(&engine.segment(text));
+///     corpus.push(&TopicDoc { terms, text: text.into(), sentiment: SentimentLabel::Neutral, department: None });
+/// }
+/// let options = TopicOptions { k: 2, min_df: 2, max_df: 0.9, ..TopicOptions::default() };
+/// let (model, assigned) = TopicModel::fit(&corpus, &options, engine.departments(), &|n, f| (0..n).map(f).collect());
+/// assert_eq!(model.topics.len(), 2);
+/// assert_eq!(assigned[0], assigned[1]);
+/// assert_ne!(assigned[0], assigned[3]);
+/// let t = model.assign(&engine.terms(&engine.segment("快递到哪了"))).unwrap();
+/// assert_eq!(Some(t.0), assigned[0]);
+/// # Ok::<(), fankui::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicModel {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// The options it was fitted with (`k` as chosen).
+    pub options: TopicOptions,
+    /// Records it was fitted on.
+    pub documents: u64,
+    /// Of which outliers.
+    pub outliers: u64,
+    /// The k candidates tried and their scores (coherence × diversity), when k was chosen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub k_scores: Vec<(usize, f32)>,
+    /// The terms the centroids use.
+    pub vocabulary: Vec<VocabularyTerm>,
+    /// The topics, largest first.
+    pub topics: Vec<Topic>,
+    #[serde(skip)]
+    lookup: Lookup,
+}
+
+/// Assignment tables built from the saved fields.
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    index: FxMap<String, u32>,
+    /// Per vocabulary term: (topic, weight).
+    postings: Vec<Vec<(u32, f32)>>,
+}
+
+impl PartialEq for Lookup {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Runs `f` over `0..n` and returns the results in order (possibly in parallel).
+pub type IndexMap<'a> = dyn Fn(usize, &(dyn Fn(usize) -> Option<(u32, f32)> + Sync)) -> Vec<Option<(u32, f32)>>
+    + Sync
+    + 'a;
+
+impl TopicModel {
+    /// Fits topics to `corpus`; returns the model and each record's topic (`None`: outlier).
+    /// `departments` names the department indices of the records; `map` runs the assignment
+    /// passes (see [`IndexMap`]).
+    #[must_use]
+    pub fn fit(
+        corpus: &TopicCorpus,
+        options: &TopicOptions,
+        departments: &[String],
+        map: &IndexMap<'_>,
+    ) -> (TopicModel, Vec<Option<u32>>) {
+        let n = corpus.len();
+        let vocab = select_vocabulary(corpus, options);
+        let general = crate::keywords::IdfTable::shipped();
+        let idf: Vec<f32> = vocab
+            .iter()
+            .map(|&t| {
+                let batch = ((1.0 + n as f32) / (1.0 + corpus.df[t as usize] as f32)).ln() + 1.0;
+                if options.specificity {
+                    let term = &corpus.terms[t as usize];
+                    batch * (general.get(term) / SHIPPED_DEFAULT_IDF).min(1.0)
+                } else {
+                    batch
+                }
+            })
+            .collect();
+        let mut column: FxMap<u32, u32> = FxMap::default();
+        for (j, &t) in vocab.iter().enumerate() {
+            column.insert(t, j as u32);
+        }
+        let rows = doc_vectors(corpus, &column, &idf, 0..n);
+        let dim = vocab.len().max(1);
+        let sub_map = |idx: &[usize],
+                       f: &(dyn Fn(usize) -> Option<(u32, f32)> + Sync)|
+         -> Vec<Option<(u32, f32)>> { map(idx.len(), &|i| f(idx[i])) };
+
+        let mut options = options.clone();
+        let mut k_scores = Vec::new();
+        if options.k == 0 {
+            let mut sample: Vec<usize> = (0..n).collect();
+            if n > K_SAMPLE {
+                SplitMix64(options.seed ^ 0x5EED).shuffle(&mut sample);
+                sample.truncate(K_SAMPLE);
+                sample.sort_unstable();
+            }
+            let sub = doc_vectors(corpus, &column, &idf, sample.iter().copied());
+            let mut best = (0, f32::NEG_INFINITY);
+            for k in K_GRID {
+                let c = spherical_kmeans(&sub, dim, k, options.seed, 30, &sub_map);
+                let tops: Vec<Vec<u32>> = (0..c.k)
+                    .map(|t| top_columns(c.row(t), TOPIC_KEYWORDS))
+                    .collect();
+                let score =
+                    eval::npmi_rows(&sub, &tops, 10) * eval::diversity(&tops, TOPIC_KEYWORDS);
+                k_scores.push((k, score));
+                if score > best.1 {
+                    best = (k, score);
+                }
+            }
+            options.k = best.0;
+        }
+        let fitted = spherical_kmeans(&rows, dim, options.k, options.seed, 30, &sub_map);
+
+        // The saved centroids: the heaviest terms, renormalised.
+        let k = fitted.k;
+        let mut saved = Centroids {
+            k,
+            dim,
+            data: vec![0.0; k * dim],
+        };
+        for t in 0..k {
+            let row = fitted.row(t);
+            let keep = top_columns(row, CENTROID_TERMS);
+            let norm = keep
+                .iter()
+                .map(|&j| row[j as usize] * row[j as usize])
+                .sum::<f32>()
+                .sqrt();
+            for &j in &keep {
+                saved.data[t * dim + j as usize] = row[j as usize] / norm.max(f32::MIN_POSITIVE);
+            }
+        }
+        // The saved model's vocabulary: the terms some centroid keeps.
+        let used: Vec<u32> = (0..dim as u32)
+            .filter(|&j| (0..k).any(|t| saved.data[t * dim + j as usize] > 0.0))
+            .collect();
+        let mut new_index = vec![u32::MAX; dim];
+        for (i, &j) in used.iter().enumerate() {
+            new_index[j as usize] = i as u32;
+        }
+        let vocabulary: Vec<VocabularyTerm> = used
+            .iter()
+            .map(|&j| VocabularyTerm {
+                term: corpus.terms[vocab[j as usize] as usize].clone(),
+                idf: idf[j as usize],
+            })
+            .collect();
+        let mut to_model: FxMap<u32, u32> = FxMap::default();
+        for (i, &j) in used.iter().enumerate() {
+            to_model.insert(vocab[j as usize], i as u32);
+        }
+        let mut topics: Vec<Topic> = (0..k)
+            .map(|c| {
+                let row = saved.row(c);
+                Topic {
+                    id: c as u32,
+                    label: String::new(),
+                    keywords: Vec::new(),
+                    size: 0,
+                    share: 0.0,
+                    sentiment: SentimentMix::default(),
+                    departments: Vec::new(),
+                    examples: Vec::new(),
+                    centroid: top_columns(row, CENTROID_TERMS)
+                        .iter()
+                        .map(|&j| (new_index[j as usize], row[j as usize]))
+                        .collect(),
+                }
+            })
+            .collect();
+
+        // Assign with the saved model itself, so a later `assign` of the same record agrees.
+        let all: Vec<usize> = (0..n).collect();
+        let assign_all = |model: &TopicModel| {
+            sub_map(&all, &|i| {
+                let tf = corpus
+                    .doc(i)
+                    .iter()
+                    .filter_map(|&(t, c)| Some((*to_model.get(&t)?, c as f32)))
+                    .collect();
+                model.assign_counts(tf)
+            })
+        };
+        let mut model = TopicModel {
+            format: FORMAT.to_owned(),
+            version: FORMAT_VERSION,
+            options,
+            documents: n as u64,
+            outliers: 0,
+            k_scores,
+            vocabulary,
+            topics: std::mem::take(&mut topics),
+            lookup: Lookup::default(),
+        };
+        model.build_lookup();
+        let first = assign_all(&model);
+        // Number topics by size, largest first, and assign again with the final numbering.
+        let mut sizes = vec![0u64; k];
+        for (c, _) in first.iter().flatten() {
+            sizes[*c as usize] += 1;
+        }
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+        let mut old: Vec<Option<Topic>> = model.topics.drain(..).map(Some).collect();
+        for (r, &c) in order.iter().enumerate() {
+            let mut t = old[c].take().expect("each topic once");
+            t.id = r as u32;
+            model.topics.push(t);
+        }
+        model.build_lookup();
+        let assign = assign_all(&model);
+        let assigned: Vec<Option<u32>> = assign.iter().map(|a| a.map(|(c, _)| c)).collect();
+
+        // Summaries.
+        let mut members: Vec<Vec<(f32, usize)>> = vec![Vec::new(); k];
+        for (i, a) in assign.iter().enumerate() {
+            if let Some((c, s)) = a {
+                members[*c as usize].push((*s, i));
+            }
+        }
+        for (topic, mut nearest) in model.topics.iter_mut().zip(members) {
+            topic.keywords = topic
+                .centroid
+                .iter()
+                .take(TOPIC_KEYWORDS)
+                .map(|&(j, weight)| {
+                    let t = vocab[used[j as usize] as usize];
+                    TopicKeyword {
+                        term: corpus.terms[t as usize].clone(),
+                        surface: corpus.surface(t).to_owned(),
+                        weight,
+                    }
+                })
+                .collect();
+            topic.label = topic
+                .keywords
+                .iter()
+                .take(3)
+                .map(|k| k.surface.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            topic.size = nearest.len() as u64;
+            topic.share = if n == 0 {
+                0.0
+            } else {
+                nearest.len() as f32 / n as f32
+            };
+            let mut owners: FxMap<u16, u64> = FxMap::default();
+            for &(_, i) in &nearest {
+                match corpus.sentiment[i] {
+                    SentimentLabel::Negative => topic.sentiment.negative += 1,
+                    SentimentLabel::Neutral => topic.sentiment.neutral += 1,
+                    SentimentLabel::Positive => topic.sentiment.positive += 1,
+                }
+                if let Some(d) = corpus.department[i] {
+                    *owners.entry(d).or_default() += 1;
+                }
+            }
+            let mut owners: Vec<(u16, u64)> = owners.into_iter().collect();
+            owners.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            topic.departments = owners
+                .into_iter()
+                .take(5)
+                .filter_map(|(d, records)| {
+                    Some(DepartmentCount {
+                        id: departments.get(d as usize)?.clone(),
+                        records,
+                    })
+                })
+                .collect();
+            nearest.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for &(_, i) in &nearest {
+                let text = corpus.text(i).trim();
+                if !topic.examples.iter().any(|e| e == text) {
+                    topic.examples.push(text.to_owned());
+                }
+                if topic.examples.len() == 3 {
+                    break;
+                }
+            }
+        }
+        model.outliers = assigned.iter().filter(|a| a.is_none()).count() as u64;
+        (model, assigned)
+    }
+
+    fn build_lookup(&mut self) {
+        let mut index = FxMap::default();
+        for (i, v) in self.vocabulary.iter().enumerate() {
+            index.insert(v.term.clone(), i as u32);
+        }
+        let mut postings = vec![Vec::new(); self.vocabulary.len()];
+        for t in &self.topics {
+            for &(j, w) in &t.centroid {
+                if let Some(p) = postings.get_mut(j as usize) {
+                    p.push((t.id, w));
+                }
+            }
+        }
+        self.lookup = Lookup { index, postings };
+    }
+
+    /// The topic of a record from its terms, with the cosine; `None` when it is an outlier.
+    #[must_use]
+    pub fn assign(&self, terms: &Terms) -> Option<(u32, f32)> {
+        let mut tf: Vec<(u32, f32)> = Vec::new();
+        for (form, _) in terms.iter() {
+            if let Some(&j) = self.lookup.index.get(form) {
+                match tf.iter_mut().find(|(t, _)| *t == j) {
+                    Some(e) => e.1 += 1.0,
+                    None => tf.push((j, 1.0)),
+                }
+            }
+        }
+        self.assign_counts(tf)
+    }
+
+    /// The topic of a record from its (vocabulary index, count) pairs in order of first
+    /// occurrence.
+    fn assign_counts(&self, mut tf: Vec<(u32, f32)>) -> Option<(u32, f32)> {
+        if tf.is_empty() {
+            return None;
+        }
+        let mut norm = 0.0f32;
+        for (j, w) in &mut tf {
+            *w = (1.0 + w.ln()) * self.vocabulary[*j as usize].idf;
+            norm += *w * *w;
+        }
+        let norm = norm.sqrt();
+        let mut scores = vec![0.0f32; self.topics.len()];
+        for (j, w) in &tf {
+            for &(t, c) in &self.lookup.postings[*j as usize] {
+                scores[t as usize] += c * w / norm;
+            }
+        }
+        let (best, score) = scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+        (*score >= self.options.min_similarity).then_some((best as u32, *score))
+    }
+
+    /// The label of topic `id`.
+    #[must_use]
+    pub fn label(&self, id: u32) -> Option<&str> {
+        self.topics.get(id as usize).map(|t| t.label.as_str())
+    }
+
+    /// Reads a saved model.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read, is not a topic model of this format version, or refers to
+    /// vocabulary entries it does not have.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let fail = |message: String| Error::Config {
+            path: Some(path.to_owned()),
+            message,
+        };
+        let mut model: TopicModel =
+            serde_json::from_str(&text).map_err(|e| fail(format!("not a topic model: {e}")))?;
+        if model.format != FORMAT || model.version != FORMAT_VERSION {
+            return Err(fail(format!(
+                "format `{}` version {}, expected `{FORMAT}` version {FORMAT_VERSION}",
+                model.format, model.version
+            )));
+        }
+        let v = model.vocabulary.len() as u32;
+        for (i, t) in model.topics.iter().enumerate() {
+            if t.id as usize != i {
+                return Err(fail(format!("topic {i} has id {}", t.id)));
+            }
+            if let Some((j, _)) = t.centroid.iter().find(|(j, _)| *j >= v) {
+                return Err(fail(format!(
+                    "topic {i}: vocabulary index {j}, but the vocabulary has {v} terms"
+                )));
+            }
+        }
+        model.build_lookup();
+        Ok(model)
+    }
+
+    /// Writes the model as JSON.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Config {
+            path: Some(path.to_owned()),
+            message: e.to_string(),
+        })?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    }
+}
+
+/// The vocabulary: corpus term ids by document frequency.
+fn select_vocabulary(corpus: &TopicCorpus, options: &TopicOptions) -> Vec<u32> {
+    let n = corpus.len();
+    let min_df = options.min_df.max(n / 5000).max(1) as u32;
+    let max_df = ((options.max_df.clamp(0.0, 1.0) * n as f32).floor() as u32).max(1);
+    let mut vocab: Vec<u32> = (0..corpus.terms.len() as u32)
+        .filter(|&t| (min_df..=max_df).contains(&corpus.df[t as usize]))
+        .filter(|&t| !(options.exclude_opinion && is_opinion_word(&corpus.terms[t as usize])))
+        .collect();
+    vocab.sort_by(|&a, &b| {
+        corpus.df[b as usize]
+            .cmp(&corpus.df[a as usize])
+            .then_with(|| corpus.terms[a as usize].cmp(&corpus.terms[b as usize]))
+    });
+    vocab.truncate(options.vocabulary.max(1));
+    vocab
+}
+
+/// Unit TF-IDF vectors of records `which`.
+fn doc_vectors(
+    corpus: &TopicCorpus,
+    column: &FxMap<u32, u32>,
+    idf: &[f32],
+    which: impl Iterator<Item = usize>,
+) -> SparseRows {
+    let mut rows = SparseRows::new();
+    let mut row: Vec<(u32, f32)> = Vec::new();
+    for i in which {
+        row.clear();
+        for &(t, c) in corpus.doc(i) {
+            if let Some(&j) = column.get(&t) {
+                row.push((j, (1.0 + (c as f32).ln()) * idf[j as usize]));
+            }
+        }
+        row.sort_unstable_by_key(|e| e.0);
+        let norm = row.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        rows.push(row.iter().map(|&(j, w)| (j, w / norm)));
+    }
+    rows
+}
+
+/// The indices of the `n` largest positive entries, largest first.
+fn top_columns(row: &[f32], n: usize) -> Vec<u32> {
+    let mut idx: Vec<u32> = (0..row.len() as u32)
+        .filter(|&j| row[j as usize] > 0.0)
+        .collect();
+    idx.sort_by(|&a, &b| row[b as usize].total_cmp(&row[a as usize]).then(a.cmp(&b)));
+    idx.truncate(n);
+    idx
+}
