@@ -962,6 +962,9 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "sentiment",
             "sentiment_score",
             "kind",
+            "keywords",
+            "topic",
+            "topic_label",
             "department",
             "department_confidence",
             "evidence",
@@ -987,13 +990,18 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             ["complaint", "suggestion", "praise", "question", "other"].contains(&row[5].as_str()),
             "{row:?}"
         );
-        let priority: u8 = row[9].parse().unwrap();
+        // Keywords are substrings of the text; no topic model, no topic.
+        for k in row[6].split(" | ").filter(|k| !k.is_empty()) {
+            assert!(str_field(inp, "text").contains(k), "{row:?}");
+        }
+        assert_eq!((row[7].as_str(), row[8].as_str()), ("", ""));
+        let priority: u8 = row[12].parse().unwrap();
         assert!(priority <= 100, "{row:?}");
         assert!(
-            ["P1", "P2", "P3", "P4"].contains(&row[10].as_str()),
+            ["P1", "P2", "P3", "P4"].contains(&row[13].as_str()),
             "{row:?}"
         );
-        assert_eq!(row[12], str_field(inp, "text"));
+        assert_eq!(row[15], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -1013,6 +1021,9 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "sentiment",
             "sentiment_score",
             "kind",
+            "keywords",
+            "topic",
+            "topic_label",
             "department",
             "department_confidence",
             "evidence",
@@ -1026,7 +1037,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
     );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[12].as_str()))
+        .map(|r| (r[0].as_str(), r[15].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -1060,6 +1071,9 @@ fn csv_output_renames_clashing_input_columns() {
             "sentiment",
             "sentiment_score",
             "kind",
+            "keywords",
+            "topic",
+            "topic_label",
             "department",
             "department_confidence",
             "evidence",
@@ -1070,7 +1084,7 @@ fn csv_output_renames_clashing_input_columns() {
             "input_lang"
         ]
     );
-    assert_eq!(rows[0][13], "fr");
+    assert_eq!(rows[0][16], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------
