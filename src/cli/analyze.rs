@@ -65,7 +65,7 @@ pub(crate) struct AnalyzeArgs {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Jsonl,
     Csv,
     Tsv,
@@ -78,35 +78,29 @@ enum OutFormat {
 }
 
 pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
-    let format = match args.format {
-        Some(Format::Jsonl) => InputFormat::Jsonl,
-        Some(Format::Csv) => InputFormat::Csv,
-        Some(Format::Tsv) => InputFormat::Tsv,
-        None if args.input == Path::new("-") => InputFormat::Jsonl,
-        None => match InputFormat::from_path(&args.input) {
-            Some(f) => f,
-            None => bail!(
-                "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
-                args.input.display()
-            ),
+    let options = StreamOptions {
+        format: input_format(args.format, &args.input)?,
+        text_field: args.text_field.clone(),
+        max_record_bytes: args.max_record_bytes,
+        output_format: match args.output_format {
+            OutFormat::Jsonl => OutputFormat::Jsonl,
+            OutFormat::Csv => OutputFormat::Csv,
         },
+        output: OutputOptions {
+            tokens: args.tokens,
+        },
+        ..StreamOptions::default()
     };
     let mut builder = args.engine.builder(parallelism(args.threads));
     if let Some(path) = &args.topics {
         builder = builder.topic_model(Arc::new(TopicModel::from_path(path)?));
     }
-    let mut engine = builder.clone().build()?;
+    let mut engine = builder.build()?;
     if args.discover_topics {
         if args.input == Path::new("-") {
             bail!("--discover-topics reads the input twice: give a file, not stdin");
         }
         let started = std::time::Instant::now();
-        let options = StreamOptions {
-            format,
-            text_field: args.text_field.clone(),
-            max_record_bytes: args.max_record_bytes,
-            ..StreamOptions::default()
-        };
         let (model, _, summary) = super::topics::fit_model(
             &engine,
             &args.input,
@@ -124,7 +118,7 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|| "(not saved)".into());
             super::topics::report_fit(&model, &summary, started.elapsed().as_secs_f64(), &shown);
         }
-        engine = builder.topic_model(Arc::new(model)).build()?;
+        engine = engine.with_topic_model(Arc::new(model));
     }
     let (input, size) = open_input(&args.input)?;
     let output = open_output(args.output.as_deref())?;
@@ -133,19 +127,6 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| default_rejects(&args.input, args.output.as_deref()));
     let rejects = open_output(Some(&rejects_path))?;
-    let options = StreamOptions {
-        format,
-        text_field: args.text_field.clone(),
-        max_record_bytes: args.max_record_bytes,
-        output_format: match args.output_format {
-            OutFormat::Jsonl => OutputFormat::Jsonl,
-            OutFormat::Csv => OutputFormat::Csv,
-        },
-        output: OutputOptions {
-            tokens: args.tokens,
-        },
-        ..StreamOptions::default()
-    };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let mut progress = |s: &Summary| {
         if show_progress {
@@ -181,6 +162,23 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// The input format: as given, else from the extension (stdin: JSONL).
+pub(crate) fn input_format(format: Option<Format>, input: &Path) -> Result<InputFormat> {
+    Ok(match format {
+        Some(Format::Jsonl) => InputFormat::Jsonl,
+        Some(Format::Csv) => InputFormat::Csv,
+        Some(Format::Tsv) => InputFormat::Tsv,
+        None if input == Path::new("-") => InputFormat::Jsonl,
+        None => match InputFormat::from_path(input) {
+            Some(f) => f,
+            None => bail!(
+                "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
+                input.display()
+            ),
+        },
     })
 }
 

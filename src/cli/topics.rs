@@ -12,11 +12,11 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::Value;
 
-use fankui::io::InputFormat;
 use fankui::topics::eval::{evaluate, TopicScores};
 use fankui::topics::{TopicCorpus, TopicModel, TopicOptions};
 use fankui::{scan_stream, Engine, StreamOptions, Summary};
 
+use super::analyze::{input_format, Format};
 use super::files::{open_input, open_output};
 use super::{parallelism, EngineArgs};
 
@@ -30,9 +30,9 @@ pub(crate) enum TopicsCommand {
 /// The input options of commands that read records.
 #[derive(Debug, Args)]
 pub(crate) struct InputArgs {
-    /// Input format; by default from the extension.
-    #[arg(long, value_parser = ["jsonl", "csv", "tsv"])]
-    format: Option<String>,
+    /// Input format; by default from the extension (stdin: jsonl).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// The field holding the feedback text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
@@ -43,21 +43,8 @@ pub(crate) struct InputArgs {
 
 impl InputArgs {
     pub(crate) fn stream_options(&self, input: &Path) -> Result<StreamOptions> {
-        let format = match self.format.as_deref() {
-            Some("csv") => InputFormat::Csv,
-            Some("tsv") => InputFormat::Tsv,
-            Some(_) => InputFormat::Jsonl,
-            None if input == Path::new("-") => InputFormat::Jsonl,
-            None => match InputFormat::from_path(input) {
-                Some(f) => f,
-                None => bail!(
-                    "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
-                    input.display()
-                ),
-            },
-        };
         Ok(StreamOptions {
-            format,
+            format: input_format(self.format, input)?,
             text_field: self.text_field.clone(),
             max_record_bytes: self.max_record_bytes,
             ..StreamOptions::default()

@@ -11,8 +11,8 @@ use crate::pipeline::Analysis;
 use crate::route::Routing;
 use crate::types::Tokens;
 
-/// Keys the analysis writes; an input field with one of these names is passed through as
-/// `input_<name>` so nothing is lost or overwritten.
+/// Keys the analysis writes, in the order of the CSV columns; an input field with one of these
+/// names is passed through as `input_<name>` so nothing is lost or overwritten.
 pub const OUTPUT_KEYS: &[&str] = &[
     "id",
     "lang",
@@ -229,27 +229,12 @@ pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
 /// The CSV columns of the analysis, before the passed-through input columns.
 #[must_use]
 pub fn csv_analysis_columns(options: OutputOptions) -> Vec<&'static str> {
-    let mut cols = vec![
-        "id",
-        "lang",
-        "script",
-        "sentiment",
-        "sentiment_score",
-        "kind",
-        "keywords",
-        "topic",
-        "topic_label",
-        "department",
-        "department_confidence",
-        "evidence",
-        "priority",
-        "priority_level",
-        "priority_reasons",
-    ];
-    if options.tokens {
-        cols.push("tokens");
-    }
-    cols
+    // The output keys in order, `tokens` (the last) only when asked for.
+    OUTPUT_KEYS
+        .iter()
+        .copied()
+        .filter(|&k| k != "tokens" || options.tokens)
+        .collect()
 }
 
 /// The CSV cells of `record`: the analysis columns, then `pass_through` input fields.

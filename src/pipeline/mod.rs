@@ -92,6 +92,8 @@ pub struct AssignedTopic {
 #[derive(Debug, Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+    /// Outside `inner`, so a model fitted with this engine can be added without a rebuild.
+    topics: Option<Arc<TopicModel>>,
 }
 
 #[derive(Debug)]
@@ -105,7 +107,6 @@ struct Inner {
     rules: Arc<RuleRouter>,
     lexicon: PhraseLexicon,
     keywords: KeywordExtractor,
-    topics: Option<Arc<TopicModel>>,
     kind_model: Option<Arc<ClassModel>>,
     route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
@@ -159,7 +160,7 @@ impl Engine {
         };
         let terms = p.terms();
         let keywords = self.inner.keywords.keywords(&terms);
-        let topic = self.inner.topics.as_ref().and_then(|model| {
+        let topic = self.topics.as_ref().and_then(|model| {
             let (id, similarity) = model.assign(&terms)?;
             Some(AssignedTopic {
                 id,
@@ -301,7 +302,16 @@ impl Engine {
     /// The topic model in use, if any.
     #[must_use]
     pub fn topic_model(&self) -> Option<&TopicModel> {
-        self.inner.topics.as_deref()
+        self.topics.as_deref()
+    }
+
+    /// This engine (sharing every table) assigning topics of `model`.
+    #[must_use]
+    pub fn with_topic_model(&self, model: Arc<TopicModel>) -> Engine {
+        Engine {
+            inner: Arc::clone(&self.inner),
+            topics: Some(model),
+        }
     }
 
     /// The candidate keyword terms of `tokens`: content words, taxonomy phrases merged.
@@ -725,13 +735,13 @@ impl EngineBuilder {
                 rules,
                 lexicon,
                 keywords,
-                topics: self.topics,
                 kind_model,
                 route_model,
                 prioritizer,
                 executor: Executor::new(&self.parallelism)?,
                 config,
             }),
+            topics: self.topics,
         })
     }
 }

@@ -40,7 +40,7 @@ use crate::keywords::{Terms, SHIPPED_DEFAULT_IDF};
 use crate::learn::SplitMix64;
 use crate::segment::FxBuild;
 use crate::sentiment::{is_opinion_word, SentimentLabel};
-use kmeans::{spherical_kmeans, Centroids, SparseRows};
+use kmeans::{spherical_kmeans, SparseRows};
 
 type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
@@ -300,7 +300,7 @@ pub struct VocabularyTerm {
 /// assert_eq!(Some(t.0), assigned[0]);
 /// # Ok::<(), fankui::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TopicModel {
     /// Always [`FORMAT`].
     pub format: String,
@@ -329,12 +329,6 @@ struct Lookup {
     index: FxMap<String, u32>,
     /// Per vocabulary term: (topic, weight).
     postings: Vec<Vec<(u32, f32)>>,
-}
-
-impl PartialEq for Lookup {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 /// Runs `f` over `0..n` and returns the results in order (possibly in parallel).
@@ -405,32 +399,30 @@ impl TopicModel {
         }
         let fitted = spherical_kmeans(&rows, dim, options.k, options.seed, 30, &sub_map);
 
-        // The saved centroids: the heaviest terms, renormalised.
+        // The saved centroids: the heaviest terms (vocabulary columns), renormalised.
         let k = fitted.k;
-        let mut saved = Centroids {
-            k,
-            dim,
-            data: vec![0.0; k * dim],
-        };
-        for t in 0..k {
-            let row = fitted.row(t);
-            let keep = top_columns(row, CENTROID_TERMS);
-            let norm = keep
-                .iter()
-                .map(|&j| row[j as usize] * row[j as usize])
-                .sum::<f32>()
-                .sqrt();
-            for &j in &keep {
-                saved.data[t * dim + j as usize] = row[j as usize] / norm.max(f32::MIN_POSITIVE);
-            }
-        }
-        // The saved model's vocabulary: the terms some centroid keeps.
-        let used: Vec<u32> = (0..dim as u32)
-            .filter(|&j| (0..k).any(|t| saved.data[t * dim + j as usize] > 0.0))
+        let kept: Vec<Vec<(u32, f32)>> = (0..k)
+            .map(|t| {
+                let row = fitted.row(t);
+                let keep = top_columns(row, CENTROID_TERMS);
+                let norm = keep
+                    .iter()
+                    .map(|&j| row[j as usize] * row[j as usize])
+                    .sum::<f32>()
+                    .sqrt()
+                    .max(f32::MIN_POSITIVE);
+                keep.iter().map(|&j| (j, row[j as usize] / norm)).collect()
+            })
             .collect();
+        // The saved model's vocabulary: the terms some centroid keeps.
+        let mut used: Vec<u32> = kept.iter().flatten().map(|&(j, _)| j).collect();
+        used.sort_unstable();
+        used.dedup();
         let mut new_index = vec![u32::MAX; dim];
+        let mut to_model: FxMap<u32, u32> = FxMap::default();
         for (i, &j) in used.iter().enumerate() {
             new_index[j as usize] = i as u32;
+            to_model.insert(vocab[j as usize], i as u32);
         }
         let vocabulary: Vec<VocabularyTerm> = used
             .iter()
@@ -439,27 +431,22 @@ impl TopicModel {
                 idf: idf[j as usize],
             })
             .collect();
-        let mut to_model: FxMap<u32, u32> = FxMap::default();
-        for (i, &j) in used.iter().enumerate() {
-            to_model.insert(vocab[j as usize], i as u32);
-        }
-        let mut topics: Vec<Topic> = (0..k)
-            .map(|c| {
-                let row = saved.row(c);
-                Topic {
-                    id: c as u32,
-                    label: String::new(),
-                    keywords: Vec::new(),
-                    size: 0,
-                    share: 0.0,
-                    sentiment: SentimentMix::default(),
-                    departments: Vec::new(),
-                    examples: Vec::new(),
-                    centroid: top_columns(row, CENTROID_TERMS)
-                        .iter()
-                        .map(|&j| (new_index[j as usize], row[j as usize]))
-                        .collect(),
-                }
+        let mut topics: Vec<Topic> = kept
+            .into_iter()
+            .enumerate()
+            .map(|(c, centroid)| Topic {
+                id: c as u32,
+                label: String::new(),
+                keywords: Vec::new(),
+                size: 0,
+                share: 0.0,
+                sentiment: SentimentMix::default(),
+                departments: Vec::new(),
+                examples: Vec::new(),
+                centroid: centroid
+                    .into_iter()
+                    .map(|(j, w)| (new_index[j as usize], w))
+                    .collect(),
             })
             .collect();
 
