@@ -11,6 +11,7 @@ pub mod learn;
 pub mod phrases;
 pub mod pipeline;
 pub mod priority;
+pub mod report;
 pub mod route;
 pub mod segment;
 pub mod sentiment;

@@ -7,6 +7,7 @@ mod analyze;
 mod classes;
 mod eval;
 mod files;
+mod report;
 mod segment;
 mod topics;
 mod train;
@@ -42,6 +43,10 @@ enum Command {
     /// Topic models: fit one to a batch of records.
     #[command(subcommand)]
     Topics(topics::TopicsCommand),
+    /// Report on analysed records: summary.json, report.html, department queues, alerts.
+    Report(report::ReportArgs),
+    /// Compare analysed records before and after a change, per topic and department.
+    Compare(report::CompareArgs),
     /// Print the default configuration (TOML) to start a config file from.
     Config,
     /// Write the default configuration and taxonomy into a folder, for editing.
@@ -94,6 +99,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Init(args) => classes::init(args),
         Command::Topics(cmd) => topics::run(cmd),
+        Command::Report(args) => report::report(args),
+        Command::Compare(args) => report::compare(args),
         Command::Config => {
             print!("{}", EngineConfig::default().to_toml());
             Ok(ExitCode::SUCCESS)

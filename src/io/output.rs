@@ -307,7 +307,7 @@ impl Reject {
     /// # Errors
     ///
     /// Writing to `out` failed.
-    pub fn write_to(&self, out: &mut impl Write) -> std::io::Result<()> {
+    pub fn write_to(&self, out: &mut (impl Write + ?Sized)) -> std::io::Result<()> {
         let mut obj = Map::new();
         obj.insert("line".into(), self.line.into());
         obj.insert("record".into(), self.number.into());

@@ -276,6 +276,21 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Days from 1970-01-01 to the date (as written, in its own time zone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let t = fankui::Timestamp::parse("1970-01-02T23:00:00-05:00").unwrap();
+    /// assert_eq!(t.days_since_epoch(), 1);
+    /// ```
+    #[must_use]
+    pub fn days_since_epoch(&self) -> i64 {
+        days_from_civil(self.year, self.month, self.day)
+    }
+}
+
 fn digits<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;

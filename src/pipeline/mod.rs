@@ -1,7 +1,7 @@
 //! The engine: stages wired together, built once, cloned cheaply, used from many threads.
 
 mod config;
-mod parallel;
+pub(crate) mod parallel;
 mod stream;
 
 use std::path::PathBuf;

@@ -1,0 +1,503 @@
+//! Reports over analysed records (the JSONL `fankui analyze` writes): `summary.json`, a
+//! self-contained `report.html`, department queues sorted by priority, and the customers to
+//! tell when an issue is fixed; and the before/after comparison of [`compare`].
+//!
+//! One streaming pass: chunks of lines are parsed and counted in parallel into integer
+//! [`tally`] tables that merge exactly, so memory stays flat whatever the input size and the
+//! figures do not depend on the number of threads.
+
+pub mod compare;
+mod html;
+pub mod period;
+mod queue;
+mod row;
+pub mod stats;
+mod summary;
+mod tally;
+
+use std::collections::{BTreeSet, HashSet};
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use period::Period;
+pub use queue::QUEUE_COLUMNS;
+pub use summary::{
+    Alert, Breakdown, Csat, CustomersToTell, Figures, Focus, FocusTopic, Group, GroupSeries,
+    InputSummary, Keyword, KindCounts, MeanScore, Nps, PeriodFigures, PriorityFigures, QueueFile,
+    ReportSummary, SentimentFigures, SummaryOptions, TopicSummary, Trends,
+};
+pub use tally::{Dimension, Item};
+
+use crate::error::{Error, Result};
+use crate::io::{InputFormat, RawBody, RawRecord, RecordReader, Reject};
+use crate::kind::Kind;
+use crate::pipeline::parallel::Executor;
+use crate::pipeline::Parallelism;
+use queue::{QueueBatch, QueueEntry, Queues};
+use row::Row;
+use tally::{Tally, TallyOptions};
+
+/// How a report is made.
+///
+/// | Name | Default | Purpose |
+/// |---|---|---|
+/// | `period` | week | trend period: day, week (ISO, Monday first) or month |
+/// | `by` | channel, department, topic | dimensions with their own trend lines |
+/// | `text_field` | `text` | the field holding the feedback text |
+/// | `min_count` | 30 | survey metrics on fewer answers are flagged `low_count` |
+/// | `alert_baseline` | 8 | earlier periods a spike is compared with (at least 3 needed) |
+/// | `alert_p` | 0.01 | p-value under which a spike is reported |
+/// | `alert_min` | 5 | least negative records in the latest period for an alert |
+/// | `items` | 5 | highest-priority records shown per department |
+/// | `keywords` | 10 | keywords shown per department and topic |
+/// | `max_record_bytes` | 16 MiB | longer lines are rejected |
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Trend period.
+    pub period: Period,
+    /// Dimensions with their own trend lines.
+    pub by: Vec<Dimension>,
+    /// The field holding the feedback text.
+    pub text_field: String,
+    /// Survey metrics on fewer answers are flagged.
+    pub min_count: u64,
+    /// Spike alerts: earlier periods in the baseline.
+    pub alert_baseline: u64,
+    /// Spike alerts: p-value threshold.
+    pub alert_p: f64,
+    /// Spike alerts: least negative records in the latest period.
+    pub alert_min: u64,
+    /// Highest-priority records shown per department.
+    pub items: usize,
+    /// Keywords shown per department and topic.
+    pub keywords: usize,
+    /// Topics and keywords the business has fixed: whose feedback to tell.
+    pub resolved: Option<Resolved>,
+    /// Lines longer than this are rejected.
+    pub max_record_bytes: usize,
+    /// Where rejected lines go (default `DIR/rejects.jsonl`).
+    pub rejects: Option<PathBuf>,
+    /// The report's title.
+    pub title: String,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            period: Period::Week,
+            by: vec![Dimension::Channel, Dimension::Department, Dimension::Topic],
+            text_field: "text".into(),
+            min_count: 30,
+            alert_baseline: 8,
+            alert_p: 0.01,
+            alert_min: 5,
+            items: 5,
+            keywords: 10,
+            resolved: None,
+            max_record_bytes: 16 << 20,
+            rejects: None,
+            title: "Customer feedback report".into(),
+        }
+    }
+}
+
+/// Topics and keywords a business has fixed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// Topic ids.
+    pub topics: BTreeSet<u32>,
+    /// Keywords, matched as substrings of the text (ASCII case ignored).
+    pub keywords: Vec<String>,
+}
+
+impl Resolved {
+    /// Reads a list: one topic id or keyword a line; blank lines and `#` comments are skipped;
+    /// `topic:4` or a bare number is a topic id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = fankui::report::Resolved::parse("# fixed in March\n4\ntopic:7\n包装破损\n");
+    /// assert_eq!(r.topics.into_iter().collect::<Vec<_>>(), [4, 7]);
+    /// assert_eq!(r.keywords, ["包装破损"]);
+    /// ```
+    #[must_use]
+    pub fn parse(text: &str) -> Resolved {
+        let mut r = Resolved::default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let id = line.strip_prefix("topic:").unwrap_or(line).trim();
+            match id.parse::<u32>() {
+                Ok(id) => {
+                    r.topics.insert(id);
+                }
+                Err(_) => r.keywords.push(line.to_lowercase()),
+            }
+        }
+        r
+    }
+
+    /// What of this list a record is about, if anything.
+    fn matches(&self, row: &Row<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((id, _)) = &row.topic {
+            if self.topics.contains(id) {
+                out.push(format!("topic:{id}"));
+            }
+        }
+        if !self.keywords.is_empty() {
+            let text = row.text.as_deref().unwrap_or("").to_lowercase();
+            for k in &self.keywords {
+                if text.contains(k.as_str()) || row.keywords.iter().any(|w| w.to_lowercase() == *k)
+                {
+                    out.push(k.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The columns of `customers_to_tell.csv`.
+pub const CUSTOMER_COLUMNS: &[&str] = &[
+    "customer_id",
+    "channel",
+    "id",
+    "created_at",
+    "kind",
+    "topic",
+    "topic_label",
+    "matched",
+];
+
+/// What a report run did.
+#[derive(Debug, Clone)]
+pub struct ReportRun {
+    /// The summary (also in `summary.json`).
+    pub summary: ReportSummary,
+    /// Lines read (records and rejects).
+    pub read: u64,
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+/// Lines parsed per task: fixed, so the figures never depend on the number of threads.
+const BATCH_LINES: usize = 1024;
+/// Lines read per chunk.
+const CHUNK_LINES: usize = 32 * BATCH_LINES;
+
+/// The outcome of one batch of lines.
+#[derive(Default)]
+struct BatchOut {
+    tally: Tally,
+    queue: QueueBatch,
+    customers: Vec<u8>,
+    customer_ids: Vec<Option<String>>,
+}
+
+/// Reads analysed JSONL and calls `sink` for each batch, in input order, with the parsed
+/// rows already folded by `fold` in parallel.
+fn scan<R, T, F, S>(
+    input: R,
+    max_record_bytes: usize,
+    text_field: &str,
+    parallelism: &Parallelism,
+    fold: F,
+    mut sink: S,
+) -> Result<u64>
+where
+    R: Read + Send,
+    T: Default + Send,
+    F: Fn(&mut T, &Row<'_>, &RawRecord, &[u8]) + Sync + Send,
+    S: FnMut(T, Vec<Reject>) -> Result<()>,
+{
+    let executor = Executor::new(parallelism)?;
+    let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
+    let mut read = 0u64;
+    loop {
+        let mut lines = Vec::with_capacity(CHUNK_LINES);
+        let mut bytes = 0usize;
+        while lines.len() < CHUNK_LINES && bytes < 32 << 20 {
+            match reader.next_record()? {
+                Some(r) => {
+                    bytes += crate::io::raw_bytes(&r).len();
+                    lines.push(r);
+                }
+                None => break,
+            }
+        }
+        if lines.is_empty() {
+            return Ok(read);
+        }
+        read += lines.len() as u64;
+        let batches: Vec<&[RawRecord]> = lines.chunks(BATCH_LINES).collect();
+        let outs = executor.map(&batches, |batch| {
+            let mut acc = T::default();
+            let mut rejects = Vec::new();
+            for raw in *batch {
+                let bytes = match &raw.body {
+                    RawBody::Json(b) => b.as_slice(),
+                    RawBody::Invalid { reason, raw: r } => {
+                        rejects.push(reject(raw, reason.clone(), r));
+                        continue;
+                    }
+                    RawBody::Row { raw: r, .. } => {
+                        rejects.push(reject(raw, "not a JSON line".into(), r));
+                        continue;
+                    }
+                };
+                let parsed = std::str::from_utf8(bytes)
+                    .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))
+                    .and_then(|line| Row::parse(line, raw.number, text_field));
+                match parsed {
+                    Ok(row) => fold(&mut acc, &row, raw, bytes),
+                    Err(reason) => rejects.push(reject(raw, reason, bytes)),
+                }
+            }
+            (acc, rejects)
+        });
+        for (acc, rejects) in outs {
+            sink(acc, rejects)?;
+        }
+    }
+}
+
+fn reject(raw: &RawRecord, reason: String, bytes: &[u8]) -> Reject {
+    Reject {
+        line: raw.line,
+        number: raw.number,
+        reason,
+        raw: bytes[..bytes.len().min(1024)].to_vec(),
+    }
+}
+
+/// Writes a report of the analysed records read from `input` into `dir`: `summary.json`,
+/// `report.html`, `departments/<id>.csv` and `.jsonl`, `customers_to_tell.csv` (with
+/// [`ReportOptions::resolved`]) and `rejects.jsonl`.
+///
+/// # Errors
+///
+/// The input cannot be read or an output cannot be written. Bad lines are not errors: they go
+/// to the rejects file and are counted.
+pub fn write_report<R: Read + Send>(
+    input: R,
+    dir: &Path,
+    options: &ReportOptions,
+    parallelism: &Parallelism,
+) -> Result<ReportRun> {
+    let started = Instant::now();
+    let create = |p: &Path| {
+        File::create(p)
+            .map(|f| BufWriter::with_capacity(1 << 16, f))
+            .map_err(|e| Error::io(format!("cannot create {}", p.display()), e))
+    };
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let queues_dir = dir.join("departments");
+    if queues_dir.exists() {
+        // Stale queues of an earlier report would mix with these.
+        fs::remove_dir_all(&queues_dir)
+            .map_err(|e| Error::io(format!("cannot clear {}", queues_dir.display()), e))?;
+    }
+    let mut queues = Queues::new(&queues_dir)?;
+    let rejects_path = options
+        .rejects
+        .clone()
+        .unwrap_or_else(|| dir.join("rejects.jsonl"));
+    let mut rejects_out = create(&rejects_path)?;
+    let customers_path = dir.join("customers_to_tell.csv");
+    let mut customers_out = match &options.resolved {
+        Some(_) => {
+            let mut w = create(&customers_path)?;
+            let mut header = Vec::new();
+            queue::csv_record(&mut header, CUSTOMER_COLUMNS);
+            w.write_all(&header)
+                .map_err(|e| Error::io(format!("cannot write {}", customers_path.display()), e))?;
+            Some(w)
+        }
+        None => None,
+    };
+    let tally_options = TallyOptions {
+        period: options.period,
+        by: options.by.clone(),
+        items: options.items,
+    };
+    let mut tally = Tally::default();
+    let mut rejected = 0u64;
+    let (mut told_records, mut anonymous) = (0u64, 0u64);
+    let mut customers: HashSet<String> = HashSet::new();
+    let read = scan(
+        input,
+        options.max_record_bytes,
+        &options.text_field,
+        parallelism,
+        |out: &mut BatchOut, row, raw, line| {
+            out.tally.add(row, raw.number, &tally_options);
+            if let Some(dept) = &row.department {
+                let csv_start = out.queue.bytes.len();
+                queue_row(&mut out.queue.bytes, row);
+                let json_start = out.queue.bytes.len();
+                out.queue.bytes.extend_from_slice(line);
+                out.queue.bytes.push(b'\n');
+                out.queue.entries.push(QueueEntry {
+                    department: dept.as_ref().into(),
+                    score: row.priority,
+                    csv: csv_start..json_start,
+                    json: json_start..out.queue.bytes.len(),
+                });
+            }
+            if let Some(resolved) = &options.resolved {
+                if matches!(
+                    row.kind,
+                    Some(Kind::Complaint | Kind::Suggestion | Kind::Question)
+                ) {
+                    let matched = resolved.matches(row);
+                    if !matched.is_empty() {
+                        customer_row(&mut out.customers, row, &matched);
+                        out.customer_ids
+                            .push(row.customer_id.as_deref().map(str::to_owned));
+                    }
+                }
+            }
+        },
+        |out: BatchOut, rejects| {
+            tally.merge(&out.tally, &tally_options);
+            queues.push(&out.queue)?;
+            for r in &rejects {
+                r.write_to(&mut rejects_out).map_err(|e| {
+                    Error::io(format!("cannot write {}", rejects_path.display()), e)
+                })?;
+            }
+            rejected += rejects.len() as u64;
+            if let Some(w) = customers_out.as_mut() {
+                w.write_all(&out.customers).map_err(|e| {
+                    Error::io(format!("cannot write {}", customers_path.display()), e)
+                })?;
+                for id in out.customer_ids {
+                    told_records += 1;
+                    match id {
+                        Some(id) => {
+                            customers.insert(id);
+                        }
+                        None => anonymous += 1,
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    rejects_out
+        .flush()
+        .map_err(|e| Error::io(format!("cannot write {}", rejects_path.display()), e))?;
+    if let Some(mut w) = customers_out {
+        w.flush()
+            .map_err(|e| Error::io(format!("cannot write {}", customers_path.display()), e))?;
+    }
+    let files = queues.finish()?;
+    let derive = summary::Derive {
+        period: options.period,
+        by: options.by.clone(),
+        min_count: options.min_count,
+        alert_baseline: options.alert_baseline,
+        alert_p: options.alert_p,
+        alert_min: options.alert_min,
+        keywords: options.keywords,
+    };
+    let mut summary = summary::build(&tally, rejected, &derive);
+    summary.queues = files
+        .into_iter()
+        .map(|(department, name, rows)| QueueFile {
+            department,
+            csv: format!("departments/{name}.csv"),
+            jsonl: format!("departments/{name}.jsonl"),
+            rows,
+        })
+        .collect();
+    if options.resolved.is_some() {
+        summary.customers_to_tell = Some(CustomersToTell {
+            file: "customers_to_tell.csv".into(),
+            records: told_records,
+            customers: customers.len() as u64,
+            anonymous,
+        });
+    }
+    let json_path = dir.join("summary.json");
+    let mut w = create(&json_path)?;
+    serde_json::to_writer_pretty(&mut w, &summary)
+        .map_err(|e| Error::io(format!("cannot write {}", json_path.display()), e.into()))?;
+    w.write_all(b"\n")
+        .and_then(|()| w.flush())
+        .map_err(|e| Error::io(format!("cannot write {}", json_path.display()), e))?;
+    let html_path = dir.join("report.html");
+    fs::write(&html_path, html::render(&summary, &options.title))
+        .map_err(|e| Error::io(format!("cannot write {}", html_path.display()), e))?;
+    Ok(ReportRun {
+        summary,
+        read,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Appends one queue CSV row (see [`QUEUE_COLUMNS`]).
+fn queue_row(out: &mut Vec<u8>, row: &Row<'_>) {
+    let score = format!("{:.3}", row.score_milli as f64 / 1000.0);
+    let priority = row.priority.to_string();
+    let topic = row
+        .topic
+        .as_ref()
+        .map(|t| t.0.to_string())
+        .unwrap_or_default();
+    let join = |v: &[std::borrow::Cow<'_, str>], sep: &str| {
+        v.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(sep)
+    };
+    queue::csv_record(
+        out,
+        &[
+            &priority,
+            row.level.map_or("", crate::priority::Level::as_str),
+            &row.id,
+            row.kind.map_or("", Kind::as_str),
+            row.sentiment
+                .map_or("", crate::sentiment::SentimentLabel::as_str),
+            &score,
+            &topic,
+            row.topic.as_ref().map_or("", |t| t.1.as_ref()),
+            &join(&row.evidence, " | "),
+            &join(&row.keywords, " | "),
+            &join(&row.reasons, "; "),
+            row.customer_id.as_deref().unwrap_or(""),
+            row.channel.as_deref().unwrap_or(""),
+            row.created_raw.as_deref().unwrap_or(""),
+            row.product.as_deref().unwrap_or(""),
+            row.store.as_deref().unwrap_or(""),
+            row.text.as_deref().unwrap_or(""),
+        ],
+    );
+}
+
+/// Appends one `customers_to_tell.csv` row (see [`CUSTOMER_COLUMNS`]).
+fn customer_row(out: &mut Vec<u8>, row: &Row<'_>, matched: &[String]) {
+    let topic = row
+        .topic
+        .as_ref()
+        .map(|t| t.0.to_string())
+        .unwrap_or_default();
+    queue::csv_record(
+        out,
+        &[
+            row.customer_id.as_deref().unwrap_or(""),
+            row.channel.as_deref().unwrap_or(""),
+            &row.id,
+            row.created_raw.as_deref().unwrap_or(""),
+            row.kind.map_or("", Kind::as_str),
+            &topic,
+            row.topic.as_ref().map_or("", |t| t.1.as_ref()),
+            &matched.join(" | "),
+        ],
+    );
+}

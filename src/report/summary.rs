@@ -1,0 +1,740 @@
+//! `summary.json`: the figures of a report, built from a [`Tally`](super::tally::Tally).
+//!
+//! Every count is exact. Derived figures (shares, means, NPS, CSAT) are rounded to two decimals
+//! (shares to four) and always come with the counts they were computed from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::period::Period;
+use super::stats::poisson_rate_test;
+use super::tally::{Cell, Dimension, Item, Series, Tally};
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportSummary {
+    /// `fankui-report`.
+    pub format: &'static str,
+    /// Schema version (1).
+    pub version: u32,
+    /// What was read.
+    pub input: InputSummary,
+    /// The options the report was made with.
+    pub options: SummaryOptions,
+    /// All records.
+    pub overall: Figures,
+    /// Per dimension (`channel`, `lang`, `kind`, `sentiment`, `department`, `topic`, `product`,
+    /// `store`), its groups, largest first.
+    pub breakdowns: BTreeMap<&'static str, Breakdown>,
+    /// Figures per period.
+    pub trends: Trends,
+    /// Negative-volume spikes in the latest period.
+    pub alerts: Vec<Alert>,
+    /// Per department, what to fix first; most urgent department first.
+    pub fix_first: Vec<Focus>,
+    /// Topics, largest first (empty when the records have no topics).
+    pub topics: Vec<TopicSummary>,
+    /// The queue files written, per department.
+    pub queues: Vec<QueueFile>,
+    /// The customers whose feedback was about something resolved (`--resolved`).
+    pub customers_to_tell: Option<CustomersToTell>,
+}
+
+/// What was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSummary {
+    /// Records counted.
+    pub records: u64,
+    /// Lines that were not analysed records (see the rejects file).
+    pub rejected: u64,
+    /// Records without `created_at` (counted everywhere but in trends).
+    pub undated: u64,
+    /// First and last period with records.
+    pub first_period: Option<String>,
+    /// Last period with records.
+    pub last_period: Option<String>,
+}
+
+/// Options, as used.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryOptions {
+    /// Trend period.
+    pub period: Period,
+    /// Trend dimensions.
+    pub by: Vec<Dimension>,
+    /// A survey metric on fewer answers is flagged `low_count`.
+    pub min_count: u64,
+    /// Spike alerts: earlier periods in the baseline.
+    pub alert_baseline: u64,
+    /// Spike alerts: p-value threshold.
+    pub alert_p: f64,
+    /// Spike alerts: least negative records in the latest period.
+    pub alert_min: u64,
+}
+
+/// The figures of a group of records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    /// Records.
+    pub n: u64,
+    /// Sentiment counts, share and mean score.
+    pub sentiment: SentimentFigures,
+    /// Records per kind.
+    pub kind: KindCounts,
+    /// Records per priority level, and the mean score.
+    pub priority: PriorityFigures,
+    /// Net Promoter Score over the records with an `nps` answer.
+    pub nps: Option<Nps>,
+    /// Customer satisfaction over the records with a `csat` answer.
+    pub csat: Option<Csat>,
+    /// Customer effort over the records with a `ces` answer.
+    pub ces: Option<MeanScore>,
+    /// Star rating over the records with a `rating`.
+    pub rating: Option<MeanScore>,
+}
+
+/// Records per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    /// Complaints.
+    pub complaint: u64,
+    /// Suggestions.
+    pub suggestion: u64,
+    /// Questions.
+    pub question: u64,
+    /// Praise.
+    pub praise: u64,
+    /// Anything else.
+    pub other: u64,
+}
+
+/// Sentiment figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentimentFigures {
+    /// Negative records.
+    pub negative: u64,
+    /// Neutral records.
+    pub neutral: u64,
+    /// Positive records.
+    pub positive: u64,
+    /// `negative / n`.
+    pub negative_share: f64,
+    /// Mean sentiment score.
+    pub mean_score: f64,
+}
+
+/// Priority figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriorityFigures {
+    /// P1 records.
+    pub p1: u64,
+    /// P2 records.
+    pub p2: u64,
+    /// P3 records.
+    pub p3: u64,
+    /// P4 records.
+    pub p4: u64,
+    /// Mean priority score.
+    pub mean_score: f64,
+}
+
+/// NPS: % promoters (9–10) minus % detractors (0–6).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nps {
+    /// −100 … 100.
+    pub score: f64,
+    /// Answers.
+    pub n: u64,
+    /// Answers 9–10.
+    pub promoters: u64,
+    /// Answers 7–8.
+    pub passives: u64,
+    /// Answers 0–6.
+    pub detractors: u64,
+    /// Fewer answers than `min_count`: do not read much into it.
+    pub low_count: bool,
+}
+
+/// CSAT: % of answers 4–5 on the 1–5 scale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Csat {
+    /// 0 … 100.
+    pub score: f64,
+    /// Answers.
+    pub n: u64,
+    /// Answers 4–5.
+    pub satisfied: u64,
+    /// Mean answer.
+    pub mean: f64,
+    /// Fewer answers than `min_count`.
+    pub low_count: bool,
+}
+
+/// A mean answer (CES 1–7, rating 1–5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeanScore {
+    /// Mean answer.
+    pub mean: f64,
+    /// Answers.
+    pub n: u64,
+    /// Fewer answers than `min_count`.
+    pub low_count: bool,
+}
+
+/// The groups of one dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    /// Records with no value in this dimension (no channel, not routed, no topic, …).
+    pub missing: u64,
+    /// Largest first; ties by key.
+    pub groups: Vec<Group>,
+}
+
+/// One group.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// Its key (a channel, a department id, a topic id, …).
+    pub key: String,
+    /// The topic label, for topics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `n / records`.
+    pub share: f64,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// Figures over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trends {
+    /// Day, week or month.
+    pub period: Period,
+    /// Every period from the first to the last with records (empty ones included).
+    pub overall: Vec<PeriodFigures>,
+    /// Per `--by` dimension, per group, over the same periods.
+    pub by: BTreeMap<&'static str, Vec<GroupSeries>>,
+}
+
+/// One group over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupSeries {
+    /// The group's key.
+    pub key: String,
+    /// The topic label, for topics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// One entry per period of [`Trends::overall`].
+    pub periods: Vec<PeriodFigures>,
+}
+
+/// The figures of one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodFigures {
+    /// `2026-03-01`, `2026-W09` or `2026-03`.
+    pub period: String,
+    /// First day of the period.
+    pub start: String,
+    /// Its figures.
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// A spike: significantly more negative records in the latest period than before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// `department`, `topic` or `overall`.
+    pub dimension: &'static str,
+    /// Department id or topic id (empty for overall).
+    pub key: String,
+    /// Topic label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The latest period.
+    pub period: String,
+    /// Negative records in it.
+    pub negative: u64,
+    /// Mean negative records per baseline period.
+    pub baseline_mean: f64,
+    /// Baseline periods.
+    pub baseline_periods: u64,
+    /// `negative / baseline_mean` (null when the baseline is zero).
+    pub ratio: Option<f64>,
+    /// One-sided p-value of the exact conditional Poisson rate test.
+    pub p_value: f64,
+}
+
+/// What a department should fix first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Focus {
+    /// Department id.
+    pub department: String,
+    /// Records in its queue.
+    pub queue: u64,
+    /// P1 records.
+    pub p1: u64,
+    /// P2 records.
+    pub p2: u64,
+    /// Negative share of its queue.
+    pub negative_share: f64,
+    /// Its topics, most urgent first (P1, then P2, then volume); at most five.
+    pub topics: Vec<FocusTopic>,
+    /// The most frequent keywords of its complaints and suggestions.
+    pub keywords: Vec<Keyword>,
+    /// Its highest-priority records.
+    pub items: Vec<Item>,
+}
+
+/// A topic within a department's queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct FocusTopic {
+    /// Topic id (null: records without a topic).
+    pub topic: Option<u32>,
+    /// Topic label.
+    pub label: Option<String>,
+    /// Records of this department and topic.
+    pub n: u64,
+    /// P1 records.
+    pub p1: u64,
+    /// P2 records.
+    pub p2: u64,
+    /// Negative share.
+    pub negative_share: f64,
+}
+
+/// A keyword and how many records had it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Keyword {
+    /// The keyword, as written.
+    pub term: String,
+    /// Records.
+    pub n: u64,
+}
+
+/// A topic's summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicSummary {
+    /// Topic id.
+    pub id: u32,
+    /// Label.
+    pub label: String,
+    /// Share of all records.
+    pub share: f64,
+    /// Its figures.
+    pub figures: Figures,
+    /// Departments of its routed records, largest first.
+    pub departments: Vec<Keyword>,
+    /// The most frequent keywords of its records.
+    pub keywords: Vec<Keyword>,
+    /// Its highest-priority records.
+    pub examples: Vec<Item>,
+}
+
+/// One department's queue files.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueFile {
+    /// Department id.
+    pub department: String,
+    /// `departments/<id>.csv`.
+    pub csv: String,
+    /// `departments/<id>.jsonl`.
+    pub jsonl: String,
+    /// Rows.
+    pub rows: u64,
+}
+
+/// Who to tell that their issue was fixed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomersToTell {
+    /// The file listing them.
+    pub file: String,
+    /// Records about a resolved topic or keyword (complaints, suggestions, questions).
+    pub records: u64,
+    /// Distinct customers among them.
+    pub customers: u64,
+    /// Records without a `customer_id` (nobody to tell).
+    pub anonymous: u64,
+}
+
+fn ratio(a: u64, b: u64, digits: i32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        round(a as f64 / b as f64, digits)
+    }
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    let r = (x * f).round() / f;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+impl Figures {
+    pub(crate) fn of(c: &Cell, min_count: u64) -> Figures {
+        let answers = |h: &[u64]| h.iter().sum::<u64>();
+        let weighted = |h: &[u64], first: u64| {
+            h.iter()
+                .enumerate()
+                .map(|(i, n)| (i as u64 + first) * n)
+                .sum::<u64>()
+        };
+        let nps_n = answers(&c.nps);
+        let nps = (nps_n > 0).then(|| {
+            let promoters = c.nps[9] + c.nps[10];
+            let passives = c.nps[7] + c.nps[8];
+            let detractors = answers(&c.nps[..7]);
+            Nps {
+                score: round(
+                    100.0 * (promoters as f64 - detractors as f64) / nps_n as f64,
+                    2,
+                ),
+                n: nps_n,
+                promoters,
+                passives,
+                detractors,
+                low_count: nps_n < min_count,
+            }
+        });
+        let csat_n = answers(&c.csat);
+        let csat = (csat_n > 0).then(|| {
+            let satisfied = c.csat[3] + c.csat[4];
+            Csat {
+                score: round(100.0 * satisfied as f64 / csat_n as f64, 2),
+                n: csat_n,
+                satisfied,
+                mean: round(weighted(&c.csat, 1) as f64 / csat_n as f64, 2),
+                low_count: csat_n < min_count,
+            }
+        });
+        let mean_of = |h: &[u64]| {
+            let n = answers(h);
+            (n > 0).then(|| MeanScore {
+                mean: round(weighted(h, 1) as f64 / n as f64, 2),
+                n,
+                low_count: n < min_count,
+            })
+        };
+        Figures {
+            n: c.n,
+            sentiment: SentimentFigures {
+                negative: c.sentiment[0],
+                neutral: c.sentiment[1],
+                positive: c.sentiment[2],
+                negative_share: ratio(c.sentiment[0], c.n, 4),
+                mean_score: if c.n == 0 {
+                    0.0
+                } else {
+                    round(c.score_milli as f64 / 1000.0 / c.n as f64, 3)
+                },
+            },
+            kind: KindCounts {
+                complaint: c.kind[0],
+                suggestion: c.kind[1],
+                question: c.kind[2],
+                praise: c.kind[3],
+                other: c.kind[4],
+            },
+            priority: PriorityFigures {
+                p1: c.level[0],
+                p2: c.level[1],
+                p3: c.level[2],
+                p4: c.level[3],
+                mean_score: if c.n == 0 {
+                    0.0
+                } else {
+                    round(c.priority_sum as f64 / c.n as f64, 2)
+                },
+            },
+            nps,
+            csat,
+            ces: mean_of(&c.ces),
+            rating: mean_of(&c.rating),
+        }
+    }
+}
+
+/// Options of the summary's derived parts.
+#[derive(Debug, Clone)]
+pub(crate) struct Derive {
+    pub period: Period,
+    pub by: Vec<Dimension>,
+    pub min_count: u64,
+    pub alert_baseline: u64,
+    pub alert_p: f64,
+    pub alert_min: u64,
+    pub keywords: usize,
+}
+
+fn topic_label(tally: &Tally, key: &str) -> Option<String> {
+    key.parse::<u32>()
+        .ok()
+        .and_then(|id| tally.topic_labels.get(&id))
+        .map(|l| l.to_string())
+}
+
+fn keywords(top: Option<&super::tally::TopTerms>, k: usize) -> Vec<Keyword> {
+    top.map(|t| {
+        t.top(k)
+            .into_iter()
+            .map(|(term, n)| Keyword { term, n })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The periods from the first to the last with records.
+fn period_range(trend: &Series) -> Vec<i64> {
+    match (trend.keys().next(), trend.keys().next_back()) {
+        (Some(&a), Some(&b)) => (a..=b).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn series(s: Option<&Series>, periods: &[i64], o: &Derive) -> Vec<PeriodFigures> {
+    let empty = Cell::default();
+    periods
+        .iter()
+        .map(|&p| PeriodFigures {
+            period: o.period.label(p),
+            start: o.period.start(p),
+            figures: Figures::of(s.and_then(|s| s.get(&p)).unwrap_or(&empty), o.min_count),
+        })
+        .collect()
+}
+
+fn sorted_groups(map: &std::collections::HashMap<Box<str>, Cell>) -> Vec<(&str, &Cell)> {
+    let mut v: Vec<(&str, &Cell)> = map.iter().map(|(k, c)| (&**k, c)).collect();
+    v.sort_by(|a, b| b.1.n.cmp(&a.1.n).then_with(|| natural(a.0, b.0)));
+    v
+}
+
+/// Numbers in numeric order (topic ids), everything else by string.
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// The spike test of one series: the latest period against up to `baseline` periods before it.
+fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<(u64, u64, u64, f64)> {
+    let (&latest, before) = periods.split_last()?;
+    let base: Vec<i64> = before
+        .iter()
+        .rev()
+        .take(o.alert_baseline as usize)
+        .copied()
+        .collect();
+    if base.len() < 3 {
+        return None;
+    }
+    let negative = |p: i64| s.get(&p).map_or(0, |c| c.sentiment[0]);
+    let current = negative(latest);
+    let total: u64 = base.iter().map(|&p| negative(p)).sum();
+    let periods = base.len() as u64;
+    if current < o.alert_min || (current as f64) <= total as f64 / periods as f64 {
+        return None;
+    }
+    let p = poisson_rate_test(current, total, periods);
+    (p < o.alert_p).then_some((current, total, periods, p))
+}
+
+pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
+    let total = tally.overall.n;
+    let periods = period_range(&tally.trend);
+    let mut breakdowns = BTreeMap::new();
+    for d in Dimension::ALL {
+        let groups = sorted_groups(tally.group(d))
+            .into_iter()
+            .map(|(key, c)| Group {
+                key: key.to_owned(),
+                label: (d == Dimension::Topic)
+                    .then(|| topic_label(tally, key))
+                    .flatten(),
+                share: ratio(c.n, total, 4),
+                figures: Figures::of(c, o.min_count),
+            })
+            .collect();
+        breakdowns.insert(
+            d.as_str(),
+            Breakdown {
+                missing: tally.missing(d),
+                groups,
+            },
+        );
+    }
+    let mut by = BTreeMap::new();
+    for &d in &o.by {
+        let map = tally.trends(d);
+        let mut keys: Vec<(&str, u64)> = map
+            .iter()
+            .map(|(k, s)| (&**k, s.values().map(|c| c.n).sum()))
+            .collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| natural(a.0, b.0)));
+        let list = keys
+            .into_iter()
+            .map(|(k, _)| GroupSeries {
+                key: k.to_owned(),
+                label: (d == Dimension::Topic)
+                    .then(|| topic_label(tally, k))
+                    .flatten(),
+                periods: series(map.get(k), &periods, o),
+            })
+            .collect();
+        by.insert(d.as_str(), list);
+    }
+
+    let mut alerts = Vec::new();
+    let mut push_alert = |dimension: &'static str, key: &str, s: &Series| {
+        if let Some((negative, base, n, p)) = spike(s, &periods, o) {
+            let mean = base as f64 / n as f64;
+            alerts.push(Alert {
+                dimension,
+                key: key.to_owned(),
+                label: (dimension == "topic")
+                    .then(|| topic_label(tally, key))
+                    .flatten(),
+                period: o
+                    .period
+                    .label(*periods.last().expect("a spike has a period")),
+                negative,
+                baseline_mean: round(mean, 2),
+                baseline_periods: n,
+                ratio: (base > 0).then(|| round(negative as f64 / mean, 2)),
+                p_value: p,
+            });
+        }
+    };
+    push_alert("overall", "", &tally.trend);
+    for d in [Dimension::Department, Dimension::Topic] {
+        let map = tally.trends(d);
+        let mut keys: Vec<&str> = map.keys().map(|k| &**k).collect();
+        keys.sort_by(|a, b| natural(a, b));
+        for k in keys {
+            push_alert(d.as_str(), k, &map[k]);
+        }
+    }
+    alerts.sort_by(|a, b| {
+        a.p_value
+            .total_cmp(&b.p_value)
+            .then(b.negative.cmp(&a.negative))
+    });
+
+    let mut fix_first: Vec<Focus> = tally
+        .group(Dimension::Department)
+        .iter()
+        .map(|(dept, c)| {
+            let mut topics: Vec<FocusTopic> = tally
+                .department_topics
+                .get(dept)
+                .map(|m| {
+                    m.iter()
+                        .map(|(t, c)| FocusTopic {
+                            topic: t.parse().ok(),
+                            label: topic_label(tally, t),
+                            n: c.n,
+                            p1: c.level[0],
+                            p2: c.level[1],
+                            negative_share: ratio(c.sentiment[0], c.n, 4),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            topics.sort_by(|a, b| {
+                (b.p1, b.p2, b.n)
+                    .cmp(&(a.p1, a.p2, a.n))
+                    .then(a.topic.cmp(&b.topic))
+            });
+            topics.truncate(5);
+            Focus {
+                department: dept.to_string(),
+                queue: c.n,
+                p1: c.level[0],
+                p2: c.level[1],
+                negative_share: ratio(c.sentiment[0], c.n, 4),
+                topics,
+                keywords: keywords(tally.department_keywords.get(dept), o.keywords),
+                items: tally
+                    .department_items
+                    .get(dept)
+                    .map(super::tally::TopItems::sorted)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    fix_first.sort_by(|a, b| {
+        (b.p1, b.p2, b.queue)
+            .cmp(&(a.p1, a.p2, a.queue))
+            .then_with(|| a.department.cmp(&b.department))
+    });
+
+    let mut topics: Vec<TopicSummary> = sorted_groups(tally.group(Dimension::Topic))
+        .into_iter()
+        .filter_map(|(key, c)| {
+            let id: u32 = key.parse().ok()?;
+            let mut departments: Vec<Keyword> = tally
+                .department_topics
+                .iter()
+                .filter_map(|(d, m)| {
+                    m.get(key).map(|c| Keyword {
+                        term: d.to_string(),
+                        n: c.n,
+                    })
+                })
+                .collect();
+            departments.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.term.cmp(&b.term)));
+            Some(TopicSummary {
+                id,
+                label: topic_label(tally, key).unwrap_or_default(),
+                share: ratio(c.n, total, 4),
+                figures: Figures::of(c, o.min_count),
+                departments,
+                keywords: keywords(tally.topic_keywords.get(key), o.keywords),
+                examples: tally
+                    .topic_items
+                    .get(key)
+                    .map(super::tally::TopItems::sorted)
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    topics.sort_by(|a, b| b.figures.n.cmp(&a.figures.n).then(a.id.cmp(&b.id)));
+
+    ReportSummary {
+        format: "fankui-report",
+        version: 1,
+        input: InputSummary {
+            records: total,
+            rejected,
+            undated: tally.undated,
+            first_period: periods.first().map(|&p| o.period.label(p)),
+            last_period: periods.last().map(|&p| o.period.label(p)),
+        },
+        options: SummaryOptions {
+            period: o.period,
+            by: o.by.clone(),
+            min_count: o.min_count,
+            alert_baseline: o.alert_baseline,
+            alert_p: o.alert_p,
+            alert_min: o.alert_min,
+        },
+        overall: Figures::of(&tally.overall, o.min_count),
+        breakdowns,
+        trends: Trends {
+            period: o.period,
+            overall: series(Some(&tally.trend), &periods, o),
+            by,
+        },
+        alerts,
+        fix_first,
+        topics,
+        queues: Vec::new(),
+        customers_to_tell: None,
+    }
+}

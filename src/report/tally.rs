@@ -1,0 +1,567 @@
+//! Streaming aggregation: every figure of a report is an integer count or sum, so a tally of
+//! any batch merges with any other exactly, in any order, and memory grows only with the
+//! number of distinct groups and periods, never with the number of records.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use super::period::Period;
+use super::row::Row;
+use crate::kind::Kind;
+use crate::priority::Level;
+use crate::sentiment::SentimentLabel;
+
+/// What records can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// The input's `channel`.
+    Channel,
+    /// The detected language.
+    Lang,
+    /// Complaint, suggestion, praise, question, other.
+    Kind,
+    /// Negative, neutral, positive.
+    Sentiment,
+    /// The owning department.
+    Department,
+    /// The topic id.
+    Topic,
+    /// The input's `product`.
+    Product,
+    /// The input's `store`.
+    Store,
+}
+
+impl Dimension {
+    /// All of them, in output order.
+    pub const ALL: [Dimension; 8] = [
+        Dimension::Channel,
+        Dimension::Lang,
+        Dimension::Kind,
+        Dimension::Sentiment,
+        Dimension::Department,
+        Dimension::Topic,
+        Dimension::Product,
+        Dimension::Store,
+    ];
+
+    /// The name used in options and output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Channel => "channel",
+            Dimension::Lang => "lang",
+            Dimension::Kind => "kind",
+            Dimension::Sentiment => "sentiment",
+            Dimension::Department => "department",
+            Dimension::Topic => "topic",
+            Dimension::Product => "product",
+            Dimension::Store => "store",
+        }
+    }
+
+    /// This record's key in this dimension, or `None` when it has none (no channel, no topic,
+    /// not routed, …).
+    pub(crate) fn key<'r>(self, row: &'r Row<'_>) -> Option<std::borrow::Cow<'r, str>> {
+        use std::borrow::Cow;
+        match self {
+            Dimension::Channel => row.channel.as_deref().map(Cow::Borrowed),
+            Dimension::Lang => row.lang.as_deref().map(Cow::Borrowed),
+            Dimension::Kind => row.kind.map(|k| Cow::Borrowed(k.as_str())),
+            Dimension::Sentiment => row.sentiment.map(|s| Cow::Borrowed(s.as_str())),
+            Dimension::Department => row.department.as_deref().map(Cow::Borrowed),
+            Dimension::Topic => row.topic.as_ref().map(|t| Cow::Owned(t.0.to_string())),
+            Dimension::Product => row.product.as_deref().map(Cow::Borrowed),
+            Dimension::Store => row.store.as_deref().map(Cow::Borrowed),
+        }
+    }
+}
+
+impl std::str::FromStr for Dimension {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Dimension::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown dimension {s:?}: expected one of {}",
+                    Dimension::ALL.map(Dimension::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// The counts of one group (or one group in one period).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Cell {
+    pub n: u64,
+    /// Negative, neutral, positive.
+    pub sentiment: [u64; 3],
+    /// Sum of sentiment scores, in thousandths.
+    pub score_milli: i64,
+    /// In the order of [`KINDS`].
+    pub kind: [u64; 5],
+    /// P1 … P4.
+    pub level: [u64; 4],
+    pub priority_sum: u64,
+    /// Answers 0–10.
+    pub nps: [u64; 11],
+    /// Answers 1–5.
+    pub csat: [u64; 5],
+    /// Answers 1–7.
+    pub ces: [u64; 7],
+    /// Stars 1–5.
+    pub rating: [u64; 5],
+}
+
+/// The kinds in the order of [`Cell::kind`].
+pub(crate) const KINDS: [Kind; 5] = [
+    Kind::Complaint,
+    Kind::Suggestion,
+    Kind::Question,
+    Kind::Praise,
+    Kind::Other,
+];
+
+fn kind_index(k: Kind) -> usize {
+    KINDS.iter().position(|x| *x == k).unwrap_or(4)
+}
+
+pub(crate) fn level_index(l: Level) -> usize {
+    match l {
+        Level::P1 => 0,
+        Level::P2 => 1,
+        Level::P3 => 2,
+        Level::P4 => 3,
+    }
+}
+
+fn sentiment_index(s: SentimentLabel) -> usize {
+    match s {
+        SentimentLabel::Negative => 0,
+        SentimentLabel::Neutral => 1,
+        SentimentLabel::Positive => 2,
+    }
+}
+
+impl Cell {
+    pub(crate) fn add(&mut self, row: &Row<'_>) {
+        self.n += 1;
+        if let Some(s) = row.sentiment {
+            self.sentiment[sentiment_index(s)] += 1;
+        }
+        self.score_milli += row.score_milli;
+        if let Some(k) = row.kind {
+            self.kind[kind_index(k)] += 1;
+        }
+        if let Some(l) = row.level {
+            self.level[level_index(l)] += 1;
+        }
+        self.priority_sum += u64::from(row.priority);
+        if let Some(v) = row.nps {
+            self.nps[usize::from(v)] += 1;
+        }
+        if let Some(v) = row.csat {
+            self.csat[usize::from(v) - 1] += 1;
+        }
+        if let Some(v) = row.ces {
+            self.ces[usize::from(v) - 1] += 1;
+        }
+        if let Some(v) = row.rating {
+            self.rating[usize::from(v) - 1] += 1;
+        }
+    }
+
+    pub(crate) fn merge(&mut self, o: &Cell) {
+        fn add<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.n += o.n;
+        add(&mut self.sentiment, &o.sentiment);
+        self.score_milli += o.score_milli;
+        add(&mut self.kind, &o.kind);
+        add(&mut self.level, &o.level);
+        self.priority_sum += o.priority_sum;
+        add(&mut self.nps, &o.nps);
+        add(&mut self.csat, &o.csat);
+        add(&mut self.ces, &o.ces);
+        add(&mut self.rating, &o.rating);
+    }
+}
+
+/// Approximate top terms of a stream in bounded memory (Misra–Gries with lazy pruning): exact
+/// while fewer than `capacity` distinct terms were seen; otherwise every count is low by at most
+/// `seen / capacity`, and every term more frequent than that is kept.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TopTerms {
+    counts: HashMap<Box<str>, u64>,
+}
+
+/// Distinct terms kept per counter.
+const TERMS_CAPACITY: usize = 1000;
+
+impl TopTerms {
+    pub(crate) fn add(&mut self, term: &str, by: u64) {
+        if let Some(c) = self.counts.get_mut(term) {
+            *c += by;
+        } else {
+            self.counts.insert(term.into(), by);
+            if self.counts.len() > 2 * TERMS_CAPACITY {
+                self.prune();
+            }
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &TopTerms) {
+        for (t, c) in &other.counts {
+            *self.counts.entry(t.clone()).or_default() += c;
+        }
+        if self.counts.len() > 2 * TERMS_CAPACITY {
+            self.prune();
+        }
+    }
+
+    /// Subtracts the count of the (capacity+1)-th term from all and drops those left at zero.
+    fn prune(&mut self) {
+        let mut values: Vec<u64> = self.counts.values().copied().collect();
+        let cut = *values
+            .select_nth_unstable_by(TERMS_CAPACITY, |a, b| b.cmp(a))
+            .1;
+        self.counts.retain(|_, c| {
+            *c = c.saturating_sub(cut);
+            *c > 0
+        });
+    }
+
+    /// The `k` most frequent, most frequent first, ties by term.
+    pub(crate) fn top(&self, k: usize) -> Vec<(String, u64)> {
+        let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(t, c)| (&**t, *c)).collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.into_iter()
+            .take(k)
+            .map(|(t, c)| (t.to_owned(), c))
+            .collect()
+    }
+}
+
+/// One record shown as an example or at the top of a queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    /// The record's id.
+    pub id: String,
+    /// Priority score, 0–100.
+    pub priority: u8,
+    /// `P1` … `P4`.
+    pub level: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+    /// Sentiment label.
+    pub sentiment: &'static str,
+    /// Topic label.
+    pub topic: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// The routing evidence.
+    pub evidence: Vec<String>,
+    /// Why the priority.
+    pub reasons: Vec<String>,
+    /// Channel.
+    pub channel: Option<String>,
+    /// Customer.
+    pub customer_id: Option<String>,
+    /// The text, cut to 280 characters.
+    pub text: String,
+    #[serde(skip)]
+    pub(crate) seq: u64,
+}
+
+/// Characters of text kept in an [`Item`].
+const ITEM_TEXT_CHARS: usize = 280;
+
+impl Item {
+    pub(crate) fn from_row(row: &Row<'_>, seq: u64) -> Item {
+        let text = row.text.as_deref().unwrap_or("");
+        let text = match text.char_indices().nth(ITEM_TEXT_CHARS) {
+            Some((at, _)) => format!("{}…", &text[..at]),
+            None => text.to_owned(),
+        };
+        Item {
+            id: row.id.to_string(),
+            priority: row.priority,
+            level: row.level.map_or("P4", Level::as_str),
+            kind: row.kind.map_or("other", Kind::as_str),
+            sentiment: row.sentiment.map_or("neutral", SentimentLabel::as_str),
+            topic: row.topic.as_ref().map(|t| t.1.to_string()),
+            department: row.department.as_deref().map(str::to_owned),
+            evidence: row.evidence.iter().map(|s| s.to_string()).collect(),
+            reasons: row.reasons.iter().map(|s| s.to_string()).collect(),
+            channel: row.channel.as_deref().map(str::to_owned),
+            customer_id: row.customer_id.as_deref().map(str::to_owned),
+            text,
+            seq,
+        }
+    }
+}
+
+/// The `k` highest-priority records of a stream (earlier records first on ties).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TopItems {
+    items: Vec<Item>,
+}
+
+impl TopItems {
+    fn better(priority: u8, seq: u64, than: &Item) -> bool {
+        (priority, std::cmp::Reverse(seq)) > (than.priority, std::cmp::Reverse(than.seq))
+    }
+
+    pub(crate) fn offer(&mut self, row: &Row<'_>, seq: u64, k: usize) {
+        if self.items.len() < k {
+            self.items.push(Item::from_row(row, seq));
+            return;
+        }
+        let worst = self.worst();
+        if let Some(w) = worst {
+            if Self::better(row.priority, seq, &self.items[w]) {
+                self.items[w] = Item::from_row(row, seq);
+            }
+        }
+    }
+
+    fn worst(&self) -> Option<usize> {
+        (0..self.items.len()).min_by(|&a, &b| {
+            let (x, y) = (&self.items[a], &self.items[b]);
+            (x.priority, std::cmp::Reverse(x.seq)).cmp(&(y.priority, std::cmp::Reverse(y.seq)))
+        })
+    }
+
+    pub(crate) fn merge(&mut self, other: &TopItems, k: usize) {
+        for item in &other.items {
+            if self.items.len() < k {
+                self.items.push(item.clone());
+            } else if let Some(w) = self.worst() {
+                if Self::better(item.priority, item.seq, &self.items[w]) {
+                    self.items[w] = item.clone();
+                }
+            }
+        }
+    }
+
+    /// Best first.
+    pub(crate) fn sorted(&self) -> Vec<Item> {
+        let mut v = self.items.clone();
+        v.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.seq.cmp(&b.seq)));
+        v
+    }
+}
+
+/// Per-group counts over time.
+pub(crate) type Series = BTreeMap<i64, Cell>;
+
+/// Everything a report counts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
+    pub overall: Cell,
+    /// Per dimension (indexed like [`Dimension::ALL`]); records without a key are not counted.
+    pub groups: [HashMap<Box<str>, Cell>; 8],
+    /// Records with no key, per dimension.
+    pub missing: [u64; 8],
+    pub trend: Series,
+    /// Per dimension in `by`, per key.
+    pub trends: [HashMap<Box<str>, Series>; 8],
+    pub undated: u64,
+    /// Department → topic id (or "" for no topic) → counts, for routed records.
+    pub department_topics: HashMap<Box<str>, HashMap<Box<str>, Cell>>,
+    pub topic_labels: BTreeMap<u32, Box<str>>,
+    /// Keywords of complaints and suggestions: overall, per department, per topic.
+    pub keywords: TopTerms,
+    pub department_keywords: HashMap<Box<str>, TopTerms>,
+    pub topic_keywords: HashMap<Box<str>, TopTerms>,
+    /// Highest-priority routed records per department, and overall.
+    pub department_items: HashMap<Box<str>, TopItems>,
+    pub top_items: TopItems,
+    /// Highest-priority records per topic.
+    pub topic_items: HashMap<Box<str>, TopItems>,
+}
+
+/// What a tally collects.
+#[derive(Debug, Clone)]
+pub(crate) struct TallyOptions {
+    pub period: Period,
+    pub by: Vec<Dimension>,
+    pub items: usize,
+}
+
+fn index(d: Dimension) -> usize {
+    Dimension::ALL.iter().position(|x| *x == d).unwrap_or(0)
+}
+
+fn cell<'m>(map: &'m mut HashMap<Box<str>, Cell>, key: &str) -> &'m mut Cell {
+    if !map.contains_key(key) {
+        map.insert(key.into(), Cell::default());
+    }
+    map.get_mut(key).expect("just inserted")
+}
+
+fn entry<'m, T: Default>(map: &'m mut HashMap<Box<str>, T>, key: &str) -> &'m mut T {
+    if !map.contains_key(key) {
+        map.insert(key.into(), T::default());
+    }
+    map.get_mut(key).expect("just inserted")
+}
+
+impl Tally {
+    /// Counts one record; `seq` is its 1-based number in the input.
+    pub(crate) fn add(&mut self, row: &Row<'_>, seq: u64, options: &TallyOptions) {
+        self.overall.add(row);
+        for d in Dimension::ALL {
+            let i = index(d);
+            match d.key(row) {
+                Some(key) => cell(&mut self.groups[i], &key).add(row),
+                None => self.missing[i] += 1,
+            }
+        }
+        match row.created_at {
+            Some(t) => {
+                let p = options.period.key(&t);
+                self.trend.entry(p).or_default().add(row);
+                for &d in &options.by {
+                    if let Some(key) = d.key(row) {
+                        entry(&mut self.trends[index(d)], &key)
+                            .entry(p)
+                            .or_default()
+                            .add(row);
+                    }
+                }
+            }
+            None => self.undated += 1,
+        }
+        let topic_key = row.topic.as_ref().map(|t| t.0.to_string());
+        if let Some((id, label)) = &row.topic {
+            if !self.topic_labels.contains_key(id) {
+                self.topic_labels.insert(*id, label.as_ref().into());
+            }
+        }
+        if let Some(dept) = &row.department {
+            let topics = entry(&mut self.department_topics, dept);
+            cell(topics, topic_key.as_deref().unwrap_or("")).add(row);
+            entry(&mut self.department_items, dept).offer(row, seq, options.items);
+        }
+        if row.department.is_some() {
+            self.top_items.offer(row, seq, options.items);
+        }
+        if let Some(topic) = &topic_key {
+            entry(&mut self.topic_items, topic).offer(row, seq, 3);
+        }
+        if matches!(row.kind, Some(Kind::Complaint | Kind::Suggestion)) {
+            for k in &row.keywords {
+                self.keywords.add(k, 1);
+                if let Some(dept) = &row.department {
+                    entry(&mut self.department_keywords, dept).add(k, 1);
+                }
+            }
+        }
+        if let Some(topic) = &topic_key {
+            let counter = entry(&mut self.topic_keywords, topic);
+            for k in &row.keywords {
+                counter.add(k, 1);
+            }
+        }
+    }
+
+    /// Adds another tally (of later records) into this one.
+    pub(crate) fn merge(&mut self, o: &Tally, options: &TallyOptions) {
+        self.overall.merge(&o.overall);
+        for i in 0..8 {
+            for (k, c) in &o.groups[i] {
+                cell(&mut self.groups[i], k).merge(c);
+            }
+            self.missing[i] += o.missing[i];
+            for (k, series) in &o.trends[i] {
+                merge_series(entry(&mut self.trends[i], k), series);
+            }
+        }
+        merge_series(&mut self.trend, &o.trend);
+        self.undated += o.undated;
+        for (d, topics) in &o.department_topics {
+            let mine = entry(&mut self.department_topics, d);
+            for (t, c) in topics {
+                cell(mine, t).merge(c);
+            }
+        }
+        for (id, label) in &o.topic_labels {
+            self.topic_labels
+                .entry(*id)
+                .or_insert_with(|| label.clone());
+        }
+        self.keywords.merge(&o.keywords);
+        for (k, t) in &o.department_keywords {
+            entry(&mut self.department_keywords, k).merge(t);
+        }
+        for (k, t) in &o.topic_keywords {
+            entry(&mut self.topic_keywords, k).merge(t);
+        }
+        for (k, t) in &o.department_items {
+            entry(&mut self.department_items, k).merge(t, options.items);
+        }
+        self.top_items.merge(&o.top_items, options.items);
+        for (k, t) in &o.topic_items {
+            entry(&mut self.topic_items, k).merge(t, 3);
+        }
+    }
+
+    pub(crate) fn group(&self, d: Dimension) -> &HashMap<Box<str>, Cell> {
+        &self.groups[index(d)]
+    }
+
+    pub(crate) fn missing(&self, d: Dimension) -> u64 {
+        self.missing[index(d)]
+    }
+
+    pub(crate) fn trends(&self, d: Dimension) -> &HashMap<Box<str>, Series> {
+        &self.trends[index(d)]
+    }
+}
+
+fn merge_series(into: &mut Series, from: &Series) {
+    for (p, c) in from {
+        into.entry(*p).or_default().merge(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_terms_are_exact_below_capacity_and_keep_the_heavy_ones_above() {
+        let mut t = TopTerms::default();
+        for i in 0..10_000u64 {
+            t.add(&format!("rare{i}"), 1);
+            if i % 3 == 0 {
+                t.add("heavy", 1);
+            }
+            if i % 7 == 0 {
+                t.add("medium", 1);
+            }
+        }
+        let top = t.top(2);
+        assert_eq!(top[0].0, "heavy");
+        assert_eq!(top[1].0, "medium");
+        // Low by at most seen / capacity.
+        assert!(top[0].1 <= 3334 && top[0].1 + 15_000 / TERMS_CAPACITY as u64 >= 3334);
+        let mut small = TopTerms::default();
+        for w in ["a", "b", "a", "c", "a", "b"] {
+            small.add(w, 1);
+        }
+        assert_eq!(
+            small.top(5),
+            vec![("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]
+        );
+    }
+}
