@@ -2,14 +2,18 @@
 //!
 //! For every group (topic, department, …) present on either side, two tests compare *before*
 //! with *after*:
-//! - **volume**: the group's share of all records (a two-proportion z-test), so a side with
-//!   more feedback overall does not look like a regression;
+//! - **volume**: when every record of both sides has a date, the group's records per day
+//!   (the exact conditional test of two Poisson rates, two-sided, with each side's days as its
+//!   exposure: a topic that keeps its daily count is unchanged even when other topics surge);
+//!   otherwise its share of all records (a two-proportion z-test). The rate test needs at least
+//!   `min_count` records of the group over both sides;
 //! - **negative share**: the share of the group's records with negative sentiment (a
-//!   two-proportion z-test).
+//!   two-proportion z-test), which needs at least `min_count` records of the group on each
+//!   side.
 //!
-//! A test needs at least `min_count` records on each side and expected counts of at least 5
-//! in its 2×2 table (the normal approximation is not trusted below that: the verdict is then
-//! "too few records"). All p-values of a run are adjusted together by Benjamini–Hochberg; a
+//! A z-test also needs expected counts of at least 5 in its 2×2 table (the normal
+//! approximation is not trusted below that). With no test possible the verdict is "too few
+//! records". All p-values of a run are adjusted together by Benjamini–Hochberg; a
 //! change is significant when its q-value is under `alpha`. A group improved when a significant
 //! change went down and none went up, regressed in the opposite case, and is "mixed" when one
 //! went up and the other down.
@@ -18,7 +22,7 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use super::stats::{benjamini_hochberg, two_proportion_test, ProportionTest};
+use super::stats::{benjamini_hochberg, binomial_upper_tail, two_proportion_test};
 use super::tally::{Cell, Dimension, Tally, TallyOptions};
 use super::{scan, Period};
 use crate::error::{Error, Result};
@@ -112,7 +116,8 @@ pub struct Change {
     pub before: Counts,
     /// Counts after.
     pub after: Counts,
-    /// Test of the change in volume share (null for overall).
+    /// Test of the change in volume: records per day, or share of all records (null for
+    /// overall when undated).
     pub volume: Option<Test>,
     /// Test of the change in negative share.
     pub negative: Option<Test>,
@@ -135,15 +140,17 @@ pub struct Counts {
     pub complaints: u64,
 }
 
-/// A two-proportion test.
+/// One test of a change.
 #[derive(Debug, Clone, Serialize)]
 pub struct Test {
-    /// Proportion before.
+    /// `rate_per_day` (exact conditional Poisson test) or `share` (two-proportion z-test).
+    pub test: &'static str,
+    /// Records per day or proportion, before.
     pub before: f64,
-    /// Proportion after.
+    /// Records per day or proportion, after.
     pub after: f64,
-    /// z statistic of after − before.
-    pub z: f64,
+    /// z statistic of after − before (z-tests only).
+    pub z: Option<f64>,
     /// Two-sided p-value.
     pub p_value: f64,
     /// Benjamini–Hochberg adjusted p-value over all tests of the run.
@@ -158,6 +165,15 @@ fn tally_options() -> TallyOptions {
         by: Vec::new(),
         items: 0,
     }
+}
+
+/// Days from the first to the last dated record, when every record has a date.
+fn exposure(t: &Tally) -> Option<u64> {
+    if t.undated > 0 {
+        return None;
+    }
+    let (a, b) = (t.trend.keys().next()?, t.trend.keys().next_back()?);
+    Some((b - a + 1) as u64)
 }
 
 fn side(t: &Tally) -> SideSummary {
@@ -210,7 +226,8 @@ pub fn compare_files<A: Read + Send, B: Read + Send>(
     }
     let after = sides.pop().expect("two sides");
     let before = sides.pop().expect("two sides");
-    Ok(compare(&before, &after, None, 0, rejected, options))
+    let days = exposure(&before).zip(exposure(&after));
+    Ok(compare(&before, &after, None, days, 0, rejected, options))
 }
 
 /// Compares the records of one file written before `split` with those written on or after it
@@ -249,10 +266,16 @@ pub fn compare_split<R: Read + Send>(
         },
     )?;
     let label = Period::Day.label(day);
+    // Each side's exposure runs up to (from) the split date.
+    let days = match (before.trend.keys().next(), after.trend.keys().next_back()) {
+        (Some(&first), Some(&last)) => Some(((day - first) as u64, (last - day + 1) as u64)),
+        _ => None,
+    };
     Ok(compare(
         &before,
         &after,
         Some(label),
+        days,
         undated,
         rejected,
         options,
@@ -272,27 +295,63 @@ fn counts(c: Option<&Cell>, total: u64) -> Counts {
     }
 }
 
+/// The two-sided exact conditional test of two Poisson rates: `b` events over `tb` days
+/// against `a` over `ta`.
+fn rate_test(b: u64, tb: u64, a: u64, ta: u64, min_count: u64) -> Option<Test> {
+    if b + a < min_count.max(1) || tb == 0 || ta == 0 {
+        return None;
+    }
+    let share = ta as f64 / (ta + tb) as f64;
+    let n = a + b;
+    let upper = binomial_upper_tail(a, n, share);
+    let lower = 1.0 - binomial_upper_tail(a + 1, n, share);
+    Some(Test {
+        test: "rate_per_day",
+        before: b as f64 / tb as f64,
+        after: a as f64 / ta as f64,
+        z: None,
+        p_value: (2.0 * upper.min(lower)).clamp(0.0, 1.0),
+        q_value: 1.0,
+        significant: false,
+    })
+}
+
+fn share_test(x1: u64, n1: u64, x2: u64, n2: u64, min_count: u64) -> Option<Test> {
+    two_proportion_test(x1, n1, x2, n2, min_count).map(|t| Test {
+        test: "share",
+        before: t.p1,
+        after: t.p2,
+        z: Some(t.z),
+        p_value: t.p_value,
+        q_value: 1.0,
+        significant: false,
+    })
+}
+
 fn compare(
     before: &Tally,
     after: &Tally,
     split_date: Option<String>,
+    days: Option<(u64, u64)>,
     undated: u64,
     rejected: u64,
     options: &CompareOptions,
 ) -> Comparison {
     let (nb, na) = (before.overall.n, after.overall.n);
     let mut changes = Vec::new();
-    let mut raw_tests: Vec<(Option<ProportionTest>, Option<ProportionTest>)> = Vec::new();
+    let mut raw_tests: Vec<(Option<Test>, Option<Test>)> = Vec::new();
     let mut add = |dimension: &'static str,
                    key: &str,
                    label: Option<String>,
                    b: Option<&Cell>,
                    a: Option<&Cell>| {
         let (cb, ca) = (counts(b, nb), counts(a, na));
-        let volume = (dimension != "overall")
-            .then(|| two_proportion_test(cb.n, nb, ca.n, na, options.min_count))
-            .flatten();
-        let negative = two_proportion_test(cb.negative, cb.n, ca.negative, ca.n, options.min_count);
+        let volume = match days {
+            Some((tb, ta)) => rate_test(cb.n, tb, ca.n, ta, options.min_count),
+            None if dimension == "overall" => None,
+            None => share_test(cb.n, nb, ca.n, na, options.min_count),
+        };
+        let negative = share_test(cb.negative, cb.n, ca.negative, ca.n, options.min_count);
         raw_tests.push((volume, negative));
         changes.push(Change {
             dimension,
@@ -334,20 +393,17 @@ fn compare(
     let p_values: Vec<f64> = raw_tests
         .iter()
         .flat_map(|(v, n)| [v, n])
-        .filter_map(|t| t.map(|t| t.p_value))
+        .filter_map(|t| t.as_ref().map(|t| t.p_value))
         .collect();
     let q_values = benjamini_hochberg(&p_values);
     let mut q = q_values.into_iter();
-    let mut finish = |t: Option<ProportionTest>| {
+    let mut finish = |t: Option<Test>| {
         t.map(|t| {
             let q_value = q.next().unwrap_or(1.0);
             Test {
-                before: t.p1,
-                after: t.p2,
-                z: t.z,
-                p_value: t.p_value,
                 q_value,
                 significant: q_value < options.alpha,
+                ..t
             }
         })
     };
@@ -358,7 +414,7 @@ fn compare(
             .into_iter()
             .flatten()
             .filter(|t| t.significant)
-            .map(|t| t.z)
+            .map(|t| t.after - t.before)
             .collect();
         change.verdict = if change.volume.is_none() && change.negative.is_none() {
             "too few records"
