@@ -1,13 +1,15 @@
 //! `fankui report` and `fankui compare` on synthetic analysed records whose every figure is
 //! known by construction: survey answers, weekly volumes, a planted spike, queue order.
 
+// Shared with tests/cli.rs, which uses all of it.
+#[allow(dead_code)]
 mod util;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use util::Dir;
+use util::{gzip, Dir};
 
 /// 2026-01-05, a Monday (ISO week 2), as days since 1970-01-01.
 const FIRST_MONDAY: i64 = 20_458;
@@ -366,7 +368,7 @@ fn every_figure_matches_the_construction() {
 fn months_days_and_threads() {
     let dir = Dir::new();
     let records = planted();
-    let input = dir.create("analysed.jsonl", jsonl(&records, &[]));
+    let input = dir.create("analysed.jsonl.gz", gzip(jsonl(&records, &[]).as_bytes()));
     for (out, period, threads) in [
         ("m1", "month", "1"),
         ("m2", "month", "2"),
