@@ -3,7 +3,7 @@
 //! tell when an issue is fixed; and the before/after comparison of [`compare`].
 //!
 //! One streaming pass: chunks of lines are parsed and counted in parallel into integer
-//! [`tally`] tables that merge exactly, so memory stays flat whatever the input size and the
+//! integer tables (`tally.rs`) that merge exactly, so memory stays flat whatever the input size and the
 //! figures do not depend on the number of threads.
 
 pub mod compare;
@@ -187,9 +187,9 @@ pub struct ReportRun {
 }
 
 /// Lines parsed per task: fixed, so the figures never depend on the number of threads.
-const BATCH_LINES: usize = 1024;
+const BATCH_LINES: usize = 4096;
 /// Lines read per chunk.
-const CHUNK_LINES: usize = 32 * BATCH_LINES;
+const CHUNK_LINES: usize = 16 * BATCH_LINES;
 
 /// The outcome of one batch of lines.
 #[derive(Default)]
@@ -218,53 +218,68 @@ where
 {
     let executor = Executor::new(parallelism)?;
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
-    let mut read = 0u64;
-    loop {
-        let mut lines = Vec::with_capacity(CHUNK_LINES);
-        let mut bytes = 0usize;
-        while lines.len() < CHUNK_LINES && bytes < 32 << 20 {
-            match reader.next_record()? {
-                Some(r) => {
-                    bytes += crate::io::raw_bytes(&r).len();
-                    lines.push(r);
+    // A reader thread splits the next chunk while this one is parsed and counted.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RawRecord>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut lines = Vec::with_capacity(CHUNK_LINES);
+            let mut bytes = 0usize;
+            let end = loop {
+                if lines.len() >= CHUNK_LINES || bytes >= 32 << 20 {
+                    break Ok(false);
                 }
-                None => break,
-            }
-        }
-        if lines.is_empty() {
-            return Ok(read);
-        }
-        read += lines.len() as u64;
-        let batches: Vec<&[RawRecord]> = lines.chunks(BATCH_LINES).collect();
-        let outs = executor.map(&batches, |batch| {
-            let mut acc = T::default();
-            let mut rejects = Vec::new();
-            for raw in *batch {
-                let bytes = match &raw.body {
-                    RawBody::Json(b) => b.as_slice(),
-                    RawBody::Invalid { reason, raw: r } => {
-                        rejects.push(reject(raw, reason.clone(), r));
-                        continue;
+                match reader.next_record() {
+                    Ok(Some(r)) => {
+                        bytes += crate::io::raw_bytes(&r).len();
+                        lines.push(r);
                     }
-                    RawBody::Row { raw: r, .. } => {
-                        rejects.push(reject(raw, "not a JSON line".into(), r));
-                        continue;
-                    }
-                };
-                let parsed = std::str::from_utf8(bytes)
-                    .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))
-                    .and_then(|line| Row::parse(line, raw.number, text_field));
-                match parsed {
-                    Ok(row) => fold(&mut acc, &row, raw, bytes),
-                    Err(reason) => rejects.push(reject(raw, reason, bytes)),
+                    Ok(None) => break Ok(true),
+                    Err(e) => break Err(e),
                 }
+            };
+            let done = !matches!(end, Ok(false));
+            let sent = match end {
+                Err(e) => tx.send(Err(e)),
+                Ok(_) if lines.is_empty() => Ok(()),
+                Ok(_) => tx.send(Ok(lines)),
+            };
+            if done || sent.is_err() {
+                return;
             }
-            (acc, rejects)
         });
-        for (acc, rejects) in outs {
-            sink(acc, rejects)?;
+        let mut read = 0u64;
+        for lines in rx {
+            let lines = lines?;
+            read += lines.len() as u64;
+            let batches: Vec<&[RawRecord]> = lines.chunks(BATCH_LINES).collect();
+            let outs = executor.map(&batches, |batch| {
+                let mut acc = T::default();
+                let mut rejects = Vec::new();
+                for raw in *batch {
+                    let bytes = match &raw.body {
+                        RawBody::Json(b) => b.as_slice(),
+                        RawBody::Invalid { reason, raw: r } => {
+                            rejects.push(reject(raw, reason.clone(), r));
+                            continue;
+                        }
+                        RawBody::Row { raw: r, .. } => {
+                            rejects.push(reject(raw, "not a JSON line".into(), r));
+                            continue;
+                        }
+                    };
+                    match Row::parse(bytes, raw.number, text_field) {
+                        Ok(row) => fold(&mut acc, &row, raw, bytes),
+                        Err(reason) => rejects.push(reject(raw, reason, bytes)),
+                    }
+                }
+                (acc, rejects)
+            });
+            for (acc, rejects) in outs {
+                sink(acc, rejects)?;
+            }
         }
-    }
+        Ok(read)
+    })
 }
 
 fn reject(raw: &RawRecord, reason: String, bytes: &[u8]) -> Reject {

@@ -230,7 +230,8 @@ pub(crate) fn csv_record(out: &mut Vec<u8>, fields: &[&str]) {
         if i > 0 {
             out.push(b',');
         }
-        if f.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        let b = f.as_bytes();
+        if memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some() {
             out.push(b'"');
             for b in f.bytes() {
                 if b == b'"' {

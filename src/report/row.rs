@@ -44,7 +44,11 @@ pub(crate) struct Row<'a> {
 
 impl<'a> Row<'a> {
     /// Parses one output line; the error names the record and the field.
-    pub(crate) fn parse(line: &'a str, number: u64, text_field: &str) -> Result<Row<'a>, String> {
+    /// Parses one output line. The whole line is checked for UTF-8 at once (cheaper than
+    /// serde_json's check of every string).
+    pub(crate) fn parse(line: &'a [u8], number: u64, text_field: &str) -> Result<Row<'a>, String> {
+        let line = std::str::from_utf8(line)
+            .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
         let mut de = serde_json::Deserializer::from_str(line);
         let mut fields = Fields::default();
         RowSeed {
@@ -401,7 +405,7 @@ mod tests {
 
     #[test]
     fn reads_the_contract() {
-        let row = Row::parse(LINE, 1, "text").unwrap();
+        let row = Row::parse(LINE.as_bytes(), 1, "text").unwrap();
         assert_eq!(row.id, "17");
         assert_eq!(row.sentiment, Some(SentimentLabel::Negative));
         assert_eq!(row.score_milli, -830);
@@ -418,28 +422,31 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let line = LINE.replace(r#""nps":"3""#, r#""nps":11"#);
-        let err = Row::parse(&line, 1, "text").unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, "text").unwrap_err();
         assert_eq!(
             err,
             "record 17: field `nps`: expected a whole number 0–10, found 11"
         );
         let line = LINE.replace("2026-03-01", "yesterday");
-        let err = Row::parse(&line, 1, "text").unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, "text").unwrap_err();
         assert!(err.contains("field `created_at`"), "{err}");
-        let err = Row::parse(r#"{"id":"x","text":"a"}"#, 9, "text").unwrap_err();
+        let err = Row::parse(br#"{"id":"x","text":"a"}"#, 9, "text").unwrap_err();
         assert!(
             err.contains("record x: field `sentiment`: missing"),
             "{err}"
         );
-        let err = Row::parse(r#"{"text":"a""#, 9, "text").unwrap_err();
+        let err = Row::parse(br#"{"text":"a""#, 9, "text").unwrap_err();
         assert!(err.starts_with("malformed JSON"), "{err}");
     }
 
     #[test]
     fn another_text_field() {
         let line = LINE.replace(r#""text":"#, r#""content":"#);
-        let row = Row::parse(&line, 1, "content").unwrap();
+        let row = Row::parse(line.as_bytes(), 1, "content").unwrap();
         assert_eq!(row.text.as_deref(), Some("物流太慢\n了"));
-        assert!(Row::parse(&line, 1, "text").unwrap().text.is_none());
+        assert!(Row::parse(line.as_bytes(), 1, "text")
+            .unwrap()
+            .text
+            .is_none());
     }
 }

@@ -508,7 +508,7 @@ fn series(s: Option<&Series>, periods: &[i64], o: &Derive) -> Vec<PeriodFigures>
         .collect()
 }
 
-fn sorted_groups(map: &std::collections::HashMap<Box<str>, Cell>) -> Vec<(&str, &Cell)> {
+fn sorted_groups(map: &super::tally::Map<Cell>) -> Vec<(&str, &Cell)> {
     let mut v: Vec<(&str, &Cell)> = map.iter().map(|(k, c)| (&**k, c)).collect();
     v.sort_by(|a, b| b.1.n.cmp(&a.1.n).then_with(|| natural(a.0, b.0)));
     v

@@ -2,7 +2,7 @@
 //! any batch merges with any other exactly, in any order, and memory grows only with the
 //! number of distinct groups and periods, never with the number of records.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -11,6 +11,10 @@ use super::row::Row;
 use crate::kind::Kind;
 use crate::priority::Level;
 use crate::sentiment::SentimentLabel;
+
+/// A map keyed by group names; `entry_ref` looks a key up once and allocates only when it is
+/// new.
+pub(crate) type Map<V> = hashbrown::HashMap<Box<str>, V>;
 
 /// What records can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -200,7 +204,7 @@ impl Cell {
 /// `seen / capacity`, and every term more frequent than that is kept.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TopTerms {
-    counts: HashMap<Box<str>, u64>,
+    counts: Map<u64>,
 }
 
 /// Distinct terms kept per counter.
@@ -208,19 +212,15 @@ const TERMS_CAPACITY: usize = 1000;
 
 impl TopTerms {
     pub(crate) fn add(&mut self, term: &str, by: u64) {
-        if let Some(c) = self.counts.get_mut(term) {
-            *c += by;
-        } else {
-            self.counts.insert(term.into(), by);
-            if self.counts.len() > 2 * TERMS_CAPACITY {
-                self.prune();
-            }
+        *self.counts.entry_ref(term).or_default() += by;
+        if self.counts.len() > 2 * TERMS_CAPACITY {
+            self.prune();
         }
     }
 
     pub(crate) fn merge(&mut self, other: &TopTerms) {
         for (t, c) in &other.counts {
-            *self.counts.entry(t.clone()).or_default() += c;
+            *self.counts.entry_ref(&**t).or_default() += c;
         }
         if self.counts.len() > 2 * TERMS_CAPACITY {
             self.prune();
@@ -368,26 +368,29 @@ pub(crate) type Series = BTreeMap<i64, Cell>;
 pub(crate) struct Tally {
     pub overall: Cell,
     /// Per dimension (indexed like [`Dimension::ALL`]); records without a key are not counted.
-    pub groups: [HashMap<Box<str>, Cell>; 8],
+    pub groups: [Map<Cell>; 8],
     /// Records with no key, per dimension.
     pub missing: [u64; 8],
     pub trend: Series,
     /// Per dimension in `by`, per key.
-    pub trends: [HashMap<Box<str>, Series>; 8],
+    pub trends: [Map<Series>; 8],
     pub undated: u64,
     /// Department → topic id (or "" for no topic) → counts, for routed records.
-    pub department_topics: HashMap<Box<str>, HashMap<Box<str>, Cell>>,
+    pub department_topics: Map<Map<Cell>>,
     pub topic_labels: BTreeMap<u32, Box<str>>,
     /// Keywords of complaints and suggestions: overall, per department, per topic.
     pub keywords: TopTerms,
-    pub department_keywords: HashMap<Box<str>, TopTerms>,
-    pub topic_keywords: HashMap<Box<str>, TopTerms>,
+    pub department_keywords: Map<TopTerms>,
+    pub topic_keywords: Map<TopTerms>,
     /// Highest-priority routed records per department, and overall.
-    pub department_items: HashMap<Box<str>, TopItems>,
+    pub department_items: Map<TopItems>,
     pub top_items: TopItems,
     /// Highest-priority records per topic.
-    pub topic_items: HashMap<Box<str>, TopItems>,
+    pub topic_items: Map<TopItems>,
 }
+
+/// Keywords of a record counted in the keyword tables.
+const KEYWORDS_PER_RECORD: usize = 3;
 
 /// What a tally collects.
 #[derive(Debug, Clone)]
@@ -401,18 +404,12 @@ fn index(d: Dimension) -> usize {
     Dimension::ALL.iter().position(|x| *x == d).unwrap_or(0)
 }
 
-fn cell<'m>(map: &'m mut HashMap<Box<str>, Cell>, key: &str) -> &'m mut Cell {
-    if !map.contains_key(key) {
-        map.insert(key.into(), Cell::default());
-    }
-    map.get_mut(key).expect("just inserted")
+fn cell<'m>(map: &'m mut Map<Cell>, key: &str) -> &'m mut Cell {
+    map.entry_ref(key).or_default()
 }
 
-fn entry<'m, T: Default>(map: &'m mut HashMap<Box<str>, T>, key: &str) -> &'m mut T {
-    if !map.contains_key(key) {
-        map.insert(key.into(), T::default());
-    }
-    map.get_mut(key).expect("just inserted")
+fn entry<'m, T: Default>(map: &'m mut Map<T>, key: &str) -> &'m mut T {
+    map.entry_ref(key).or_default()
 }
 
 impl Tally {
@@ -458,8 +455,10 @@ impl Tally {
         if let Some(topic) = &topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
         }
+        // A record's keywords come best first; its top three say what it is about.
+        let keywords = &row.keywords[..row.keywords.len().min(KEYWORDS_PER_RECORD)];
         if matches!(row.kind, Some(Kind::Complaint | Kind::Suggestion)) {
-            for k in &row.keywords {
+            for k in keywords {
                 self.keywords.add(k, 1);
                 if let Some(dept) = &row.department {
                     entry(&mut self.department_keywords, dept).add(k, 1);
@@ -468,7 +467,7 @@ impl Tally {
         }
         if let Some(topic) = &topic_key {
             let counter = entry(&mut self.topic_keywords, topic);
-            for k in &row.keywords {
+            for k in keywords {
                 counter.add(k, 1);
             }
         }
@@ -515,7 +514,7 @@ impl Tally {
         }
     }
 
-    pub(crate) fn group(&self, d: Dimension) -> &HashMap<Box<str>, Cell> {
+    pub(crate) fn group(&self, d: Dimension) -> &Map<Cell> {
         &self.groups[index(d)]
     }
 
@@ -523,7 +522,7 @@ impl Tally {
         self.missing[index(d)]
     }
 
-    pub(crate) fn trends(&self, d: Dimension) -> &HashMap<Box<str>, Series> {
+    pub(crate) fn trends(&self, d: Dimension) -> &Map<Series> {
         &self.trends[index(d)]
     }
 }
