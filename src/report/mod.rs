@@ -295,6 +295,30 @@ fn reject(raw: &RawRecord, reason: String, bytes: &[u8]) -> Reject {
 /// `report.html`, `departments/<id>.csv` and `.jsonl`, `customers_to_tell.csv` (with
 /// [`ReportOptions::resolved`]) and `rejects.jsonl`.
 ///
+/// # Examples
+///
+/// ```
+/// use fankui::io::{write_json_line, OutputOptions, OutputRecord};
+/// use fankui::report::{write_report, ReportOptions};
+/// use fankui::{Engine, Parallelism, Record};
+///
+/// let engine = Engine::builder().build()?;
+/// let mut analysed = Vec::new();
+/// for (id, text) in [("1", "快递三天了还没到，客服也不回复"), ("2", "The app crashes at checkout")] {
+///     let record = Record::new(id, text);
+///     let analysis = engine.analyze(&record)?;
+///     let options = OutputOptions::default();
+///     write_json_line(&mut analysed, &OutputRecord { record: &record, analysis: &analysis, options });
+/// }
+/// let dir = tempfile::tempdir().unwrap();
+/// let run = write_report(analysed.as_slice(), dir.path(), &ReportOptions::default(),
+///                        &Parallelism::Sequential)?;
+/// assert_eq!(run.summary.input.records, 2);
+/// assert!(dir.path().join("report.html").exists());
+/// assert!(!run.summary.fix_first.is_empty()); // both were routed to a department
+/// # Ok::<(), fankui::Error>(())
+/// ```
+///
 /// # Errors
 ///
 /// The input cannot be read or an output cannot be written. Bad lines are not errors: they go

@@ -231,7 +231,13 @@ pub(crate) fn csv_record(out: &mut Vec<u8>, fields: &[&str]) {
             out.push(b',');
         }
         let b = f.as_bytes();
-        if memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some() {
+        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
+        let quote = if b.len() < 64 {
+            b.iter().any(special)
+        } else {
+            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
+        };
+        if quote {
             out.push(b'"');
             for b in f.bytes() {
                 if b == b'"' {

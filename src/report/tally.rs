@@ -416,10 +416,10 @@ impl Tally {
     /// Counts one record; `seq` is its 1-based number in the input.
     pub(crate) fn add(&mut self, row: &Row<'_>, seq: u64, options: &TallyOptions) {
         self.overall.add(row);
-        for d in Dimension::ALL {
-            let i = index(d);
-            match d.key(row) {
-                Some(key) => cell(&mut self.groups[i], &key).add(row),
+        let keys = Dimension::ALL.map(|d| d.key(row));
+        for (i, key) in keys.iter().enumerate() {
+            match key {
+                Some(key) => cell(&mut self.groups[i], key).add(row),
                 None => self.missing[i] += 1,
             }
         }
@@ -428,8 +428,8 @@ impl Tally {
                 let p = options.period.key(&t);
                 self.trend.entry(p).or_default().add(row);
                 for &d in &options.by {
-                    if let Some(key) = d.key(row) {
-                        entry(&mut self.trends[index(d)], &key)
+                    if let Some(key) = &keys[index(d)] {
+                        entry(&mut self.trends[index(d)], key)
                             .entry(p)
                             .or_default()
                             .add(row);
@@ -438,7 +438,7 @@ impl Tally {
             }
             None => self.undated += 1,
         }
-        let topic_key = row.topic.as_ref().map(|t| t.0.to_string());
+        let topic_key = keys[index(Dimension::Topic)].as_deref();
         if let Some((id, label)) = &row.topic {
             if !self.topic_labels.contains_key(id) {
                 self.topic_labels.insert(*id, label.as_ref().into());
@@ -446,13 +446,13 @@ impl Tally {
         }
         if let Some(dept) = &row.department {
             let topics = entry(&mut self.department_topics, dept);
-            cell(topics, topic_key.as_deref().unwrap_or("")).add(row);
+            cell(topics, topic_key.unwrap_or("")).add(row);
             entry(&mut self.department_items, dept).offer(row, seq, options.items);
         }
         if row.department.is_some() {
             self.top_items.offer(row, seq, options.items);
         }
-        if let Some(topic) = &topic_key {
+        if let Some(topic) = topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
         }
         // A record's keywords come best first; its top three say what it is about.
@@ -465,7 +465,7 @@ impl Tally {
                 }
             }
         }
-        if let Some(topic) = &topic_key {
+        if let Some(topic) = topic_key {
             let counter = entry(&mut self.topic_keywords, topic);
             for k in keywords {
                 counter.add(k, 1);
