@@ -185,7 +185,7 @@ fn side(t: &Tally) -> SideSummary {
     }
 }
 
-fn write_rejects(out: &mut dyn Write, rejects: &[Reject]) -> Result<()> {
+fn write_rejects(out: &mut (dyn Write + Send), rejects: &[Reject]) -> Result<()> {
     for r in rejects {
         r.write_to(out)
             .map_err(|e| Error::io("cannot write the rejects", e))?;
@@ -203,7 +203,7 @@ pub fn compare_files<A: Read + Send, B: Read + Send>(
     after: B,
     options: &CompareOptions,
     parallelism: &Parallelism,
-    rejects: &mut dyn Write,
+    rejects: &mut (dyn Write + Send),
 ) -> Result<Comparison> {
     let to = tally_options();
     let mut rejected = 0;
@@ -241,7 +241,7 @@ pub fn compare_split<R: Read + Send>(
     split: Timestamp,
     options: &CompareOptions,
     parallelism: &Parallelism,
-    rejects: &mut dyn Write,
+    rejects: &mut (dyn Write + Send),
 ) -> Result<Comparison> {
     let to = tally_options();
     let day = split.days_since_epoch();

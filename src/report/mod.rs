@@ -214,12 +214,14 @@ where
     R: Read + Send,
     T: Default + Send,
     F: Fn(&mut T, &Row<'_>, &RawRecord, &[u8]) + Sync + Send,
-    S: FnMut(T, Vec<Reject>) -> Result<()>,
+    S: FnMut(T, Vec<Reject>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
-    // A reader thread splits the next chunk while this one is parsed and counted.
+    // A reader thread splits the next chunk and a sink thread merges and writes the previous
+    // one while the pool parses and counts this one.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RawRecord>>>(1);
+    let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<(T, Vec<Reject>)>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
             let mut lines = Vec::with_capacity(CHUNK_LINES);
@@ -247,9 +249,24 @@ where
                 return;
             }
         });
+        let sink = scope.spawn(move || -> Result<()> {
+            for outs in out_rx {
+                for (acc, rejects) in outs {
+                    sink(acc, rejects)?;
+                }
+            }
+            Ok(())
+        });
         let mut read = 0u64;
+        let mut failed = None;
         for lines in rx {
-            let lines = lines?;
+            let lines = match lines {
+                Ok(lines) => lines,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
             read += lines.len() as u64;
             let batches: Vec<&[RawRecord]> = lines.chunks(BATCH_LINES).collect();
             let outs = executor.map(&batches, |batch| {
@@ -274,11 +291,16 @@ where
                 }
                 (acc, rejects)
             });
-            for (acc, rejects) in outs {
-                sink(acc, rejects)?;
+            if out_tx.send(outs).is_err() {
+                break; // the sink failed: its error is below
             }
         }
-        Ok(read)
+        drop(out_tx);
+        sink.join().expect("the report sink does not panic")?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(read),
+        }
     })
 }
 
