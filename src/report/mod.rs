@@ -187,9 +187,12 @@ pub struct ReportRun {
 }
 
 /// Lines parsed per task: fixed, so the figures never depend on the number of threads.
-const BATCH_LINES: usize = 4096;
+const BATCH_LINES: usize = 2048;
 /// Lines read per chunk.
 const CHUNK_LINES: usize = 16 * BATCH_LINES;
+/// Bytes read per chunk at most: with one chunk being read, one counted and one written,
+/// memory stays under a few times this.
+const CHUNK_BYTES: usize = 12 << 20;
 
 /// The outcome of one batch of lines.
 #[derive(Default)]
@@ -227,7 +230,7 @@ where
             let mut lines = Vec::with_capacity(CHUNK_LINES);
             let mut bytes = 0usize;
             let end = loop {
-                if lines.len() >= CHUNK_LINES || bytes >= 32 << 20 {
+                if lines.len() >= CHUNK_LINES || bytes >= CHUNK_BYTES {
                     break Ok(false);
                 }
                 match reader.next_record() {
