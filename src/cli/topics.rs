@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use fankui::topics::eval::{evaluate, TopicScores};
 use fankui::topics::{TopicCorpus, TopicModel, TopicOptions};
-use fankui::{scan_stream, Engine, StreamOptions, Summary};
+use fankui::{fold_stream, scan_stream, Engine, StreamOptions, Summary};
 
 use super::analyze::{input_format, Format};
 use super::files::{open_input, open_output};
@@ -164,13 +164,15 @@ pub(crate) fn fit_model(
         Some(path) => open_output(Some(path))?,
         None => Box::new(sink()),
     };
-    let summary = scan_stream(
+    // Runs of records are interned in parallel and merged in input order.
+    let summary = fold_stream(
         engine,
         reader,
         rejects,
         options,
         |record| engine.topic_doc(record),
-        &mut |doc| corpus.push(&doc),
+        TopicCorpus::from_docs,
+        &mut |run| corpus.append(run),
     )?;
     if corpus.is_empty() {
         bail!("{}: no record to fit topics to", input.display());

@@ -119,14 +119,19 @@ pub struct TopicDoc {
 }
 
 /// Records collected for fitting: interned terms, counts and what the summaries need.
+///
+/// A corpus is filled record by record ([`push`](Self::push)) or from corpora of consecutive
+/// runs of records ([`append`](Self::append)), which can be built in parallel: appending
+/// them in input order gives the same corpus, term ids included, as pushing every record.
 #[derive(Debug, Default)]
 pub struct TopicCorpus {
     index: FxMap<String, u32>,
+    /// Terms in order of first occurrence.
     terms: Vec<String>,
     df: Vec<u32>,
-    /// Up to three surfaces per term with their counts.
+    /// Each term's original surfaces with their counts, in order of first occurrence.
     surfaces: Vec<Vec<(String, u32)>>,
-    /// (term, count) of each record, flat.
+    /// (term, count) of each record, in order of first occurrence, flat.
     doc_terms: Vec<(u32, u32)>,
     doc_offsets: Vec<usize>,
     texts: String,
@@ -146,6 +151,14 @@ impl TopicCorpus {
         }
     }
 
+    /// A corpus of `docs`.
+    #[must_use]
+    pub fn from_docs(docs: &[TopicDoc]) -> Self {
+        let mut corpus = TopicCorpus::new();
+        docs.iter().for_each(|d| corpus.push(d));
+        corpus
+    }
+
     /// Number of records.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -158,27 +171,31 @@ impl TopicCorpus {
         self.len() == 0
     }
 
+    /// The id of `form`, added if new.
+    fn intern(&mut self, form: &str) -> u32 {
+        match self.index.get(form) {
+            Some(&id) => id,
+            None => {
+                let id = self.terms.len() as u32;
+                self.index.insert(form.to_owned(), id);
+                self.terms.push(form.to_owned());
+                self.df.push(0);
+                self.surfaces.push(Vec::new());
+                id
+            }
+        }
+    }
+
     /// Adds a record.
     pub fn push(&mut self, doc: &TopicDoc) {
         let start = self.doc_terms.len();
         for (form, span) in doc.terms.iter() {
-            let id = match self.index.get(form) {
-                Some(&id) => id,
-                None => {
-                    let id = self.terms.len() as u32;
-                    self.index.insert(form.to_owned(), id);
-                    self.terms.push(form.to_owned());
-                    self.df.push(0);
-                    self.surfaces.push(Vec::new());
-                    id
-                }
-            };
+            let id = self.intern(form);
             let surface = doc.text.get(span).unwrap_or(form);
             let seen = &mut self.surfaces[id as usize];
-            if let Some(entry) = seen.iter_mut().find(|(s, _)| s == surface) {
-                entry.1 += 1;
-            } else if seen.len() < 3 {
-                seen.push((surface.to_owned(), 1));
+            match seen.iter_mut().find(|(s, _)| s == surface) {
+                Some(entry) => entry.1 += 1,
+                None => seen.push((surface.to_owned(), 1)),
             }
             match self.doc_terms[start..].iter_mut().find(|(t, _)| *t == id) {
                 Some(entry) => entry.1 += 1,
@@ -194,6 +211,36 @@ impl TopicCorpus {
         self.sentiment.push(doc.sentiment);
         self.department
             .push(doc.department.and_then(|d| u16::try_from(d).ok()));
+    }
+
+    /// Adds the records of `other` after these. Its terms are looked up once each, not once
+    /// per occurrence; new ones get ids in their order of first occurrence, so appending
+    /// the corpora of consecutive runs gives the corpus of the whole.
+    pub fn append(&mut self, other: TopicCorpus) {
+        let mut ids = Vec::with_capacity(other.terms.len());
+        for ((term, df), surfaces) in other.terms.iter().zip(other.df).zip(other.surfaces) {
+            let id = self.intern(term);
+            self.df[id as usize] += df;
+            let seen = &mut self.surfaces[id as usize];
+            for (surface, count) in surfaces {
+                match seen.iter_mut().find(|(s, _)| *s == surface) {
+                    Some(entry) => entry.1 += count,
+                    None => seen.push((surface, count)),
+                }
+            }
+            ids.push(id);
+        }
+        let base = self.doc_terms.len();
+        self.doc_terms
+            .extend(other.doc_terms.iter().map(|&(t, c)| (ids[t as usize], c)));
+        self.doc_offsets
+            .extend(other.doc_offsets[1..].iter().map(|o| o + base));
+        let base = self.texts.len();
+        self.texts.push_str(&other.texts);
+        self.text_offsets
+            .extend(other.text_offsets[1..].iter().map(|o| o + base));
+        self.sentiment.extend(other.sentiment);
+        self.department.extend(other.department);
     }
 
     fn doc(&self, i: usize) -> &[(u32, u32)] {
@@ -726,4 +773,47 @@ fn top_columns(row: &[f32], n: usize) -> Vec<u32> {
     idx.sort_by(|&a, &b| row[b as usize].total_cmp(&row[a as usize]).then(a.cmp(&b)));
     idx.truncate(n);
     idx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appending_runs_gives_the_corpus_of_the_whole() {
+        let engine = crate::Engine::builder().build().unwrap();
+        let texts = [
+            "iPhone battery died",
+            "IPHONE battery life is short",
+            "快遞還沒到，快递太慢",
+            "iphone 屏幕碎了",
+            "",
+            "Battery battery BATTERY",
+            "ｉＰｈｏｎｅ１３ 屏幕有划痕",
+        ];
+        let docs: Vec<TopicDoc> = texts
+            .iter()
+            .map(|t| TopicDoc {
+                terms: engine.terms(&engine.segment(t)),
+                text: (*t).to_owned(),
+                sentiment: SentimentLabel::Neutral,
+                department: None,
+            })
+            .collect();
+        let whole = TopicCorpus::from_docs(&docs);
+        assert!(whole.surfaces.iter().any(|s| s.len() > 1), "case variants");
+        for run in 1..=docs.len() {
+            let mut merged = TopicCorpus::new();
+            docs.chunks(run)
+                .for_each(|r| merged.append(TopicCorpus::from_docs(r)));
+            assert_eq!(merged.terms, whole.terms, "run {run}");
+            assert_eq!(merged.index, whole.index);
+            assert_eq!(merged.df, whole.df);
+            assert_eq!(merged.surfaces, whole.surfaces);
+            assert_eq!(merged.doc_terms, whole.doc_terms);
+            assert_eq!(merged.doc_offsets, whole.doc_offsets);
+            assert_eq!(merged.texts, whole.texts);
+            assert_eq!(merged.text_offsets, whole.text_offsets);
+        }
+    }
 }
