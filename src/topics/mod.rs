@@ -14,8 +14,8 @@
 //!    candidate k is fitted on a sample of at most 20,000 records and scored by the NPMI
 //!    coherence of its topics' top 10 terms times the diversity of their top 25 (see
 //!    [`eval`]), both over that sample; the best k wins, the smaller on a tie.
-//! 4. Each centroid keeps its 300 heaviest terms (renormalised): that is the saved model, and
-//!    the fit's own assignment is made with it, exactly as later records are assigned.
+//! 4. The centroids, every term of positive weight, are the saved model, and the fit's own
+//!    assignment is made with it, exactly as later records are assigned.
 //! 5. A record whose best cosine is below `min_similarity` (default 0: any shared term
 //!    joins), or that has no vocabulary term,
 //!    is an outlier (no topic).
@@ -49,8 +49,6 @@ pub const FORMAT: &str = "fankui-topics";
 /// Its version.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Terms kept per saved centroid.
-const CENTROID_TERMS: usize = 300;
 /// Keywords kept per topic.
 const TOPIC_KEYWORDS: usize = 25;
 /// Records sampled to choose k.
@@ -446,22 +444,21 @@ impl TopicModel {
         }
         let fitted = spherical_kmeans(&rows, dim, options.k, options.seed, 30, &sub_map);
 
-        // The saved centroids: the heaviest terms (vocabulary columns), renormalised.
+        // The saved centroids are the fitted ones, every term of positive weight, heaviest
+        // first; so a record is assigned by the same nearest-centroid rule k-means used. (Cut
+        // to their 300 heaviest terms, they left records sharing only rarer terms with every
+        // topic without one: 2.2% of the 1M-record dump, 0.6% of the 20k sample.)
         let k = fitted.k;
         let kept: Vec<Vec<(u32, f32)>> = (0..k)
             .map(|t| {
                 let row = fitted.row(t);
-                let keep = top_columns(row, CENTROID_TERMS);
-                let norm = keep
-                    .iter()
-                    .map(|&j| row[j as usize] * row[j as usize])
-                    .sum::<f32>()
-                    .sqrt()
-                    .max(f32::MIN_POSITIVE);
-                keep.iter().map(|&j| (j, row[j as usize] / norm)).collect()
+                top_columns(row, row.len())
+                    .into_iter()
+                    .map(|j| (j, row[j as usize]))
+                    .collect()
             })
             .collect();
-        // The saved model's vocabulary: the terms some centroid keeps.
+        // The saved model's vocabulary: the terms some centroid has.
         let mut used: Vec<u32> = kept.iter().flatten().map(|&(j, _)| j).collect();
         used.sort_unstable();
         used.dedup();
