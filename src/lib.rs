@@ -22,8 +22,8 @@ pub use io::{Record, Timestamp};
 pub use kind::Kind;
 pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
 pub use pipeline::{
-    fold_stream, run_stream, scan_stream, Analysis, AssignedTopic, Engine, EngineBuilder,
-    EngineConfig, LearnedTask, Limits, Parallelism, StreamOptions, Summary,
+    run_stream, scan_stream, Analysis, AssignedTopic, Engine, EngineBuilder, EngineConfig,
+    LearnedTask, Limits, Parallelism, StreamOptions, Summary,
 };
 pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};
 pub use topics::TopicModel;

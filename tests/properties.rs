@@ -129,15 +129,15 @@ fn topic_text() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// Regression guard for the parallel interning of `topics fit`: runs of records interned
-    /// on three threads and merged give the model of the sequential, record-by-record corpus.
+    /// Regression guard for the parallel counting of `topics fit`: terms counted and hashed
+    /// on three threads, chunk by chunk, give the model of the sequential corpus.
     #[test]
-    fn topic_fit_from_parallel_runs_equals_sequential(
+    fn topic_fit_in_parallel_equals_sequential(
         texts in prop::collection::vec(topic_text(), 1..150),
         chunk in 1usize..40,
     ) {
-        use fankui::topics::{TopicCorpus, TopicModel, TopicOptions};
-        use fankui::{fold_stream, scan_stream, StreamOptions};
+        use fankui::topics::{CountedDoc, TopicCorpus, TopicModel, TopicOptions};
+        use fankui::{scan_stream, StreamOptions};
         static PARALLEL: OnceLock<Engine> = OnceLock::new();
         let parallel = PARALLEL.get_or_init(|| {
             Engine::builder().parallelism(Parallelism::Threads(3)).build().unwrap()
@@ -158,18 +158,18 @@ proptest! {
         let a = scan_stream(seq, input.as_bytes(), &mut seq_rejects, &StreamOptions::default(),
             |r| seq.topic_doc(r), &mut |doc| one.push(&doc)).unwrap();
 
-        let mut runs = TopicCorpus::new();
+        let mut two = TopicCorpus::new();
         let mut par_rejects = Vec::new();
         let small = StreamOptions { chunk_records: chunk, ..StreamOptions::default() };
-        let b = fold_stream(parallel, input.as_bytes(), &mut par_rejects, &small,
-            |r| parallel.topic_doc(r), TopicCorpus::from_docs, &mut |run| runs.append(run)).unwrap();
+        let b = scan_stream(parallel, input.as_bytes(), &mut par_rejects, &small,
+            |r| parallel.topic_doc(r).map(CountedDoc::from), &mut |doc| two.add(doc)).unwrap();
 
         prop_assert_eq!((a.read, a.analysed, a.rejected), (b.read, b.analysed, b.rejected));
         prop_assert_eq!(seq_rejects, par_rejects);
-        prop_assert_eq!(one.len(), runs.len());
+        prop_assert_eq!(one.len(), two.len());
         if !one.is_empty() {
             let (m1, t1) = TopicModel::fit(&one, &options, seq.departments(), &|n, f| seq.map_indices(n, f));
-            let (m2, t2) = TopicModel::fit(&runs, &options, parallel.departments(),
+            let (m2, t2) = TopicModel::fit(&two, &options, parallel.departments(),
                 &|n, f| parallel.map_indices(n, f));
             prop_assert_eq!(t1, t2);
             prop_assert_eq!(serde_json::to_string(&m1).unwrap(), serde_json::to_string(&m2).unwrap());

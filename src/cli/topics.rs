@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use fankui::topics::eval::{evaluate, TopicScores};
-use fankui::topics::{TopicCorpus, TopicModel, TopicOptions};
-use fankui::{fold_stream, scan_stream, Engine, StreamOptions, Summary};
+use fankui::topics::{CountedDoc, TopicCorpus, TopicModel, TopicOptions};
+use fankui::{scan_stream, Engine, StreamOptions, Summary};
 
 use super::analyze::{input_format, Format};
 use super::files::{open_input, open_output};
@@ -164,15 +164,14 @@ pub(crate) fn fit_model(
         Some(path) => open_output(Some(path))?,
         None => Box::new(sink()),
     };
-    // Runs of records are interned in parallel and merged in input order.
-    let summary = fold_stream(
+    // Terms are counted and hashed in parallel; the corpus interns them in input order.
+    let summary = scan_stream(
         engine,
         reader,
         rejects,
         options,
-        |record| engine.topic_doc(record),
-        TopicCorpus::from_docs,
-        &mut |run| corpus.append(run),
+        |record| engine.topic_doc(record).map(CountedDoc::from),
+        &mut |doc| corpus.add(doc),
     )?;
     if corpus.is_empty() {
         bail!("{}: no record to fit topics to", input.display());

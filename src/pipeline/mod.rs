@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 pub use config::{EngineConfig, Limits};
 pub use parallel::Parallelism;
-pub use stream::{fold_stream, run_stream, scan_stream, StreamOptions, Summary};
+pub use stream::{run_stream, scan_stream, StreamOptions, Summary};
 
 use crate::error::{Error, Result};
 use crate::io::Record;

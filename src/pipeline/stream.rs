@@ -414,7 +414,7 @@ fn csv_err(e: csv::Error) -> Error {
 pub fn scan_stream<R, J, T, F>(
     engine: &Engine,
     input: R,
-    rejects: J,
+    mut rejects: J,
     options: &StreamOptions,
     f: F,
     sink: &mut dyn FnMut(T),
@@ -425,176 +425,56 @@ where
     T: Send,
     F: Fn(&Record) -> Result<T> + Sync + Send,
 {
-    drive(
-        engine,
-        input,
-        rejects,
-        options,
-        |chunk, header| {
-            let results = engine.map(&chunk.records, |raw| map_one(raw, header, options, &f));
-            split_rejects(results)
-        },
-        &mut |mapped: Vec<T>| mapped.into_iter().for_each(&mut *sink),
-    )
-}
-
-/// Reads every record of `input`, runs `f` on each and `fold` on each run of consecutive
-/// results (both in parallel, chunk by chunk), and hands the folds to `sink` in input order;
-/// records that cannot be parsed, or for which `f` fails, go to `rejects` as in
-/// [`run_stream`] and are left out of the runs. How the records are cut into runs depends on
-/// the number of threads, so `sink` must give the same result whatever the cut: counting
-/// into per-run tables merged in order (what `topics fit` does) keeps the sequential work
-/// per run, not per record.
-///
-/// # Examples
-///
-/// ```
-/// use fankui::{fold_stream, Engine, StreamOptions};
-///
-/// let engine = Engine::builder().build()?;
-/// let input = "{\"text\":\"物流太慢了\"}\n{\"text\":\"屏幕碎了\"}\n";
-/// let mut total = 0;
-/// fold_stream(&engine, input.as_bytes(), std::io::sink(), &StreamOptions::default(),
-///             |record| Ok(record.text.chars().count()), |run: &[usize]| run.iter().sum::<usize>(),
-///             &mut |sum| total += sum)?;
-/// assert_eq!(total, 9);
-/// # Ok::<(), fankui::Error>(())
-/// ```
-///
-/// # Errors
-///
-/// Only for the stream as a whole, as [`run_stream`].
-pub fn fold_stream<R, J, T, A, F, G>(
-    engine: &Engine,
-    input: R,
-    rejects: J,
-    options: &StreamOptions,
-    f: F,
-    fold: G,
-    sink: &mut dyn FnMut(A),
-) -> Result<Summary>
-where
-    R: Read + Send,
-    J: Write,
-    T: Send + Sync,
-    A: Send,
-    F: Fn(&Record) -> Result<T> + Sync + Send,
-    G: Fn(&[T]) -> A + Sync + Send,
-{
-    // Two runs per thread and chunk: few merges, and no thread waits long at a chunk's end
-    // (records are mapped one by one; only the cheap fold works on whole runs).
-    let run = options.chunk_records.div_ceil(2 * engine.threads()).max(1);
-    drive(
-        engine,
-        input,
-        rejects,
-        options,
-        |chunk, header| {
-            let results = engine.map(&chunk.records, |raw| map_one(raw, header, options, &f));
-            let (rejected, mapped) = split_rejects(results);
-            let runs: Vec<&[T]> = mapped.chunks(run).collect();
-            let folds = engine.map(&runs, |r| fold(r));
-            // The mapped records go along to be dropped on the sink's thread, off the pool's path.
-            (rejected, (folds, mapped))
-        },
-        &mut |(folds, mapped): (Vec<A>, Vec<T>)| {
-            folds.into_iter().for_each(&mut *sink);
-            drop(mapped);
-        },
-    )
-}
-
-fn map_one<T>(
-    raw: &RawRecord,
-    header: Option<&[String]>,
-    options: &StreamOptions,
-    f: &(impl Fn(&Record) -> Result<T> + ?Sized),
-) -> std::result::Result<T, String> {
-    let record = parse_record(raw, header, &options.text_field)?;
-    f(&record).map_err(|e| e.to_string())
-}
-
-/// The rejected records (index in the chunk, reason) and the results of the others.
-type Rejected = Vec<(usize, String)>;
-
-fn split_rejects<T>(results: Vec<std::result::Result<T, String>>) -> (Rejected, Vec<T>) {
-    let mut rejected = Vec::new();
-    let mut mapped = Vec::with_capacity(results.len());
-    for (i, result) in results.into_iter().enumerate() {
-        match result {
-            Ok(t) => mapped.push(t),
-            Err(reason) => rejected.push((i, reason)),
-        }
-    }
-    (rejected, mapped)
-}
-
-/// A mapped chunk, or the end of the stream (a chunk without records: the final counts).
-enum Step<U> {
-    Mapped(Chunk, Rejected, U),
-    End(Chunk),
-}
-
-/// The chunked driver of [`scan_stream`] and [`fold_stream`]: `process` maps a chunk (on the
-/// pool); `consume` takes its output in input order on the caller's thread, while the next
-/// chunk is mapped when there is more than one thread.
-fn drive<R, J, U, P>(
-    engine: &Engine,
-    input: R,
-    mut rejects: J,
-    options: &StreamOptions,
-    process: P,
-    consume: &mut dyn FnMut(U),
-) -> Result<Summary>
-where
-    R: Read + Send,
-    J: Write,
-    U: Send,
-    P: Fn(&Chunk, Option<&[String]>) -> (Rejected, U) + Sync,
-{
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
     let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
     let header = header.as_deref();
     let chunk_size = options.chunk_records.max(1);
+    let step = |chunk: Chunk| {
+        if chunk.records.is_empty() {
+            return Scanned::End(chunk);
+        }
+        let results = engine.map(&chunk.records, |raw| {
+            let record = parse_record(raw, header, &options.text_field)?;
+            f(&record).map_err(|e| e.to_string())
+        });
+        Scanned::Mapped(chunk, results)
+    };
     let mut summary = Summary::default();
-    let mut take = |step: Step<U>| -> Result<()> {
-        let chunk = match step {
-            Step::Mapped(chunk, rejected, out) => {
-                summary.read += chunk.records.len() as u64;
-                summary.rejected += rejected.len() as u64;
-                summary.analysed += (chunk.records.len() - rejected.len()) as u64;
-                for (i, reason) in rejected {
-                    let raw = &chunk.records[i];
-                    Reject {
-                        line: raw.line,
-                        number: raw.number,
-                        reason,
-                        raw: raw_bytes(raw).to_vec(),
+    let mut take = |scanned: Scanned<T>| -> Result<()> {
+        let chunk = match scanned {
+            Scanned::Mapped(chunk, results) => {
+                for (raw, result) in chunk.records.iter().zip(results) {
+                    summary.read += 1;
+                    match result {
+                        Ok(t) => {
+                            summary.analysed += 1;
+                            sink(t);
+                        }
+                        Err(reason) => {
+                            summary.rejected += 1;
+                            Reject {
+                                line: raw.line,
+                                number: raw.number,
+                                reason,
+                                raw: raw_bytes(raw).to_vec(),
+                            }
+                            .write_to(&mut rejects)
+                            .map_err(|e| Error::io("cannot write the rejects", e))?;
+                        }
                     }
-                    .write_to(&mut rejects)
-                    .map_err(|e| Error::io("cannot write the rejects", e))?;
                 }
-                consume(out);
                 chunk
             }
-            Step::End(chunk) => chunk,
+            Scanned::End(chunk) => chunk,
         };
         summary.blank_lines = chunk.blank_lines;
         summary.bytes = chunk.bytes;
         Ok(())
     };
-    let step = |chunk: Chunk| {
-        if chunk.records.is_empty() {
-            Step::End(chunk)
-        } else {
-            let (rejected, out) = process(&chunk, header);
-            Step::Mapped(chunk, rejected, out)
-        }
-    };
     if engine.threads() > 1 {
         // A reader thread splits the input, a second thread hands chunks to the pool, and
-        // this thread consumes: neither reading nor consuming leaves the pool idle.
+        // this thread runs the sink: neither reading nor the sink leaves the pool idle.
         std::thread::scope(|scope| -> Result<()> {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
             scope.spawn(move || loop {
@@ -604,19 +484,19 @@ where
                     break;
                 }
             });
-            let (step_tx, step_rx) = mpsc::sync_channel::<Result<Step<U>>>(2);
+            let (mapped_tx, mapped_rx) = mpsc::sync_channel::<Result<Scanned<T>>>(2);
             let step = &step;
             scope.spawn(move || {
                 for chunk in read_rx {
                     let next = chunk.map(step);
-                    let last = !matches!(&next, Ok(Step::Mapped(..)));
-                    if step_tx.send(next).is_err() || last {
+                    let last = !matches!(&next, Ok(Scanned::Mapped(..)));
+                    if mapped_tx.send(next).is_err() || last {
                         break;
                     }
                 }
             });
             // On an error, returning drops the receiver, which stops both threads.
-            for next in step_rx {
+            for next in mapped_rx {
                 take(next?)?;
             }
             Ok(())
@@ -624,7 +504,7 @@ where
     } else {
         loop {
             let next = step(read_chunk(&mut reader, chunk_size)?);
-            let last = matches!(next, Step::End(_));
+            let last = matches!(next, Scanned::End(_));
             take(next)?;
             if last {
                 break;
@@ -636,4 +516,11 @@ where
         .map_err(|e| Error::io("cannot write the rejects", e))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// A chunk with each record's result, or the end of the stream (a chunk without records,
+/// carrying the final counts).
+enum Scanned<T> {
+    Mapped(Chunk, Vec<std::result::Result<T, String>>),
+    End(Chunk),
 }
