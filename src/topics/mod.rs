@@ -525,7 +525,9 @@ impl TopicModel {
 
         let mut options = options.clone();
         let mut k_scores = Vec::new();
-        if options.k == 0 {
+        // (With no record to cluster there is no k to choose, and no topic.)
+        let clusterable = (0..n).any(|i| !rows.is_empty_row(i));
+        if options.k == 0 && clusterable {
             let mut sample: Vec<usize> = (0..n).collect();
             if n > K_SAMPLE {
                 SplitMix64(options.seed ^ 0x5EED).shuffle(&mut sample);
