@@ -1483,6 +1483,24 @@ fn route_and_kind_models_train_and_evaluate() {
 }
 
 #[test]
+fn topics_fit_without_a_clusterable_record_has_no_topic() {
+    // Regression: k-means++ seeding indexed an empty pool and panicked.
+    let dir = Dir::new();
+    dir.create("in.jsonl", "{\"text\":\"嗯嗯\"}\n{\"text\":\"哈哈\"}\n");
+    dir.command()
+        .args(["topics", "fit", "in.jsonl", "-o", "t.json", "--min-df", "1"])
+        .run()
+        .expect_success();
+    let model: Value = serde_json::from_str(&dir.read("t.json")).unwrap();
+    assert_eq!(model["topics"].as_array().unwrap().len(), 0);
+    assert_eq!(model["outliers"], 2);
+    dir.command()
+        .args(["analyze", "in.jsonl", "-o", "a.jsonl", "--topics", "t.json"])
+        .run()
+        .expect_success();
+}
+
+#[test]
 fn topics_fit_assign_discover_and_eval() {
     let dir = Dir::new();
     // Two clear subjects, four records each, plus one with no usable word.

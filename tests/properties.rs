@@ -112,3 +112,67 @@ proptest! {
         }
     }
 }
+
+/// A review about one of a few subjects, or anything at all.
+fn topic_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("快递还没到，物流太慢了".to_owned()),
+        Just("屏幕碎了，電池也不行".to_owned()),
+        Just("iPhone battery life is short".to_owned()),
+        Just("IPHONE Battery died".to_owned()),
+        Just("ｉＰｈｏｎｅ１３ 屏幕有划痕".to_owned()),
+        Just(String::new()),
+        feedback_text(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Regression guard for the parallel counting of `topics fit`: terms counted and hashed
+    /// on three threads, chunk by chunk, give the model of the sequential corpus.
+    #[test]
+    fn topic_fit_in_parallel_equals_sequential(
+        texts in prop::collection::vec(topic_text(), 1..150),
+        chunk in 1usize..40,
+    ) {
+        use fankui::topics::{CountedDoc, TopicCorpus, TopicModel, TopicOptions};
+        use fankui::{scan_stream, StreamOptions};
+        static PARALLEL: OnceLock<Engine> = OnceLock::new();
+        let parallel = PARALLEL.get_or_init(|| {
+            Engine::builder().parallelism(Parallelism::Threads(3)).build().unwrap()
+        });
+        let mut input = String::new();
+        for (i, t) in texts.iter().enumerate() {
+            input.push_str(&serde_json::json!({"id": i.to_string(), "text": t}).to_string());
+            input.push('\n');
+            if i % 17 == 3 {
+                input.push_str("not json\n");
+            }
+        }
+        let options = TopicOptions { k: 3, min_df: 1, max_df: 1.0, ..TopicOptions::default() };
+
+        let seq = engine();
+        let mut one = TopicCorpus::new();
+        let mut seq_rejects = Vec::new();
+        let a = scan_stream(seq, input.as_bytes(), &mut seq_rejects, &StreamOptions::default(),
+            |r| seq.topic_doc(r), &mut |doc| one.push(&doc)).unwrap();
+
+        let mut two = TopicCorpus::new();
+        let mut par_rejects = Vec::new();
+        let small = StreamOptions { chunk_records: chunk, ..StreamOptions::default() };
+        let b = scan_stream(parallel, input.as_bytes(), &mut par_rejects, &small,
+            |r| parallel.topic_doc(r).map(CountedDoc::from), &mut |doc| two.add(doc)).unwrap();
+
+        prop_assert_eq!((a.read, a.analysed, a.rejected), (b.read, b.analysed, b.rejected));
+        prop_assert_eq!(seq_rejects, par_rejects);
+        prop_assert_eq!(one.len(), two.len());
+        if !one.is_empty() {
+            let (m1, t1) = TopicModel::fit(&one, &options, seq.departments(), &|n, f| seq.map_indices(n, f));
+            let (m2, t2) = TopicModel::fit(&two, &options, parallel.departments(),
+                &|n, f| parallel.map_indices(n, f));
+            prop_assert_eq!(t1, t2);
+            prop_assert_eq!(serde_json::to_string(&m1).unwrap(), serde_json::to_string(&m2).unwrap());
+        }
+    }
+}

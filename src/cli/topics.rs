@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use fankui::topics::eval::{evaluate, TopicScores};
-use fankui::topics::{TopicCorpus, TopicModel, TopicOptions};
+use fankui::topics::{CountedDoc, TopicCorpus, TopicModel, TopicOptions};
 use fankui::{scan_stream, Engine, StreamOptions, Summary};
 
 use super::analyze::{input_format, Format};
@@ -164,13 +164,14 @@ pub(crate) fn fit_model(
         Some(path) => open_output(Some(path))?,
         None => Box::new(sink()),
     };
+    // Terms are counted and hashed in parallel; the corpus interns them in input order.
     let summary = scan_stream(
         engine,
         reader,
         rejects,
         options,
-        |record| engine.topic_doc(record),
-        &mut |doc| corpus.push(&doc),
+        |record| engine.topic_doc(record).map(CountedDoc::from),
+        &mut |doc| corpus.add(doc),
     )?;
     if corpus.is_empty() {
         bail!("{}: no record to fit topics to", input.display());

@@ -387,7 +387,26 @@ fn csv_err(e: csv::Error) -> Error {
 
 /// Reads every record of `input` and hands `f` of each (run in parallel, chunk by chunk) to
 /// `sink` in input order; records that cannot be parsed, or for which `f` fails, go to
-/// `rejects` as in [`run_stream`]. What `topics fit` reads its corpus with.
+/// `rejects` as in [`run_stream`].
+///
+/// With more than one thread, reading, the parallel `f` and `sink` overlap: a reader thread
+/// splits the input, the pool maps a chunk while the caller's thread runs `sink` over the
+/// previous one.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::{scan_stream, Engine, StreamOptions};
+///
+/// let engine = Engine::builder().build()?;
+/// let input = "{\"text\":\"物流太慢了\"}\n{\"text\":\"\"}\n{\"text\":\"屏幕碎了\"}\n";
+/// let mut lengths = Vec::new();
+/// let summary = scan_stream(&engine, input.as_bytes(), std::io::sink(), &StreamOptions::default(),
+///                           |record| Ok(record.text.chars().count()), &mut |n| lengths.push(n))?;
+/// assert_eq!((summary.analysed, summary.rejected), (2, 1));
+/// assert_eq!(lengths, [5, 4]);
+/// # Ok::<(), fankui::Error>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -410,36 +429,85 @@ where
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
     let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
     let header = header.as_deref();
-    let mut summary = Summary::default();
-    loop {
-        let chunk = read_chunk(&mut reader, options.chunk_records.max(1))?;
-        summary.blank_lines = chunk.blank_lines;
-        summary.bytes = chunk.bytes;
+    let chunk_size = options.chunk_records.max(1);
+    let step = |chunk: Chunk| {
         if chunk.records.is_empty() {
-            break;
+            return Scanned::End(chunk);
         }
         let results = engine.map(&chunk.records, |raw| {
             let record = parse_record(raw, header, &options.text_field)?;
             f(&record).map_err(|e| e.to_string())
         });
-        for (raw, result) in chunk.records.iter().zip(results) {
-            summary.read += 1;
-            match result {
-                Ok(t) => {
-                    summary.analysed += 1;
-                    sink(t);
-                }
-                Err(reason) => {
-                    summary.rejected += 1;
-                    Reject {
-                        line: raw.line,
-                        number: raw.number,
-                        reason,
-                        raw: raw_bytes(raw).to_vec(),
+        Scanned::Mapped(chunk, results)
+    };
+    let mut summary = Summary::default();
+    let mut take = |scanned: Scanned<T>| -> Result<()> {
+        let chunk = match scanned {
+            Scanned::Mapped(chunk, results) => {
+                for (raw, result) in chunk.records.iter().zip(results) {
+                    summary.read += 1;
+                    match result {
+                        Ok(t) => {
+                            summary.analysed += 1;
+                            sink(t);
+                        }
+                        Err(reason) => {
+                            summary.rejected += 1;
+                            Reject {
+                                line: raw.line,
+                                number: raw.number,
+                                reason,
+                                raw: raw_bytes(raw).to_vec(),
+                            }
+                            .write_to(&mut rejects)
+                            .map_err(|e| Error::io("cannot write the rejects", e))?;
+                        }
                     }
-                    .write_to(&mut rejects)
-                    .map_err(|e| Error::io("cannot write the rejects", e))?;
                 }
+                chunk
+            }
+            Scanned::End(chunk) => chunk,
+        };
+        summary.blank_lines = chunk.blank_lines;
+        summary.bytes = chunk.bytes;
+        Ok(())
+    };
+    if engine.threads() > 1 {
+        // A reader thread splits the input, a second thread hands chunks to the pool, and
+        // this thread runs the sink: neither reading nor the sink leaves the pool idle.
+        std::thread::scope(|scope| -> Result<()> {
+            let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
+            scope.spawn(move || loop {
+                let chunk = read_chunk(&mut reader, chunk_size);
+                let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
+                if read_tx.send(chunk).is_err() || last {
+                    break;
+                }
+            });
+            let (mapped_tx, mapped_rx) = mpsc::sync_channel::<Result<Scanned<T>>>(2);
+            let step = &step;
+            scope.spawn(move || {
+                for chunk in read_rx {
+                    let next = chunk.map(step);
+                    let last = !matches!(&next, Ok(Scanned::Mapped(..)));
+                    if mapped_tx.send(next).is_err() || last {
+                        break;
+                    }
+                }
+            });
+            // On an error, returning drops the receiver, which stops both threads.
+            for next in mapped_rx {
+                take(next?)?;
+            }
+            Ok(())
+        })?;
+    } else {
+        loop {
+            let next = step(read_chunk(&mut reader, chunk_size)?);
+            let last = matches!(next, Scanned::End(_));
+            take(next)?;
+            if last {
+                break;
             }
         }
     }
@@ -448,4 +516,11 @@ where
         .map_err(|e| Error::io("cannot write the rejects", e))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// A chunk with each record's result, or the end of the stream (a chunk without records,
+/// carrying the final counts).
+enum Scanned<T> {
+    Mapped(Chunk, Vec<std::result::Result<T, String>>),
+    End(Chunk),
 }

@@ -122,7 +122,15 @@ pub(crate) fn spherical_kmeans(
     map: &SubsetMap<'_>,
 ) -> Centroids {
     let live: Vec<usize> = (0..rows.len()).filter(|&i| !rows.is_empty_row(i)).collect();
-    let k = k.clamp(1, live.len().max(1));
+    if live.is_empty() {
+        // Nothing to cluster: no centroid (every row is an outlier).
+        return Centroids {
+            k: 0,
+            dim,
+            data: Vec::new(),
+        };
+    }
+    let k = k.clamp(1, live.len());
     let mut centroids = seed_plus_plus(rows, &live, dim, k, seed);
     let all: Vec<usize> = (0..rows.len()).collect();
     let mut assign: Vec<Option<(u32, f32)>> = Vec::new();
@@ -246,6 +254,9 @@ mod tests {
             rows.push([(a, 1.0 / n), (b, w / n)]);
         }
         rows.push([]);
+        let mut empty = SparseRows::new();
+        empty.push([]);
+        assert_eq!(spherical_kmeans(&empty, 4, 2, 7, 20, &seq).k, 0);
         let one = spherical_kmeans(&rows, 4, 2, 7, 20, &seq);
         let two = spherical_kmeans(&rows, 4, 2, 7, 20, &seq);
         assert_eq!(one.data, two.data);
