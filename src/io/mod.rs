@@ -12,6 +12,7 @@ pub use output::{
     OUTPUT_KEYS,
 };
 pub use reader::{RawBody, RawRecord, RecordReader};
+pub(crate) use record::days_from_civil;
 pub use record::{Record, Timestamp};
 
 use serde_json::{Map, Value};

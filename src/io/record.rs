@@ -268,7 +268,7 @@ impl Timestamp {
         if hour > 23 || minute > 59 || second > 60 {
             return None;
         }
-        let days = days_from_civil(year, month, day);
+        let days = days_from_civil(i64::from(year), month, day);
         Some(Timestamp {
             unix_seconds: Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset),
             ..date
@@ -287,7 +287,7 @@ impl Timestamp {
     /// ```
     #[must_use]
     pub fn days_since_epoch(&self) -> i64 {
-        days_from_civil(self.year, self.month, self.day)
+        days_from_civil(i64::from(self.year), self.month, self.day)
     }
 }
 
@@ -308,8 +308,8 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 }
 
 /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
+pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let y = year - i64::from(month <= 2);
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let m = i64::from(month);

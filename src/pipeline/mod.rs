@@ -2,7 +2,7 @@
 
 mod config;
 pub(crate) mod parallel;
-mod stream;
+pub(crate) mod stream;
 
 use std::path::PathBuf;
 use std::sync::Arc;

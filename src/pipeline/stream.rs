@@ -88,11 +88,14 @@ enum Outcome {
     Reject(String),
 }
 
-struct Chunk {
-    records: Vec<RawRecord>,
+pub(crate) struct Chunk {
+    pub(crate) records: Vec<RawRecord>,
     blank_lines: u64,
     bytes: u64,
 }
+
+/// Bytes of records in a chunk at most, so a dump of long records keeps memory flat too.
+const CHUNK_BYTES: usize = 16 << 20;
 
 /// Analyses every record of `input` with `engine`, writing analyses to `output` in input
 /// order and unanalysable records to `rejects` (one JSON line each: line, record number,
@@ -165,7 +168,7 @@ where
         std::thread::scope(|scope| -> Result<_> {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
             scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size);
+                let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES);
                 let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
                 if read_tx.send(chunk).is_err() || last {
                     break;
@@ -206,7 +209,7 @@ where
         })?
     } else {
         let end = loop {
-            let chunk = read_chunk(&mut reader, chunk_size)?;
+            let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES)?;
             if chunk.records.is_empty() {
                 break (chunk.blank_lines, chunk.bytes);
             }
@@ -268,11 +271,15 @@ impl<W: Write, J: Write> Writer<'_, W, J> {
     }
 }
 
-fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chunk> {
+/// The next `size` records, or fewer when they reach `max_bytes`; none at the end.
+pub(crate) fn read_chunk<R: Read>(
+    reader: &mut RecordReader<R>,
+    size: usize,
+    max_bytes: usize,
+) -> Result<Chunk> {
     let mut records = Vec::with_capacity(size);
     let mut bytes = 0usize;
-    // A chunk also ends at 16 MiB, so a dump of long records keeps memory flat too.
-    while records.len() < size && bytes < 16 << 20 {
+    while records.len() < size && bytes < max_bytes {
         match reader.next_record()? {
             Some(r) => {
                 bytes += crate::io::raw_bytes(&r).len();
@@ -478,7 +485,7 @@ where
         std::thread::scope(|scope| -> Result<()> {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
             scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size);
+                let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES);
                 let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
                 if read_tx.send(chunk).is_err() || last {
                     break;
@@ -503,7 +510,7 @@ where
         })?;
     } else {
         loop {
-            let next = step(read_chunk(&mut reader, chunk_size)?);
+            let next = step(read_chunk(&mut reader, chunk_size, CHUNK_BYTES)?);
             let last = matches!(next, Scanned::End(_));
             take(next)?;
             if last {

@@ -34,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::io::{InputFormat, RawBody, RawRecord, RecordReader, Reject};
 use crate::kind::Kind;
 use crate::pipeline::parallel::Executor;
+use crate::pipeline::stream::read_chunk;
 use crate::pipeline::Parallelism;
 use queue::{QueueBatch, QueueEntry, Queues};
 use row::Row;
@@ -227,28 +228,15 @@ where
     let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<(T, Vec<Reject>)>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let mut lines = Vec::with_capacity(CHUNK_LINES);
-            let mut bytes = 0usize;
-            let end = loop {
-                if lines.len() >= CHUNK_LINES || bytes >= CHUNK_BYTES {
-                    break Ok(false);
-                }
-                match reader.next_record() {
-                    Ok(Some(r)) => {
-                        bytes += crate::io::raw_bytes(&r).len();
-                        lines.push(r);
-                    }
-                    Ok(None) => break Ok(true),
-                    Err(e) => break Err(e),
+            let sent = match read_chunk(&mut reader, CHUNK_LINES, CHUNK_BYTES) {
+                Ok(chunk) if chunk.records.is_empty() => return,
+                Ok(chunk) => tx.send(Ok(chunk.records)),
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
                 }
             };
-            let done = !matches!(end, Ok(false));
-            let sent = match end {
-                Err(e) => tx.send(Err(e)),
-                Ok(_) if lines.is_empty() => Ok(()),
-                Ok(_) => tx.send(Ok(lines)),
-            };
-            if done || sent.is_err() {
+            if sent.is_err() {
                 return;
             }
         });

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::io::Timestamp;
+use crate::io::{days_from_civil, Timestamp};
 
 /// The length of a trend period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -98,15 +98,6 @@ impl std::str::FromStr for Period {
             _ => Err(format!("unknown period {s:?}: expected day, week or month")),
         }
     }
-}
-
-fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
-    let y = year - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 /// The civil date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).

@@ -382,9 +382,8 @@ pub(crate) struct Tally {
     pub keywords: TopTerms,
     pub department_keywords: Map<TopTerms>,
     pub topic_keywords: Map<TopTerms>,
-    /// Highest-priority routed records per department, and overall.
+    /// Highest-priority routed records per department.
     pub department_items: Map<TopItems>,
-    pub top_items: TopItems,
     /// Highest-priority records per topic.
     pub topic_items: Map<TopItems>,
 }
@@ -449,9 +448,6 @@ impl Tally {
             cell(topics, topic_key.unwrap_or("")).add(row);
             entry(&mut self.department_items, dept).offer(row, seq, options.items);
         }
-        if row.department.is_some() {
-            self.top_items.offer(row, seq, options.items);
-        }
         if let Some(topic) = topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
         }
@@ -508,7 +504,6 @@ impl Tally {
         for (k, t) in &o.department_items {
             entry(&mut self.department_items, k).merge(t, options.items);
         }
-        self.top_items.merge(&o.top_items, options.items);
         for (k, t) in &o.topic_items {
             entry(&mut self.topic_items, k).merge(t, 3);
         }
