@@ -8,6 +8,7 @@
 
 pub mod compare;
 mod html;
+mod json;
 pub mod period;
 mod queue;
 mod row;
@@ -188,9 +189,9 @@ pub struct ReportRun {
 }
 
 /// Lines parsed per task: fixed, so the figures never depend on the number of threads.
-const BATCH_LINES: usize = 2048;
+const BATCH_LINES: usize = 8192;
 /// Lines read per chunk.
-const CHUNK_LINES: usize = 16 * BATCH_LINES;
+const CHUNK_LINES: usize = 4 * BATCH_LINES;
 /// Bytes read per chunk at most: with one chunk being read, one counted and one written,
 /// memory stays under a few times this.
 const CHUNK_BYTES: usize = 12 << 20;
@@ -497,39 +498,43 @@ pub fn write_report<R: Read + Send>(
 
 /// Appends one queue CSV row (see [`QUEUE_COLUMNS`]).
 fn queue_row(out: &mut Vec<u8>, row: &Row<'_>) {
-    let score = format!("{:.3}", row.score_milli as f64 / 1000.0);
-    let priority = row.priority.to_string();
-    let topic = row
-        .topic
-        .as_ref()
-        .map(|t| t.0.to_string())
-        .unwrap_or_default();
-    let join = |v: &[std::borrow::Cow<'_, str>], sep: &str| {
-        v.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(sep)
-    };
-    queue::csv_record(
-        out,
-        &[
-            &priority,
-            row.level.map_or("", crate::priority::Level::as_str),
-            &row.id,
-            row.kind.map_or("", Kind::as_str),
+    let mut record = queue::CsvRecord::new(out);
+    record
+        .display(row.priority)
+        .field(row.level.map_or("", crate::priority::Level::as_str))
+        .field(&row.id)
+        .field(row.kind.map_or("", Kind::as_str))
+        .field(
             row.sentiment
                 .map_or("", crate::sentiment::SentimentLabel::as_str),
-            &score,
-            &topic,
-            row.topic.as_ref().map_or("", |t| t.1.as_ref()),
-            &join(&row.evidence, " | "),
-            &join(&row.keywords, " | "),
-            &join(&row.reasons, "; "),
-            row.customer_id.as_deref().unwrap_or(""),
-            row.channel.as_deref().unwrap_or(""),
-            row.created_raw.as_deref().unwrap_or(""),
-            row.product.as_deref().unwrap_or(""),
-            row.store.as_deref().unwrap_or(""),
-            row.text.as_deref().unwrap_or(""),
-        ],
-    );
+        )
+        .display(Milli(row.score_milli));
+    match &row.topic {
+        Some((id, label)) => record.display(id).field(label),
+        None => record.field("").field(""),
+    };
+    record
+        .joined(row.evidence.iter(), " | ")
+        .joined(row.keywords.iter(), " | ")
+        .joined(row.reasons.iter(), "; ")
+        .field(row.customer_id.as_deref().unwrap_or(""))
+        .field(row.channel.as_deref().unwrap_or(""))
+        .field(row.created_raw.as_deref().unwrap_or(""))
+        .field(row.product.as_deref().unwrap_or(""))
+        .field(row.store.as_deref().unwrap_or(""))
+        .field(row.text.as_deref().unwrap_or(""));
+    record.end();
+}
+
+/// Thousandths written with three decimals, as `format!("{:.3}", v / 1000.0)` would.
+struct Milli(i64);
+
+impl std::fmt::Display for Milli {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let v = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:03}", v / 1000, v % 1000)
+    }
 }
 
 /// Appends one `customers_to_tell.csv` row (see [`CUSTOMER_COLUMNS`]).

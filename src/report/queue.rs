@@ -224,34 +224,111 @@ pub(crate) fn file_name(id: &str) -> String {
 }
 
 /// Appends one CSV record (RFC 4180: a field with a comma, quote or line break is quoted,
-/// quotes doubled; `\n` ends the record). Rows are made one at a time in the parallel batches,
-/// where a `csv::Writer` per row would allocate its buffer each time.
+/// quotes doubled; `\n` ends the record).
 pub(crate) fn csv_record(out: &mut Vec<u8>, fields: &[&str]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let b = f.as_bytes();
-        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
-        let quote = if b.len() < 64 {
-            b.iter().any(special)
-        } else {
-            memchr::memchr3(b',', b'"', b'\n', b).is_some() || memchr::memchr(b'\r', b).is_some()
-        };
-        if quote {
-            out.push(b'"');
-            for b in f.bytes() {
-                if b == b'"' {
-                    out.push(b'"');
-                }
-                out.push(b);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(f.as_bytes());
-        }
+    let mut record = CsvRecord::new(out);
+    for f in fields {
+        record.field(f);
     }
-    out.push(b'\n');
+    record.end();
+}
+
+/// One CSV record built field by field straight into a byte buffer: numbers are formatted and
+/// lists joined in place, and a field is quoted after it is written, only if it needs it.
+/// Rows are made one at a time in the parallel batches, where a `csv::Writer` per row would
+/// allocate its buffer each time.
+pub(crate) struct CsvRecord<'o> {
+    out: &'o mut Vec<u8>,
+    fields: usize,
+}
+
+impl<'o> CsvRecord<'o> {
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> CsvRecord<'o> {
+        CsvRecord { out, fields: 0 }
+    }
+
+    fn begin(&mut self) -> usize {
+        if self.fields > 0 {
+            self.out.push(b',');
+        }
+        self.fields += 1;
+        self.out.len()
+    }
+
+    pub(crate) fn field(&mut self, value: &str) -> &mut Self {
+        let start = self.begin();
+        self.out.extend_from_slice(value.as_bytes());
+        self.quote_from(start);
+        self
+    }
+
+    /// A field of `parts` joined by `separator`.
+    pub(crate) fn joined<S: AsRef<str>>(
+        &mut self,
+        parts: impl IntoIterator<Item = S>,
+        separator: &str,
+    ) -> &mut Self {
+        let start = self.begin();
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                self.out.extend_from_slice(separator.as_bytes());
+            }
+            self.out.extend_from_slice(part.as_ref().as_bytes());
+        }
+        self.quote_from(start);
+        self
+    }
+
+    /// A field written with `Display`.
+    pub(crate) fn display(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        let start = self.begin();
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.out, "{value}");
+        self.quote_from(start);
+        self
+    }
+
+    /// Ends the record.
+    pub(crate) fn end(self) {
+        self.out.push(b'\n');
+    }
+
+    /// Quotes the field that starts at `start` (the end of the buffer) if it needs it.
+    fn quote_from(&mut self, start: usize) {
+        let field = &self.out[start..];
+        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
+        let quote = if field.len() < 64 {
+            field.iter().any(special)
+        } else {
+            memchr::memchr3(b',', b'"', b'\n', field).is_some()
+                || memchr::memchr(b'\r', field).is_some()
+        };
+        if !quote {
+            return;
+        }
+        let quotes = memchr::memchr_iter(b'"', field).count();
+        let old = self.out.len();
+        self.out.resize(old + quotes + 2, 0);
+        let out = &mut *self.out;
+        if quotes == 0 {
+            out.copy_within(start..old, start + 1);
+        } else {
+            // Move the field right from its end, doubling quotes on the way.
+            let (mut read, mut write) = (old, old + quotes + 1);
+            while read > start {
+                read -= 1;
+                write -= 1;
+                out[write] = out[read];
+                if out[read] == b'"' {
+                    write -= 1;
+                    out[write] = b'"';
+                }
+            }
+        }
+        out[start] = b'"';
+        let last = out.len() - 1;
+        out[last] = b'"';
+    }
 }
 
 #[cfg(test)]
@@ -286,6 +363,13 @@ mod tests {
     fn csv_records_read_back() {
         let mut out = Vec::new();
         csv_record(&mut out, &["a", "b,c", "say \"hi\"\nbye", ""]);
+        let mut record = CsvRecord::new(&mut out);
+        record
+            .joined(["x", "y\"", "z"], ", ")
+            .display(-0.5)
+            .joined(Vec::<&str>::new(), "|")
+            .field(&"long, ".repeat(20));
+        record.end();
         let mut r = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(out.as_slice());
@@ -293,6 +377,12 @@ mod tests {
         assert_eq!(
             rec.iter().collect::<Vec<_>>(),
             ["a", "b,c", "say \"hi\"\nbye", ""]
+        );
+        let rec = r.records().next().unwrap().unwrap();
+        let long = "long, ".repeat(20);
+        assert_eq!(
+            rec.iter().collect::<Vec<_>>(),
+            ["x, y\", z", "-0.5", "", long.as_str()]
         );
     }
 

@@ -1,12 +1,9 @@
 //! One line of `fankui analyze` output, read for reporting: the analysis and the contract's
-//! input fields, borrowed from the line where it has no escapes, everything else skipped.
+//! input fields, borrowed from the line where they have no escapes, everything else skipped.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
-
+use super::json::{Scalar, Scanner, StrList, SyntaxError};
 use crate::io::Timestamp;
 use crate::kind::Kind;
 use crate::priority::Level;
@@ -21,13 +18,13 @@ pub(crate) struct Row<'a> {
     /// The sentiment score in thousandths (the output is rounded to three decimals).
     pub score_milli: i64,
     pub kind: Option<Kind>,
-    pub keywords: Vec<Cow<'a, str>>,
+    pub keywords: StrList<'a>,
     pub topic: Option<(u32, Cow<'a, str>)>,
     pub department: Option<Cow<'a, str>>,
-    pub evidence: Vec<Cow<'a, str>>,
+    pub evidence: StrList<'a>,
     pub priority: u8,
     pub level: Option<Level>,
-    pub reasons: Vec<Cow<'a, str>>,
+    pub reasons: StrList<'a>,
     pub text: Option<Cow<'a, str>>,
     pub channel: Option<Cow<'a, str>>,
     pub customer_id: Option<Cow<'a, str>>,
@@ -42,23 +39,19 @@ pub(crate) struct Row<'a> {
     pub rating: Option<u8>,
 }
 
+/// The first bad field of a record and what is wrong with it.
+type FieldError = (String, String);
+
 impl<'a> Row<'a> {
-    /// Parses one output line; the error names the record and the field.
-    /// Parses one output line. The whole line is checked for UTF-8 at once (cheaper than
-    /// serde_json's check of every string).
+    /// Parses one output line; the error names the record and the field. The whole line is
+    /// checked for UTF-8 at once, with SIMD where the processor has it.
     pub(crate) fn parse(line: &'a [u8], number: u64, text_field: &str) -> Result<Row<'a>, String> {
-        let line = std::str::from_utf8(line)
+        let line = simdutf8::compat::from_utf8(line)
             .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
-        let mut de = serde_json::Deserializer::from_str(line);
-        let mut fields = Fields::default();
-        RowSeed {
-            text_field,
-            out: &mut fields,
-        }
-        .deserialize(&mut de)
-        .map_err(|e| format!("malformed JSON: {e}"))?;
-        de.end().map_err(|e| format!("malformed JSON: {e}"))?;
-        let Fields { mut row, error } = fields;
+        let mut row = Row::default();
+        let mut error: Option<FieldError> = None;
+        read_fields(&mut Scanner::new(line), &mut row, &mut error, text_field)
+            .map_err(|e| format!("malformed JSON: {e}"))?;
         if row.id.is_empty() {
             row.id = Cow::Owned(number.to_string());
         }
@@ -84,317 +77,291 @@ impl<'a> Row<'a> {
     }
 }
 
-#[derive(Default)]
-struct Fields<'a> {
-    row: Row<'a>,
-    /// The first bad field and what is wrong with it.
-    error: Option<(String, String)>,
-}
-
-struct RowSeed<'s, 'a> {
-    text_field: &'s str,
-    out: &'s mut Fields<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for RowSeed<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RowSeed<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let out = self.out;
-        while let Some(key) = map.next_key::<Str<'de>>()?.map(|k| k.0) {
-            let row = &mut out.row;
-            let mut bad = |message: String| {
-                if out.error.is_none() {
-                    out.error = Some((key.to_string(), message));
-                }
-            };
-            if key == self.text_field {
-                match map.next_value::<Scalar<'de>>()? {
-                    Scalar::Str(s) if !s.trim().is_empty() => row.text = Some(s),
-                    Scalar::Null | Scalar::Str(_) => {}
-                    other => bad(format!("expected a string, found {}", other.kind())),
-                }
-                continue;
+/// Reads the top-level object into `row`; a field of the wrong shape is noted in `error` (the
+/// first one only) and skipped, a syntax error ends the line.
+fn read_fields<'a>(
+    p: &mut Scanner<'a>,
+    row: &mut Row<'a>,
+    error: &mut Option<FieldError>,
+    text_field: &str,
+) -> Result<(), SyntaxError> {
+    p.begin_object()?;
+    let mut first = true;
+    while let Some(key) = p.next_key(&mut first)? {
+        let mut bad = |message: String| {
+            if error.is_none() {
+                *error = Some((key.to_string(), message));
             }
-            match key.as_ref() {
-                "id" => match map.next_value::<Scalar<'de>>()? {
-                    Scalar::Str(s) => row.id = s,
-                    Scalar::Num(n) => row.id = Cow::Owned(n.to_string()),
-                    Scalar::Null => {}
-                    other => bad(format!("expected a string, found {}", other.kind())),
-                },
-                "lang" => row.lang = map.next_value::<Option<Str<'de>>>()?.map(|s| s.0),
-                "sentiment" => match map.next_value::<Option<SentimentIn<'de>>>()? {
-                    None => {}
-                    Some(s) => match SentimentLabel::parse(&s.label.0) {
-                        Some(label) if (-1.0..=1.0).contains(&s.score) => {
-                            row.sentiment = Some(label);
-                            row.score_milli = (s.score * 1000.0).round() as i64;
-                        }
-                        Some(_) => bad(format!("score {} is outside [-1, 1]", s.score)),
-                        None => bad(format!("unknown label {:?}", s.label.0)),
-                    },
-                },
-                "kind" => {
-                    let s = map.next_value::<Str<'de>>()?.0;
-                    match Kind::parse(&s) {
-                        Some(k) => row.kind = Some(k),
-                        None => bad(format!("unknown kind {s:?}")),
-                    }
-                }
-                "keywords" => {
-                    row.keywords = strs(
-                        map.next_value::<Option<Vec<Str<'de>>>>()?
-                            .unwrap_or_default(),
-                    );
-                }
-                "topic" => {
-                    row.topic = map
-                        .next_value::<Option<TopicIn<'de>>>()?
-                        .map(|t| (t.id, t.label.0));
-                }
-                "department" => {
-                    if let Some(d) = map.next_value::<Option<DepartmentIn<'de>>>()? {
-                        row.department = Some(d.id.0);
-                        row.evidence = strs(d.evidence);
-                    }
-                }
-                "priority" => {
-                    if let Some(p) = map.next_value::<Option<PriorityIn<'de>>>()? {
-                        let level = match p.level.0.as_ref() {
-                            "P1" => Some(Level::P1),
-                            "P2" => Some(Level::P2),
-                            "P3" => Some(Level::P3),
-                            "P4" => Some(Level::P4),
-                            _ => None,
-                        };
-                        match level {
-                            Some(level) if p.score <= 100 => {
-                                row.level = Some(level);
-                                row.priority = p.score;
-                                row.reasons = strs(p.reasons);
-                            }
-                            Some(_) => bad(format!("score {} is outside 0–100", p.score)),
-                            None => bad(format!("unknown level {:?}", p.level.0)),
-                        }
-                    }
-                }
-                "channel" | "customer_id" | "product" | "store" => {
-                    let value = match map.next_value::<Scalar<'de>>()? {
-                        Scalar::Str(s) if s.trim().is_empty() => None,
-                        Scalar::Str(s) => Some(s),
-                        Scalar::Num(n) => Some(Cow::Owned(n.to_string())),
-                        Scalar::Null => None,
-                        other => {
-                            bad(format!("expected a string, found {}", other.kind()));
-                            None
-                        }
-                    };
-                    match key.as_ref() {
-                        "channel" => row.channel = value,
-                        "customer_id" => row.customer_id = value,
-                        "product" => row.product = value,
-                        _ => row.store = value,
-                    }
-                }
-                "created_at" => match map.next_value::<Scalar<'de>>()? {
-                    Scalar::Null => {}
-                    Scalar::Str(s) if s.trim().is_empty() => {}
-                    Scalar::Str(s) => match Timestamp::parse(&s) {
-                        Some(t) => {
-                            row.created_at = Some(t);
-                            row.created_raw = Some(s);
-                        }
-                        None => bad(format!("expected RFC 3339 or YYYY-MM-DD, found {s:?}")),
-                    },
-                    other => bad(format!("expected a date string, found {}", other.kind())),
-                },
-                "nps" | "csat" | "ces" | "rating" => {
-                    let (lo, hi) = match key.as_ref() {
-                        "nps" => (0, 10),
-                        "ces" => (1, 7),
-                        _ => (1, 5),
-                    };
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    let n = match &value {
-                        Scalar::Null => continue,
-                        Scalar::Str(s) if s.trim().is_empty() => continue,
-                        Scalar::Num(n) => Some(*n),
-                        Scalar::Str(s) => s.trim().parse::<f64>().ok(),
-                        _ => None,
-                    };
-                    let score = n
-                        .filter(|n| n.fract() == 0.0 && *n >= f64::from(lo) && *n <= f64::from(hi))
-                        .map(|n| n as u8);
-                    match score {
-                        None => bad(format!(
-                            "expected a whole number {lo}–{hi}, found {}",
-                            value.display()
-                        )),
-                        Some(s) => match key.as_ref() {
-                            "nps" => row.nps = Some(s),
-                            "csat" => row.csat = Some(s),
-                            "ces" => row.ces = Some(s),
-                            _ => row.rating = Some(s),
-                        },
-                    }
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        };
+        if key == text_field {
+            match p.scalar()? {
+                Scalar::Str(s) if !s.trim().is_empty() => row.text = Some(s),
+                Scalar::Null | Scalar::Str(_) => {}
+                other => bad(format!("expected a string, found {}", other.kind())),
             }
+            continue;
         }
+        match key.as_ref() {
+            "id" => match p.scalar()? {
+                Scalar::Str(s) => row.id = s,
+                Scalar::Num(n) => row.id = Cow::Borrowed(n),
+                Scalar::Null => {}
+                other => bad(format!("expected a string, found {}", other.kind())),
+            },
+            "lang" => match p.scalar()? {
+                Scalar::Str(s) => row.lang = Some(s),
+                Scalar::Null => {}
+                other => bad(format!("expected a string, found {}", other.kind())),
+            },
+            "sentiment" => {
+                if !p.null()? {
+                    if let Err(m) = sentiment(p, row)? {
+                        bad(m);
+                    }
+                }
+            }
+            "kind" => match p.scalar()? {
+                Scalar::Str(s) => match Kind::parse(&s) {
+                    Some(k) => row.kind = Some(k),
+                    None => bad(format!("unknown kind {s:?}")),
+                },
+                other => bad(format!("expected a string, found {}", other.kind())),
+            },
+            "keywords" => match p.str_list()? {
+                Some(list) => row.keywords = list,
+                None => bad("expected a list of strings".into()),
+            },
+            "topic" => {
+                if !p.null()? {
+                    if let Err(m) = topic(p, row)? {
+                        bad(m);
+                    }
+                }
+            }
+            "department" => {
+                if !p.null()? {
+                    if let Err(m) = department(p, row)? {
+                        bad(m);
+                    }
+                }
+            }
+            "priority" => {
+                if !p.null()? {
+                    if let Err(m) = priority(p, row)? {
+                        bad(m);
+                    }
+                }
+            }
+            "channel" | "customer_id" | "product" | "store" => {
+                let value = match p.scalar()? {
+                    Scalar::Str(s) if s.trim().is_empty() => None,
+                    Scalar::Str(s) => Some(s),
+                    Scalar::Num(n) => Some(Cow::Borrowed(n)),
+                    Scalar::Null => None,
+                    other => {
+                        bad(format!("expected a string, found {}", other.kind()));
+                        None
+                    }
+                };
+                match key.as_ref() {
+                    "channel" => row.channel = value,
+                    "customer_id" => row.customer_id = value,
+                    "product" => row.product = value,
+                    _ => row.store = value,
+                }
+            }
+            "created_at" => match p.scalar()? {
+                Scalar::Null => {}
+                Scalar::Str(s) if s.trim().is_empty() => {}
+                Scalar::Str(s) => match Timestamp::parse(&s) {
+                    Some(t) => {
+                        row.created_at = Some(t);
+                        row.created_raw = Some(s);
+                    }
+                    None => bad(format!("expected RFC 3339 or YYYY-MM-DD, found {s:?}")),
+                },
+                other => bad(format!("expected a date string, found {}", other.kind())),
+            },
+            "nps" | "csat" | "ces" | "rating" => {
+                let (lo, hi) = match key.as_ref() {
+                    "nps" => (0, 10),
+                    "ces" => (1, 7),
+                    _ => (1, 5),
+                };
+                let value = p.scalar()?;
+                let n = match &value {
+                    Scalar::Null => continue,
+                    Scalar::Str(s) if s.trim().is_empty() => continue,
+                    Scalar::Num(n) => n.parse::<f64>().ok(),
+                    Scalar::Str(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                };
+                let score = n
+                    .filter(|n| n.fract() == 0.0 && *n >= f64::from(lo) && *n <= f64::from(hi))
+                    .map(|n| n as u8);
+                match score {
+                    None => bad(format!(
+                        "expected a whole number {lo}–{hi}, found {}",
+                        value.display()
+                    )),
+                    Some(s) => match key.as_ref() {
+                        "nps" => row.nps = Some(s),
+                        "csat" => row.csat = Some(s),
+                        "ces" => row.ces = Some(s),
+                        _ => row.rating = Some(s),
+                    },
+                }
+            }
+            _ => p.skip()?,
+        }
+    }
+    p.end()
+}
+
+/// What is wrong with a nested field, when its syntax is fine.
+type Shape = Result<(), String>;
+
+/// Reads an object whose keys `f` handles (skipping those it does not want); a value that is
+/// not an object is skipped and reported.
+fn object<'a>(
+    p: &mut Scanner<'a>,
+    mut f: impl FnMut(&mut Scanner<'a>, &str) -> Result<Shape, SyntaxError>,
+) -> Result<Shape, SyntaxError> {
+    if p.peek() != Some(b'{') {
+        let found = p.scalar()?;
+        return Ok(Err(format!("expected an object, found {}", found.kind())));
+    }
+    p.begin_object()?;
+    let mut first = true;
+    let mut shape = Ok(());
+    while let Some(key) = p.next_key(&mut first)? {
+        let r = f(p, &key)?;
+        if shape.is_ok() {
+            shape = r;
+        }
+    }
+    Ok(shape)
+}
+
+/// A whole number in `0..=max`, or what is wrong with the value.
+fn whole(value: &Scalar<'_>, name: &str, max: u32) -> Result<u32, String> {
+    match value {
+        Scalar::Num(n) => n
+            .parse::<u32>()
+            .ok()
+            .filter(|v| *v <= max)
+            .ok_or_else(|| format!("`{name}` {n} is not a whole number 0–{max}")),
+        other => Err(format!("`{name}` is {}, not a number", other.kind())),
+    }
+}
+
+fn text<'a>(value: Scalar<'a>, name: &str) -> Result<Cow<'a, str>, String> {
+    match value {
+        Scalar::Str(s) => Ok(s),
+        other => Err(format!("`{name}` is {}, not a string", other.kind())),
+    }
+}
+
+fn missing(name: &str) -> String {
+    format!("`{name}` is missing")
+}
+
+fn sentiment<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
+    let (mut label, mut score) = (None, None);
+    let shape = object(p, |p, key| {
+        Ok(match key {
+            "label" => text(p.scalar()?, "label").map(|s| label = Some(s)),
+            "score" => match p.scalar()? {
+                Scalar::Num(n) => n
+                    .parse::<f64>()
+                    .map(|v| score = Some(v))
+                    .map_err(|_| format!("`score` {n} is not a number")),
+                other => Err(format!("`score` is {}, not a number", other.kind())),
+            },
+            _ => p.skip().map(|()| Ok(()))?,
+        })
+    })?;
+    Ok(shape.and_then(|()| {
+        let label = label.ok_or_else(|| missing("label"))?;
+        let score = score.ok_or_else(|| missing("score"))?;
+        let label =
+            SentimentLabel::parse(&label).ok_or_else(|| format!("unknown label {label:?}"))?;
+        if !(-1.0..=1.0).contains(&score) {
+            return Err(format!("score {score} is outside [-1, 1]"));
+        }
+        row.sentiment = Some(label);
+        row.score_milli = (score * 1000.0).round() as i64;
         Ok(())
-    }
+    }))
 }
 
-/// A JSON string, borrowed from the line when it has no escapes.
-struct Str<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Str<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(s)))
-            }
-        }
-        d.deserialize_str(V(std::marker::PhantomData))
-    }
+fn topic<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
+    let (mut id, mut label) = (None, None);
+    let shape = object(p, |p, key| {
+        Ok(match key {
+            "id" => whole(&p.scalar()?, "id", u32::MAX).map(|v| id = Some(v)),
+            "label" => text(p.scalar()?, "label").map(|s| label = Some(s)),
+            _ => p.skip().map(|()| Ok(()))?,
+        })
+    })?;
+    Ok(shape.and_then(|()| {
+        let id = id.ok_or_else(|| missing("id"))?;
+        row.topic = Some((id, label.ok_or_else(|| missing("label"))?));
+        Ok(())
+    }))
 }
 
-fn strs(v: Vec<Str<'_>>) -> Vec<Cow<'_, str>> {
-    v.into_iter().map(|s| s.0).collect()
+fn department<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
+    let (mut id, mut evidence) = (None, StrList::default());
+    let shape = object(p, |p, key| {
+        Ok(match key {
+            "id" => text(p.scalar()?, "id").map(|s| id = Some(s)),
+            "evidence" => match p.str_list()? {
+                Some(list) => {
+                    evidence = list;
+                    Ok(())
+                }
+                None => Err("`evidence` is not a list of strings".into()),
+            },
+            _ => p.skip().map(|()| Ok(()))?,
+        })
+    })?;
+    Ok(shape.and_then(|()| {
+        row.department = Some(id.ok_or_else(|| missing("id"))?);
+        row.evidence = evidence;
+        Ok(())
+    }))
 }
 
-/// A JSON value where a scalar is expected.
-enum Scalar<'a> {
-    Null,
-    Str(Cow<'a, str>),
-    Num(f64),
-    Bool,
-    Other,
-}
-
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Bool)
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Num(n as f64))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Num(n as f64))
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Num(n))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(Cow::Owned(s.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Scalar<'de>, E> {
-                Ok(Scalar::Str(Cow::Owned(s)))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Scalar<'de>, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Other)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar<'de>, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Other)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Scalar<'_> {
-    fn kind(&self) -> &'static str {
-        match self {
-            Scalar::Null => "null",
-            Scalar::Str(_) => "a string",
-            Scalar::Num(_) => "a number",
-            Scalar::Bool => "a boolean",
-            Scalar::Other => "an array or object",
-        }
-    }
-
-    fn display(&self) -> String {
-        match self {
-            Scalar::Str(s) => format!("{s:?}"),
-            Scalar::Num(n) => n.to_string(),
-            other => other.kind().to_owned(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct SentimentIn<'a> {
-    #[serde(borrow)]
-    label: Str<'a>,
-    score: f64,
-}
-
-#[derive(Deserialize)]
-struct TopicIn<'a> {
-    id: u32,
-    #[serde(borrow)]
-    label: Str<'a>,
-}
-
-#[derive(Deserialize)]
-struct DepartmentIn<'a> {
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(default, borrow)]
-    evidence: Vec<Str<'a>>,
-}
-
-#[derive(Deserialize)]
-struct PriorityIn<'a> {
-    score: u8,
-    #[serde(borrow)]
-    level: Str<'a>,
-    #[serde(default, borrow)]
-    reasons: Vec<Str<'a>>,
+fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
+    let (mut score, mut level, mut reasons) = (None, None, StrList::default());
+    let shape = object(p, |p, key| {
+        Ok(match key {
+            "score" => whole(&p.scalar()?, "score", 100).map(|v| score = Some(v as u8)),
+            "level" => text(p.scalar()?, "level").map(|s| level = Some(s)),
+            "reasons" => match p.str_list()? {
+                Some(list) => {
+                    reasons = list;
+                    Ok(())
+                }
+                None => Err("`reasons` is not a list of strings".into()),
+            },
+            _ => p.skip().map(|()| Ok(()))?,
+        })
+    })?;
+    Ok(shape.and_then(|()| {
+        let level = level.ok_or_else(|| missing("level"))?;
+        row.level = Some(match level.as_ref() {
+            "P1" => Level::P1,
+            "P2" => Level::P2,
+            "P3" => Level::P3,
+            "P4" => Level::P4,
+            _ => return Err(format!("unknown level {level:?}")),
+        });
+        row.priority = score.ok_or_else(|| missing("score"))?;
+        row.reasons = reasons;
+        Ok(())
+    }))
 }
 
 #[cfg(test)]
@@ -410,7 +377,9 @@ mod tests {
         assert_eq!(row.sentiment, Some(SentimentLabel::Negative));
         assert_eq!(row.score_milli, -830);
         assert_eq!(row.kind, Some(Kind::Complaint));
-        assert_eq!(row.keywords, ["物流", "太慢"]);
+        assert_eq!(row.keywords.iter().collect::<Vec<_>>(), ["物流", "太慢"]);
+        assert_eq!(row.evidence.len(), 2);
+        assert_eq!(row.reasons.iter().collect::<Vec<_>>(), ["strong negative"]);
         assert_eq!(row.topic.as_ref().map(|t| t.0), Some(4));
         assert_eq!(row.department.as_deref(), Some("logistics"));
         assert_eq!((row.priority, row.level), (74, Some(Level::P2)));

@@ -2,6 +2,7 @@
 //! any batch merges with any other exactly, in any order, and memory grows only with the
 //! number of distinct groups and periods, never with the number of records.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -76,10 +77,20 @@ impl Dimension {
             Dimension::Kind => row.kind.map(|k| Cow::Borrowed(k.as_str())),
             Dimension::Sentiment => row.sentiment.map(|s| Cow::Borrowed(s.as_str())),
             Dimension::Department => row.department.as_deref().map(Cow::Borrowed),
-            Dimension::Topic => row.topic.as_ref().map(|t| Cow::Owned(t.0.to_string())),
+            Dimension::Topic => row.topic.as_ref().map(|t| topic_key(t.0)),
             Dimension::Product => row.product.as_deref().map(Cow::Borrowed),
             Dimension::Store => row.store.as_deref().map(Cow::Borrowed),
         }
+    }
+}
+
+/// A topic id as a group key; the small ids every model has are made once, not per record.
+fn topic_key(id: u32) -> std::borrow::Cow<'static, str> {
+    static SMALL: std::sync::OnceLock<Vec<Box<str>>> = std::sync::OnceLock::new();
+    let small = SMALL.get_or_init(|| (0..1024u32).map(|i| i.to_string().into()).collect());
+    match small.get(id as usize) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(id.to_string()),
     }
 }
 
@@ -202,46 +213,107 @@ impl Cell {
 /// Approximate top terms of a stream in bounded memory (Misra–Gries with lazy pruning): exact
 /// while fewer than `capacity` distinct terms were seen; otherwise every count is low by at most
 /// `seen / capacity`, and every term more frequent than that is kept.
+///
+/// The terms live in one arena string and the table holds their places with their hashes, so a
+/// new term costs a copy of its bytes, not an allocation, and merging a counter does not hash
+/// again. A merge prunes only after every term is in, so its outcome does not depend on the
+/// order of the table.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TopTerms {
-    counts: Map<u64>,
+    table: hashbrown::HashTable<TermCount>,
+    arena: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TermCount {
+    hash: u64,
+    start: u32,
+    len: u32,
+    count: u64,
+}
+
+impl TermCount {
+    fn term<'a>(&self, arena: &'a str) -> &'a str {
+        &arena[self.start as usize..(self.start + self.len) as usize]
+    }
 }
 
 /// Distinct terms kept per counter.
 const TERMS_CAPACITY: usize = 1000;
 
+fn hash_term(term: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6661_6e6b_7569).hash_one(term)
+}
+
 impl TopTerms {
     pub(crate) fn add(&mut self, term: &str, by: u64) {
-        *self.counts.entry_ref(term).or_default() += by;
-        if self.counts.len() > 2 * TERMS_CAPACITY {
+        self.add_hashed(hash_term(term), term, by);
+        if self.table.len() > 2 * TERMS_CAPACITY {
             self.prune();
+        }
+    }
+
+    fn add_hashed(&mut self, hash: u64, term: &str, by: u64) {
+        let TopTerms { table, arena } = self;
+        let entry = table.entry(
+            hash,
+            |e| e.hash == hash && e.term(arena) == term,
+            |e| e.hash,
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().count += by,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let start = u32::try_from(arena.len()).expect("under 4 GiB of terms");
+                arena.push_str(term);
+                v.insert(TermCount {
+                    hash,
+                    start,
+                    len: term.len() as u32,
+                    count: by,
+                });
+            }
         }
     }
 
     pub(crate) fn merge(&mut self, other: &TopTerms) {
-        for (t, c) in &other.counts {
-            *self.counts.entry_ref(&**t).or_default() += c;
+        for e in &other.table {
+            self.add_hashed(e.hash, e.term(&other.arena), e.count);
         }
-        if self.counts.len() > 2 * TERMS_CAPACITY {
+        if self.table.len() > 2 * TERMS_CAPACITY {
             self.prune();
         }
     }
 
-    /// Subtracts the count of the (capacity+1)-th term from all and drops those left at zero.
+    /// Subtracts the count of the (capacity+1)-th term from all, drops those left at zero and
+    /// compacts the arena.
     fn prune(&mut self) {
-        let mut values: Vec<u64> = self.counts.values().copied().collect();
+        let mut values: Vec<u64> = self.table.iter().map(|e| e.count).collect();
         let cut = *values
             .select_nth_unstable_by(TERMS_CAPACITY, |a, b| b.cmp(a))
             .1;
-        self.counts.retain(|_, c| {
-            *c = c.saturating_sub(cut);
-            *c > 0
+        let TopTerms { table, arena } = self;
+        let mut kept = String::with_capacity(arena.len() / 2);
+        table.retain(|e| {
+            e.count = e.count.saturating_sub(cut);
+            if e.count == 0 {
+                return false;
+            }
+            let start = kept.len() as u32;
+            kept.push_str(e.term(arena));
+            e.start = start;
+            true
         });
+        *arena = kept;
     }
 
     /// The `k` most frequent, most frequent first, ties by term.
     pub(crate) fn top(&self, k: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<(&str, u64)> = self.counts.iter().map(|(t, c)| (&**t, *c)).collect();
+        let mut v: Vec<(&str, u64)> = self
+            .table
+            .iter()
+            .map(|e| (e.term(&self.arena), e.count))
+            .collect();
         v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         v.into_iter()
             .take(k)
@@ -299,8 +371,8 @@ impl Item {
             sentiment: row.sentiment.map_or("neutral", SentimentLabel::as_str),
             topic: row.topic.as_ref().map(|t| t.1.to_string()),
             department: row.department.as_deref().map(str::to_owned),
-            evidence: row.evidence.iter().map(|s| s.to_string()).collect(),
-            reasons: row.reasons.iter().map(|s| s.to_string()).collect(),
+            evidence: row.evidence.iter().map(Cow::into_owned).collect(),
+            reasons: row.reasons.iter().map(Cow::into_owned).collect(),
             channel: row.channel.as_deref().map(str::to_owned),
             customer_id: row.customer_id.as_deref().map(str::to_owned),
             text,
@@ -452,19 +524,19 @@ impl Tally {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
         }
         // A record's keywords come best first; its top three say what it is about.
-        let keywords = &row.keywords[..row.keywords.len().min(KEYWORDS_PER_RECORD)];
+        let keywords = row.keywords.iter().take(KEYWORDS_PER_RECORD);
         if matches!(row.kind, Some(Kind::Complaint | Kind::Suggestion)) {
-            for k in keywords {
-                self.keywords.add(k, 1);
+            for k in keywords.clone() {
+                self.keywords.add(&k, 1);
                 if let Some(dept) = &row.department {
-                    entry(&mut self.department_keywords, dept).add(k, 1);
+                    entry(&mut self.department_keywords, dept).add(&k, 1);
                 }
             }
         }
         if let Some(topic) = topic_key {
             let counter = entry(&mut self.topic_keywords, topic);
             for k in keywords {
-                counter.add(k, 1);
+                counter.add(&k, 1);
             }
         }
     }
@@ -557,5 +629,29 @@ mod tests {
             small.top(5),
             vec![("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]
         );
+    }
+
+    #[test]
+    fn a_merge_does_not_depend_on_the_order_of_the_merged_table() {
+        let terms: Vec<(String, u64)> = (0..1800u64)
+            .map(|i| (format!("t{}", (i * 7) % 1500), 1 + i % 3))
+            .collect();
+        let mut forward = TopTerms::default();
+        let mut backward = TopTerms::default();
+        for (t, c) in &terms {
+            forward.add(t, *c);
+        }
+        for (t, c) in terms.iter().rev() {
+            backward.add(t, *c);
+        }
+        let mut base = TopTerms::default();
+        for i in 0..1500u64 {
+            base.add(&format!("t{}", i * 3 % 1700), 2);
+        }
+        let (mut x, mut y) = (base.clone(), base);
+        x.merge(&forward);
+        y.merge(&backward);
+        assert_eq!(x.top(3000), y.top(3000));
+        assert!(x.table.len() <= 2 * TERMS_CAPACITY);
     }
 }
