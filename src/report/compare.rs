@@ -216,10 +216,13 @@ pub fn compare_files<A: Read + Send, B: Read + Send>(
             &options.text_field,
             parallelism,
             |t: &mut Tally, row, raw, _| t.add(row, raw.number, &to),
-            |t, r| {
-                tally.merge(&t, &to);
-                rejected += r.len() as u64;
-                write_rejects(rejects, &r)
+            |outs| {
+                for (t, r) in outs {
+                    tally.merge(&t, &to);
+                    rejected += r.len() as u64;
+                    write_rejects(rejects, &r)?;
+                }
+                Ok(())
             },
         )?;
         sides.push(tally);
@@ -257,12 +260,15 @@ pub fn compare_split<R: Read + Send>(
             Some(_) => t.1.add(row, raw.number, &to),
             None => t.2 += 1,
         },
-        |t, r| {
-            before.merge(&t.0, &to);
-            after.merge(&t.1, &to);
-            undated += t.2;
-            rejected += r.len() as u64;
-            write_rejects(rejects, &r)
+        |outs| {
+            for (t, r) in outs {
+                before.merge(&t.0, &to);
+                after.merge(&t.1, &to);
+                undated += t.2;
+                rejected += r.len() as u64;
+                write_rejects(rejects, &r)?;
+            }
+            Ok(())
         },
     )?;
     let label = Period::Day.label(day);

@@ -205,7 +205,7 @@ struct BatchOut {
     customer_ids: Vec<Option<String>>,
 }
 
-/// Reads analysed JSONL and calls `sink` for each batch, in input order, with the parsed
+/// Reads analysed JSONL and calls `sink` for each chunk's batches, in input order, with the parsed
 /// rows already folded by `fold` in parallel.
 fn scan<R, T, F, S>(
     input: R,
@@ -219,7 +219,7 @@ where
     R: Read + Send,
     T: Default + Send,
     F: Fn(&mut T, &Row<'_>, &RawRecord, &[u8]) + Sync + Send,
-    S: FnMut(T, Vec<Reject>) -> Result<()> + Send,
+    S: FnMut(Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
@@ -243,9 +243,7 @@ where
         });
         let sink = scope.spawn(move || -> Result<()> {
             for outs in out_rx {
-                for (acc, rejects) in outs {
-                    sink(acc, rejects)?;
-                }
+                sink(outs)?;
             }
             Ok(())
         });
@@ -397,8 +395,9 @@ pub fn write_report<R: Read + Send>(
                 let json_start = out.queue.bytes.len();
                 out.queue.bytes.extend_from_slice(line);
                 out.queue.bytes.push(b'\n');
+                let department = out.queue.department(dept);
                 out.queue.entries.push(QueueEntry {
-                    department: dept.as_ref().into(),
+                    department,
                     score: row.priority,
                     csv: csv_start..json_start,
                     json: json_start..out.queue.bytes.len(),
@@ -418,26 +417,30 @@ pub fn write_report<R: Read + Send>(
                 }
             }
         },
-        |out: BatchOut, rejects| {
-            tally.merge(&out.tally, &tally_options);
-            queues.push(&out.queue)?;
-            for r in &rejects {
-                r.write_to(&mut rejects_out).map_err(|e| {
-                    Error::io(format!("cannot write {}", rejects_path.display()), e)
-                })?;
+        |outs: Vec<(BatchOut, Vec<Reject>)>| {
+            for (out, _) in &outs {
+                tally.merge(&out.tally, &tally_options);
             }
-            rejected += rejects.len() as u64;
-            if let Some(w) = customers_out.as_mut() {
-                w.write_all(&out.customers).map_err(|e| {
-                    Error::io(format!("cannot write {}", customers_path.display()), e)
-                })?;
-                for id in out.customer_ids {
-                    told_records += 1;
-                    match id {
-                        Some(id) => {
-                            customers.insert(id);
+            queues.push(&outs.iter().map(|(out, _)| &out.queue).collect::<Vec<_>>())?;
+            for (out, rejects) in outs {
+                for r in &rejects {
+                    r.write_to(&mut rejects_out).map_err(|e| {
+                        Error::io(format!("cannot write {}", rejects_path.display()), e)
+                    })?;
+                }
+                rejected += rejects.len() as u64;
+                if let Some(w) = customers_out.as_mut() {
+                    w.write_all(&out.customers).map_err(|e| {
+                        Error::io(format!("cannot write {}", customers_path.display()), e)
+                    })?;
+                    for id in out.customer_ids {
+                        told_records += 1;
+                        match id {
+                            Some(id) => {
+                                customers.insert(id);
+                            }
+                            None => anonymous += 1,
                         }
-                        None => anonymous += 1,
                     }
                 }
             }
@@ -451,7 +454,7 @@ pub fn write_report<R: Read + Send>(
         w.flush()
             .map_err(|e| Error::io(format!("cannot write {}", customers_path.display()), e))?;
     }
-    let files = queues.finish()?;
+    let files = queues.finish(&Executor::new(parallelism)?)?;
     let derive = summary::Derive {
         period: options.period,
         by: options.by.clone(),

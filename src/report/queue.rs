@@ -1,18 +1,19 @@
 //! Department queues sorted by priority in constant memory.
 //!
-//! While the input streams by, each department's rows go to a spill file in input order, and
-//! the bytes of each priority score (0–100) are counted. At the end the final file's layout is
-//! known: score 100's rows first, then 99's, and so on. One sequential read of the spill writes
-//! every row straight to its place, through one buffered handle per score. Rows of equal score
-//! keep input order. No sort, no row held in memory.
+//! While the input streams by, each chunk's rows are grouped by department and by priority
+//! score (0–100), input order kept within a group, and each group is appended to its
+//! department's spill file as one block; only the blocks' places are remembered. At the end
+//! each final file is put together block by block, score 100's first, with
+//! [`std::io::copy`], which copies between files inside the kernel (`copy_file_range`) where it
+//! can. No row is held in memory past its chunk and none passes through the program twice.
 
-use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::pipeline::parallel::Executor;
 
 /// The columns of `departments/<id>.csv`.
 pub const QUEUE_COLUMNS: &[&str] = &[
@@ -40,116 +41,130 @@ pub const QUEUE_COLUMNS: &[&str] = &[
 pub(crate) struct QueueBatch {
     pub bytes: Vec<u8>,
     pub entries: Vec<QueueEntry>,
+    /// The departments of the entries, each once.
+    pub departments: Vec<Box<str>>,
 }
 
 #[derive(Debug)]
 pub(crate) struct QueueEntry {
-    pub department: Box<str>,
+    /// Index into [`QueueBatch::departments`].
+    pub department: u32,
     pub score: u8,
     pub csv: Range<usize>,
     pub json: Range<usize>,
 }
 
+impl QueueBatch {
+    /// The index of `department` in this batch's list, added if new (a batch sees few).
+    pub(crate) fn department(&mut self, department: &str) -> u32 {
+        let at = match self.departments.iter().position(|d| **d == *department) {
+            Some(at) => at,
+            None => {
+                self.departments.push(department.into());
+                self.departments.len() - 1
+            }
+        };
+        at as u32
+    }
+}
+
+/// Scores run 0–100.
+const SCORES: usize = 101;
+
 /// One output file in the making.
 struct Spill {
     path: PathBuf,
     writer: BufWriter<File>,
-    /// Bytes of rows per priority score.
-    bytes: [u64; 101],
+    written: u64,
+    /// Per score, the spans of the spill that hold its rows, in input order.
+    blocks: Vec<Vec<(u64, u64)>>,
 }
 
 impl Spill {
     fn create(path: PathBuf) -> Result<Spill> {
-        let file = File::create(&path)
+        // Read back at the end, so opened for both.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
             .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
         Ok(Spill {
             path,
             writer: BufWriter::with_capacity(1 << 16, file),
-            bytes: [0; 101],
+            written: 0,
+            blocks: vec![Vec::new(); SCORES],
         })
     }
 
-    fn push(&mut self, score: u8, row: &[u8]) -> Result<()> {
-        let score = score.min(100);
-        let len = u32::try_from(row.len()).unwrap_or(u32::MAX);
-        let mut head = [0u8; 5];
-        head[0] = score;
-        head[1..].copy_from_slice(&len.to_le_bytes());
-        self.writer
-            .write_all(&head)
-            .and_then(|()| self.writer.write_all(&row[..len as usize]))
-            .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))?;
-        self.bytes[usize::from(score)] += u64::from(len);
+    /// Appends rows of one score (in input order) as one block.
+    fn append<'r>(&mut self, score: u8, rows: impl IntoIterator<Item = &'r [u8]>) -> Result<()> {
+        let start = self.written;
+        for row in rows {
+            self.writer
+                .write_all(row)
+                .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))?;
+            self.written += row.len() as u64;
+        }
+        let blocks = &mut self.blocks[usize::from(score.min(100))];
+        match blocks.last_mut() {
+            Some((at, len)) if *at + *len == start => *len += self.written - start,
+            _ if self.written > start => blocks.push((start, self.written - start)),
+            _ => {}
+        }
         Ok(())
     }
 
-    /// Writes the rows into `target` (after `header`), highest score first, and removes the
-    /// spill.
+    /// Writes `header` and then the blocks into `target`, highest score first, and removes
+    /// the spill.
     fn finish(self, target: &Path, header: &[u8]) -> Result<()> {
         let err = |what: &str, path: &Path, e| Error::io(format!("{what} {}", path.display()), e);
         let Spill {
             path,
             writer,
-            bytes,
+            blocks,
+            ..
         } = self;
-        writer
+        let mut spill = writer
             .into_inner()
             .map_err(|e| err("cannot write", &path, e.into_error()))?;
         let mut out = File::create(target).map_err(|e| err("cannot create", target, e))?;
         out.write_all(header)
             .map_err(|e| err("cannot write", target, e))?;
-        drop(out);
-        let mut writers: Vec<Option<BufWriter<File>>> = (0..=100).map(|_| None).collect();
-        let mut offset = header.len() as u64;
-        for score in (0..=100usize).rev() {
-            if bytes[score] == 0 {
-                continue;
-            }
-            let mut f = OpenOptions::new()
-                .write(true)
-                .open(target)
-                .map_err(|e| err("cannot open", target, e))?;
-            f.seek(SeekFrom::Start(offset))
-                .map_err(|e| err("cannot write", target, e))?;
-            writers[score] = Some(BufWriter::with_capacity(1 << 16, f));
-            offset += bytes[score];
-        }
-        let mut reader = BufReader::with_capacity(
-            1 << 20,
-            File::open(&path).map_err(|e| err("cannot read", &path, e))?,
-        );
-        let mut row = Vec::new();
-        let mut head = [0u8; 5];
-        loop {
-            match reader.read_exact(&mut head) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(err("cannot read", &path, e)),
-            }
-            let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-            row.resize(len, 0);
-            reader
-                .read_exact(&mut row)
+        for (at, len) in blocks.iter().rev().flatten() {
+            spill
+                .seek(SeekFrom::Start(*at))
                 .map_err(|e| err("cannot read", &path, e))?;
-            let w = writers[usize::from(head[0])]
-                .as_mut()
-                .expect("every score with rows has a writer");
-            w.write_all(&row)
+            let copied = std::io::copy(&mut (&spill).take(*len), &mut out)
                 .map_err(|e| err("cannot write", target, e))?;
+            if copied != *len {
+                return Err(err(
+                    "cannot read",
+                    &path,
+                    std::io::ErrorKind::UnexpectedEof.into(),
+                ));
+            }
         }
-        for w in writers.into_iter().flatten() {
-            w.into_inner()
-                .map_err(|e| err("cannot write", target, e.into_error()))?;
-        }
+        drop(spill);
         fs::remove_file(&path).map_err(|e| err("cannot remove", &path, e))?;
         Ok(())
     }
 }
 
+/// One department's two spills.
+struct Queue {
+    department: Box<str>,
+    csv: Spill,
+    jsonl: Spill,
+    rows: u64,
+}
+
 /// The queues of all departments.
 pub(crate) struct Queues {
     dir: PathBuf,
-    spills: BTreeMap<Box<str>, (Spill, Spill, u64)>,
+    /// Sorted by department.
+    queues: Vec<Queue>,
     csv_header: Vec<u8>,
 }
 
@@ -162,44 +177,123 @@ impl Queues {
         csv_record(&mut csv_header, QUEUE_COLUMNS);
         Ok(Queues {
             dir: dir.to_owned(),
-            spills: BTreeMap::new(),
+            queues: Vec::new(),
             csv_header,
         })
     }
 
-    pub(crate) fn push(&mut self, batch: &QueueBatch) -> Result<()> {
-        for e in &batch.entries {
-            if !self.spills.contains_key(&e.department) {
+    fn queue(&mut self, department: &str) -> Result<usize> {
+        match self
+            .queues
+            .binary_search_by(|q| (*q.department).cmp(department))
+        {
+            Ok(at) => Ok(at),
+            Err(at) => {
                 // Spills are numbered: two ids may share a file name.
-                let n = self.spills.len();
+                let n = self.queues.len();
                 let csv = Spill::create(self.dir.join(format!(".queue-{n}.csv.spill")))?;
                 let jsonl = Spill::create(self.dir.join(format!(".queue-{n}.jsonl.spill")))?;
-                self.spills.insert(e.department.clone(), (csv, jsonl, 0));
+                self.queues.insert(
+                    at,
+                    Queue {
+                        department: department.into(),
+                        csv,
+                        jsonl,
+                        rows: 0,
+                    },
+                );
+                Ok(at)
             }
-            let (csv, jsonl, n) = self.spills.get_mut(&e.department).expect("inserted");
-            csv.push(e.score, &batch.bytes[e.csv.clone()])?;
-            jsonl.push(e.score, &batch.bytes[e.json.clone()])?;
-            *n += 1;
+        }
+    }
+
+    /// Adds the rows of consecutive batches (in input order), one block per department and
+    /// score. The more rows a call gets, the larger the blocks.
+    pub(crate) fn push(&mut self, batches: &[&QueueBatch]) -> Result<()> {
+        // (queue, score, batch, entry), grouped by queue and score, input order kept.
+        for batch in batches {
+            for d in &batch.departments {
+                self.queue(d)?;
+            }
+        }
+        // Every queue exists now, so the indices below stay put.
+        let mut order: Vec<(u32, u8, u32, u32)> = Vec::new();
+        for (b, batch) in batches.iter().enumerate() {
+            let queues: Vec<u32> = batch
+                .departments
+                .iter()
+                .map(|d| self.queue(d).map(|q| q as u32))
+                .collect::<Result<_>>()?;
+            order.extend(
+                batch
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (queues[e.department as usize], e.score, b as u32, i as u32)),
+            );
+        }
+        order.sort_by_key(|&(q, score, ..)| (q, score));
+        for group in order.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (q, score, ..) = group[0];
+            let entry = |&(_, _, b, i): &(u32, u8, u32, u32)| {
+                let batch = batches[b as usize];
+                (batch, &batch.entries[i as usize])
+            };
+            let queue = &mut self.queues[q as usize];
+            queue.csv.append(
+                score,
+                group
+                    .iter()
+                    .map(entry)
+                    .map(|(b, e)| &b.bytes[e.csv.clone()]),
+            )?;
+            queue.jsonl.append(
+                score,
+                group
+                    .iter()
+                    .map(entry)
+                    .map(|(b, e)| &b.bytes[e.json.clone()]),
+            )?;
+            queue.rows += group.len() as u64;
         }
         Ok(())
     }
 
-    /// Writes the sorted files; returns each department's queue length and file stem.
-    pub(crate) fn finish(self) -> Result<Vec<(String, String, u64)>> {
+    /// Writes the sorted files, several at once; returns each department's queue length and
+    /// file stem.
+    pub(crate) fn finish(self, executor: &Executor) -> Result<Vec<(String, String, u64)>> {
+        let mut jobs = Vec::new();
         let mut out = Vec::new();
         let mut used = std::collections::HashSet::new();
-        for (department, (csv, jsonl, n)) in self.spills {
-            let mut name = file_name(&department);
+        for queue in self.queues {
+            let mut name = file_name(&queue.department);
             let stem = name.clone();
             let mut k = 1;
             while !used.insert(name.clone()) {
                 k += 1;
                 name = format!("{stem}-{k}");
             }
-            csv.finish(&self.dir.join(format!("{name}.csv")), &self.csv_header)?;
-            jsonl.finish(&self.dir.join(format!("{name}.jsonl")), b"")?;
-            out.push((department.into(), name, n));
+            jobs.push((queue.csv, self.dir.join(format!("{name}.csv")), true));
+            jobs.push((queue.jsonl, self.dir.join(format!("{name}.jsonl")), false));
+            out.push((queue.department.into(), name, queue.rows));
         }
+        let jobs: Vec<std::sync::Mutex<Option<(Spill, PathBuf, bool)>>> = jobs
+            .into_iter()
+            .map(|j| std::sync::Mutex::new(Some(j)))
+            .collect();
+        let header = &self.csv_header;
+        executor
+            .map(&jobs, |job| {
+                let taken = job.lock().map(|mut j| j.take()).unwrap_or(None);
+                match taken {
+                    Some((spill, target, csv)) => {
+                        spill.finish(&target, if csv { header } else { b"" })
+                    }
+                    None => Ok(()),
+                }
+            })
+            .into_iter()
+            .collect::<Result<Vec<()>>>()?;
         Ok(out)
     }
 }
@@ -348,15 +442,61 @@ mod tests {
             (90, "f"),
         ];
         for (s, r) in rows {
-            spill.push(s, format!("{r}\n").as_bytes()).unwrap();
+            spill.append(s, [format!("{r}\n").as_bytes()]).unwrap();
         }
+        spill.append(50, [b"g\n".as_slice(), b"h\n"]).unwrap();
         let target = dir.path().join("x.csv");
         spill.finish(&target, b"head\n").unwrap();
         assert_eq!(
             fs::read_to_string(&target).unwrap(),
-            "head\nd\nb\nf\na\nc\ne\n"
+            "head\nd\nb\nf\ng\nh\na\nc\ne\n"
         );
         assert!(!dir.path().join("x.spill").exists());
+    }
+
+    #[test]
+    fn batches_are_grouped_by_department_and_score() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut queues = Queues::new(dir.path()).unwrap();
+        let batch = |rows: &[(&str, u8, &str)]| {
+            let mut b = QueueBatch::default();
+            for (dept, score, text) in rows {
+                let department = b.department(dept);
+                let start = b.bytes.len();
+                b.bytes.extend_from_slice(format!("{text}\n").as_bytes());
+                let mid = b.bytes.len();
+                b.bytes
+                    .extend_from_slice(format!("{{\"t\":\"{text}\"}}\n").as_bytes());
+                b.entries.push(QueueEntry {
+                    department,
+                    score: *score,
+                    csv: start..mid,
+                    json: mid..b.bytes.len(),
+                });
+            }
+            b
+        };
+        let one = batch(&[("tech", 5, "a"), ("logistics", 9, "b"), ("tech", 9, "c")]);
+        let two = batch(&[("tech", 5, "d"), ("billing", 1, "e")]);
+        queues.push(&[&one, &two]).unwrap();
+        queues.push(&[&batch(&[("tech", 9, "f")])]).unwrap();
+        let files = queues
+            .finish(&Executor::new(&crate::Parallelism::Threads(2)).unwrap())
+            .unwrap();
+        let names: Vec<_> = files.iter().map(|f| (f.1.as_str(), f.2)).collect();
+        assert_eq!(names, [("billing", 1), ("logistics", 1), ("tech", 4)]);
+        let tech = fs::read_to_string(dir.path().join("tech.csv")).unwrap();
+        assert_eq!(
+            tech.lines().skip(1).collect::<Vec<_>>(),
+            ["c", "f", "a", "d"]
+        );
+        let tech = fs::read_to_string(dir.path().join("tech.jsonl")).unwrap();
+        assert!(tech.starts_with("{\"t\":\"c\"}\n{\"t\":\"f\"}\n"));
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            6,
+            "spills removed"
+        );
     }
 
     #[test]

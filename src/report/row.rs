@@ -93,7 +93,7 @@ fn read_fields<'a>(
                 *error = Some((key.to_string(), message));
             }
         };
-        if key == text_field {
+        if key.len() == text_field.len() && key == text_field {
             match p.scalar()? {
                 Scalar::Str(s) if !s.trim().is_empty() => row.text = Some(s),
                 Scalar::Null | Scalar::Str(_) => {}
@@ -101,58 +101,58 @@ fn read_fields<'a>(
             }
             continue;
         }
-        match key.as_ref() {
-            "id" => match p.scalar()? {
+        match field(&key) {
+            Field::Id => match p.scalar()? {
                 Scalar::Str(s) => row.id = s,
                 Scalar::Num(n) => row.id = Cow::Borrowed(n),
                 Scalar::Null => {}
                 other => bad(format!("expected a string, found {}", other.kind())),
             },
-            "lang" => match p.scalar()? {
+            Field::Lang => match p.scalar()? {
                 Scalar::Str(s) => row.lang = Some(s),
                 Scalar::Null => {}
                 other => bad(format!("expected a string, found {}", other.kind())),
             },
-            "sentiment" => {
+            Field::Sentiment => {
                 if !p.null()? {
                     if let Err(m) = sentiment(p, row)? {
                         bad(m);
                     }
                 }
             }
-            "kind" => match p.scalar()? {
+            Field::Kind => match p.scalar()? {
                 Scalar::Str(s) => match Kind::parse(&s) {
                     Some(k) => row.kind = Some(k),
                     None => bad(format!("unknown kind {s:?}")),
                 },
                 other => bad(format!("expected a string, found {}", other.kind())),
             },
-            "keywords" => match p.str_list()? {
+            Field::Keywords => match p.str_list()? {
                 Some(list) => row.keywords = list,
                 None => bad("expected a list of strings".into()),
             },
-            "topic" => {
+            Field::Topic => {
                 if !p.null()? {
                     if let Err(m) = topic(p, row)? {
                         bad(m);
                     }
                 }
             }
-            "department" => {
+            Field::Department => {
                 if !p.null()? {
                     if let Err(m) = department(p, row)? {
                         bad(m);
                     }
                 }
             }
-            "priority" => {
+            Field::Priority => {
                 if !p.null()? {
                     if let Err(m) = priority(p, row)? {
                         bad(m);
                     }
                 }
             }
-            "channel" | "customer_id" | "product" | "store" => {
+            f @ (Field::Channel | Field::CustomerId | Field::Product | Field::Store) => {
                 let value = match p.scalar()? {
                     Scalar::Str(s) if s.trim().is_empty() => None,
                     Scalar::Str(s) => Some(s),
@@ -163,14 +163,14 @@ fn read_fields<'a>(
                         None
                     }
                 };
-                match key.as_ref() {
-                    "channel" => row.channel = value,
-                    "customer_id" => row.customer_id = value,
-                    "product" => row.product = value,
+                match f {
+                    Field::Channel => row.channel = value,
+                    Field::CustomerId => row.customer_id = value,
+                    Field::Product => row.product = value,
                     _ => row.store = value,
                 }
             }
-            "created_at" => match p.scalar()? {
+            Field::CreatedAt => match p.scalar()? {
                 Scalar::Null => {}
                 Scalar::Str(s) if s.trim().is_empty() => {}
                 Scalar::Str(s) => match Timestamp::parse(&s) {
@@ -182,10 +182,10 @@ fn read_fields<'a>(
                 },
                 other => bad(format!("expected a date string, found {}", other.kind())),
             },
-            "nps" | "csat" | "ces" | "rating" => {
-                let (lo, hi) = match key.as_ref() {
-                    "nps" => (0, 10),
-                    "ces" => (1, 7),
+            f @ (Field::Nps | Field::Csat | Field::Ces | Field::Rating) => {
+                let (lo, hi) = match f {
+                    Field::Nps => (0, 10),
+                    Field::Ces => (1, 7),
                     _ => (1, 5),
                 };
                 let value = p.scalar()?;
@@ -204,18 +204,67 @@ fn read_fields<'a>(
                         "expected a whole number {lo}–{hi}, found {}",
                         value.display()
                     )),
-                    Some(s) => match key.as_ref() {
-                        "nps" => row.nps = Some(s),
-                        "csat" => row.csat = Some(s),
-                        "ces" => row.ces = Some(s),
+                    Some(s) => match f {
+                        Field::Nps => row.nps = Some(s),
+                        Field::Csat => row.csat = Some(s),
+                        Field::Ces => row.ces = Some(s),
                         _ => row.rating = Some(s),
                     },
                 }
             }
-            _ => p.skip()?,
+            Field::Other => p.skip()?,
         }
     }
     p.end()
+}
+
+/// The top-level fields read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Id,
+    Lang,
+    Sentiment,
+    Kind,
+    Keywords,
+    Topic,
+    Department,
+    Priority,
+    Channel,
+    CustomerId,
+    Product,
+    Store,
+    CreatedAt,
+    Nps,
+    Csat,
+    Ces,
+    Rating,
+    Other,
+}
+
+/// Which field a key names: dispatched on its length and first byte, so each key is compared
+/// with one name at most.
+fn field(key: &str) -> Field {
+    let is = |name: &str| key == name;
+    match (key.len(), key.as_bytes().first()) {
+        (2, Some(b'i')) if is("id") => Field::Id,
+        (4, Some(b'l')) if is("lang") => Field::Lang,
+        (9, Some(b's')) if is("sentiment") => Field::Sentiment,
+        (4, Some(b'k')) if is("kind") => Field::Kind,
+        (8, Some(b'k')) if is("keywords") => Field::Keywords,
+        (5, Some(b't')) if is("topic") => Field::Topic,
+        (10, Some(b'd')) if is("department") => Field::Department,
+        (8, Some(b'p')) if is("priority") => Field::Priority,
+        (7, Some(b'c')) if is("channel") => Field::Channel,
+        (11, Some(b'c')) if is("customer_id") => Field::CustomerId,
+        (7, Some(b'p')) if is("product") => Field::Product,
+        (5, Some(b's')) if is("store") => Field::Store,
+        (10, Some(b'c')) if is("created_at") => Field::CreatedAt,
+        (3, Some(b'n')) if is("nps") => Field::Nps,
+        (4, Some(b'c')) if is("csat") => Field::Csat,
+        (3, Some(b'c')) if is("ces") => Field::Ces,
+        (6, Some(b'r')) if is("rating") => Field::Rating,
+        _ => Field::Other,
+    }
 }
 
 /// What is wrong with a nested field, when its syntax is fine.
