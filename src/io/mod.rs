@@ -11,6 +11,7 @@ pub use output::{
     csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, Reject,
     OUTPUT_KEYS,
 };
+pub(crate) use reader::{JsonChunk, JsonLine};
 pub use reader::{RawBody, RawRecord, RecordReader};
 pub(crate) use record::days_from_civil;
 pub use record::{Record, Timestamp};

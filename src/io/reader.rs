@@ -26,6 +26,27 @@ pub struct RawRecord {
     pub body: RawBody,
 }
 
+/// JSONL lines read together into one buffer (see [`RecordReader::read_json_chunk`]).
+#[derive(Debug, Default)]
+pub(crate) struct JsonChunk {
+    pub data: Vec<u8>,
+    pub lines: Vec<JsonLine>,
+}
+
+/// One line of a [`JsonChunk`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JsonLine {
+    /// 1-based line in the input.
+    pub line: u64,
+    /// 1-based number of the record (blank lines are not records).
+    pub number: u64,
+    /// Where it lies in [`JsonChunk::data`], without its line end (only the first KiB when it
+    /// is over the limit).
+    pub range: std::ops::Range<usize>,
+    /// Why it cannot be read, when it is over the size limit.
+    pub over_limit: Option<String>,
+}
+
 /// The content of a raw record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawBody {
@@ -188,6 +209,65 @@ impl<R: Read> RecordReader<R> {
             }
             return Ok(Some((line, RawBody::Json(buf))));
         }
+    }
+
+    /// Reads JSONL lines into one buffer until it holds `max_lines` lines or `max_bytes` bytes
+    /// (one allocation for many lines instead of one per line); the rules are those of
+    /// [`RecordReader::next_record`]. An empty chunk means the end of the input.
+    ///
+    /// # Errors
+    ///
+    /// Only when the input itself cannot be read.
+    pub(crate) fn read_json_chunk(
+        &mut self,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> Result<JsonChunk> {
+        debug_assert!(self.format.delimiter().is_none(), "JSONL only");
+        let mut chunk = JsonChunk {
+            data: Vec::with_capacity(max_bytes + (64 << 10)),
+            lines: Vec::with_capacity(max_lines),
+        };
+        while chunk.lines.len() < max_lines && chunk.data.len() < max_bytes {
+            let line = self.line;
+            let start = chunk.data.len();
+            let Some(len) = self
+                .src
+                .read_line(&mut chunk.data, self.limit + 1)
+                .map_err(read_err)?
+            else {
+                break;
+            };
+            self.line += 1;
+            let data = &mut chunk.data;
+            let crlf = len == self.limit as u64 + 1 && data.last() == Some(&b'\r');
+            let over = len > self.limit as u64 && !crlf;
+            if over {
+                data.truncate(start + KEEP_OF_LONG_RECORD);
+            } else {
+                if data.len() > start && data.last() == Some(&b'\r') {
+                    data.pop();
+                }
+                if data[start..].iter().all(u8::is_ascii_whitespace) {
+                    data.truncate(start);
+                    self.blank_lines += 1;
+                    continue;
+                }
+            }
+            self.number += 1;
+            chunk.lines.push(JsonLine {
+                line,
+                number: self.number,
+                range: start..data.len(),
+                over_limit: over.then(|| {
+                    format!(
+                        "line is {len} bytes, over the limit of {} bytes",
+                        self.limit
+                    )
+                }),
+            });
+        }
+        Ok(chunk)
     }
 
     /// Reads one CSV/TSV row (RFC 4180: quoted fields may hold delimiters, quotes as `""`,

@@ -84,6 +84,7 @@ impl<R: Read> ByteSource<R> {
     /// Appends the next line (without its `\n`) to `out`, keeping at most `limit` bytes of it.
     /// Returns the line's full length, or `None` at the end of input.
     pub(crate) fn read_line(&mut self, out: &mut Vec<u8>, limit: usize) -> io::Result<Option<u64>> {
+        let start = out.len();
         let mut total = 0u64;
         let mut any = false;
         while self.fill()? {
@@ -93,7 +94,7 @@ impl<R: Read> ByteSource<R> {
                 Some(i) => (i, true),
                 None => (avail.len(), false),
             };
-            let room = limit.saturating_sub(out.len());
+            let room = limit.saturating_sub(out.len() - start);
             out.extend_from_slice(&avail[..take.min(room)]);
             total += take as u64;
             let step = take + usize::from(done);

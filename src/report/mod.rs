@@ -32,10 +32,9 @@ pub use summary::{
 pub use tally::{Dimension, Item};
 
 use crate::error::{Error, Result};
-use crate::io::{InputFormat, RawBody, RawRecord, RecordReader, Reject};
+use crate::io::{InputFormat, JsonChunk, JsonLine, RecordReader, Reject};
 use crate::kind::Kind;
 use crate::pipeline::parallel::Executor;
-use crate::pipeline::stream::read_chunk;
 use crate::pipeline::Parallelism;
 use queue::{QueueBatch, QueueEntry, Queues};
 use row::Row;
@@ -218,20 +217,20 @@ fn scan<R, T, F, S>(
 where
     R: Read + Send,
     T: Default + Send,
-    F: Fn(&mut T, &Row<'_>, &RawRecord, &[u8]) + Sync + Send,
+    F: Fn(&mut T, &Row<'_>, &JsonLine, &[u8]) + Sync + Send,
     S: FnMut(Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the next chunk and a sink thread merges and writes the previous
     // one while the pool parses and counts this one.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RawRecord>>>(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
     let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<(T, Vec<Reject>)>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let sent = match read_chunk(&mut reader, CHUNK_LINES, CHUNK_BYTES) {
-                Ok(chunk) if chunk.records.is_empty() => return,
-                Ok(chunk) => tx.send(Ok(chunk.records)),
+            let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES) {
+                Ok(chunk) if chunk.lines.is_empty() => return,
+                Ok(chunk) => tx.send(Ok(chunk)),
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
@@ -249,34 +248,28 @@ where
         });
         let mut read = 0u64;
         let mut failed = None;
-        for lines in rx {
-            let lines = match lines {
-                Ok(lines) => lines,
+        for chunk in rx {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
                 Err(e) => {
                     failed = Some(e);
                     break;
                 }
             };
-            read += lines.len() as u64;
-            let batches: Vec<&[RawRecord]> = lines.chunks(BATCH_LINES).collect();
+            read += chunk.lines.len() as u64;
+            let batches: Vec<&[JsonLine]> = chunk.lines.chunks(BATCH_LINES).collect();
             let outs = executor.map(&batches, |batch| {
                 let mut acc = T::default();
                 let mut rejects = Vec::new();
-                for raw in *batch {
-                    let bytes = match &raw.body {
-                        RawBody::Json(b) => b.as_slice(),
-                        RawBody::Invalid { reason, raw: r } => {
-                            rejects.push(reject(raw, reason.clone(), r));
-                            continue;
-                        }
-                        RawBody::Row { raw: r, .. } => {
-                            rejects.push(reject(raw, "not a JSON line".into(), r));
-                            continue;
-                        }
-                    };
-                    match Row::parse(bytes, raw.number, text_field) {
-                        Ok(row) => fold(&mut acc, &row, raw, bytes),
-                        Err(reason) => rejects.push(reject(raw, reason, bytes)),
+                for line in *batch {
+                    let bytes = &chunk.data[line.range.clone()];
+                    if let Some(reason) = &line.over_limit {
+                        rejects.push(reject(line, reason.clone(), bytes));
+                        continue;
+                    }
+                    match Row::parse(bytes, line.number, text_field) {
+                        Ok(row) => fold(&mut acc, &row, line, bytes),
+                        Err(reason) => rejects.push(reject(line, reason, bytes)),
                     }
                 }
                 (acc, rejects)
@@ -294,10 +287,10 @@ where
     })
 }
 
-fn reject(raw: &RawRecord, reason: String, bytes: &[u8]) -> Reject {
+fn reject(line: &JsonLine, reason: String, bytes: &[u8]) -> Reject {
     Reject {
-        line: raw.line,
-        number: raw.number,
+        line: line.line,
+        number: line.number,
         reason,
         raw: bytes[..bytes.len().min(1024)].to_vec(),
     }
