@@ -80,7 +80,6 @@ pub struct Normalized<'a> {
     /// For each byte of `text`, the byte span in `original` of the character(s) it came from.
     /// Empty when `text` is the original itself.
     align: Vec<(u32, u32)>,
-    han_chars: usize,
     traditional_chars: usize,
     /// Whether some original characters became a different number of characters, so token
     /// boundaries may fall inside one original character.
@@ -91,10 +90,7 @@ impl<'a> Normalized<'a> {
     /// The identity normalisation: `text` unchanged.
     #[must_use]
     pub fn identity(text: &'a str) -> Self {
-        Normalized {
-            han_chars: text.chars().filter(|&c| is_han(c)).count(),
-            ..Normalized::identity_unchecked(text)
-        }
+        Normalized::identity_unchecked(text)
     }
 
     /// The normalised text.
@@ -109,10 +105,11 @@ impl<'a> Normalized<'a> {
         self.original
     }
 
-    /// Number of Han characters in the original.
+    /// Number of Han characters in the original (counted on each call: no stage needs it on
+    /// the way through, so normalising does not count them).
     #[must_use]
     pub fn han_chars(&self) -> usize {
-        self.han_chars
+        self.original.chars().filter(|&c| is_han(c)).count()
     }
 
     /// Whether token boundaries may fall inside an original character (some characters became
@@ -196,40 +193,31 @@ impl StandardNormalizer {
 
 impl Normalizer for StandardNormalizer {
     fn normalize<'a>(&self, original: &'a str) -> Normalized<'a> {
-        let mut han_chars = 0;
-        let mut hant_candidates = 0;
-        let mut first_edit = None;
-        let mut prev = None;
-        for (i, c) in original.char_indices() {
-            if is_han(c) {
-                han_chars += 1;
-                if self.config.traditional_to_simplified && is_traditional(c) {
-                    hant_candidates += 1;
-                }
-            }
-            if first_edit.is_none() && !matches!(self.edit(c, prev), Edit::Keep) {
-                first_edit = Some(i);
-            }
-            prev = Some(c);
-        }
+        let cfg = &self.config;
+        let first_edit = self.first_edit(original);
+        let any_traditional = cfg.traditional_to_simplified && {
+            let table = traditional_table();
+            original.chars().any(|c| {
+                let cp = c as u32;
+                // Only Han code points (0x3007 and up) have bits in the table.
+                (0x3007..TRADITIONAL_LIMIT).contains(&cp)
+                    && table[cp as usize / 64] & (1 << (cp % 64)) != 0
+            })
+        };
         let mut norm = match first_edit {
-            None => Normalized {
-                han_chars,
-                ..Normalized::identity_unchecked(original)
-            },
+            None => Normalized::identity_unchecked(original),
             Some(from) => {
                 let (text, align) = self.pass_one(original, from);
                 Normalized {
                     original,
                     text: Cow::Owned(text),
                     align,
-                    han_chars,
                     traditional_chars: 0,
                     reshaped: false,
                 }
             }
         };
-        if hant_candidates > 0 {
+        if any_traditional {
             to_simplified(&mut norm);
         }
         norm
@@ -242,7 +230,6 @@ impl<'a> Normalized<'a> {
             original: text,
             text: Cow::Borrowed(text),
             align: Vec::new(),
-            han_chars: 0,
             traditional_chars: 0,
             reshaped: false,
         }
@@ -260,6 +247,32 @@ impl<'a> Normalized<'a> {
 }
 
 impl StandardNormalizer {
+    /// The byte offset of the first character [`edit`](Self::edit) changes, if any.
+    fn first_edit(&self, original: &str) -> Option<usize> {
+        let bytes = original.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most characters are kept whatever the configuration, and their first byte says
+            // so: they are skipped without decoding.
+            let skip = edit_skip(bytes[i]);
+            if skip > 0 {
+                i += skip;
+                continue;
+            }
+            let c = original[i..].chars().next()?;
+            let prev = if c == '\u{200D}' {
+                original[..i].chars().next_back()
+            } else {
+                None
+            };
+            if !matches!(self.edit(c, prev), Edit::Keep) {
+                return Some(i);
+            }
+            i += c.len_utf8();
+        }
+        None
+    }
+
     /// Width and invisible-character pass; `from` is the first byte that changes.
     fn pass_one(&self, original: &str, from: usize) -> (String, Vec<(u32, u32)>) {
         let mut text = String::with_capacity(original.len());
@@ -293,6 +306,34 @@ impl StandardNormalizer {
         }
         (text, align)
     }
+}
+
+/// For byte `b` of UTF-8 text at a character boundary: 0 when [`StandardNormalizer::edit`]
+/// may change the character there (ASCII controls; characters led by C2: C1 controls and the
+/// soft hyphen; E2: zero-width characters; EF: the BOM and full-width letters and digits),
+/// otherwise the character's length, to skip it.
+#[inline]
+fn edit_skip(b: u8) -> usize {
+    static TABLE: [u8; 256] = {
+        let mut t = [1; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = if b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xE2 || b == 0xEF {
+                0
+            } else if b < 0xC0 {
+                1
+            } else if b < 0xE0 {
+                2
+            } else if b < 0xF0 {
+                3
+            } else {
+                4
+            };
+            b += 1;
+        }
+        t
+    };
+    usize::from(TABLE[usize::from(b)])
 }
 
 /// Appends the alignment of `text`, a prefix of the original, to itself: each byte maps to the
@@ -390,6 +431,33 @@ pub fn is_han(c: char) -> bool {
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
+/// Whether `s` has a Han character; looks at lead bytes and decodes only the characters
+/// whose lead byte leaves it open (U+5000–U+9FFF, led by E5–E9, are all Han).
+#[must_use]
+#[inline]
+pub(crate) fn has_han(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            0xE5..=0xE9 => return true,
+            0xE3 | 0xE4 | 0xEF | 0xF0 => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if is_han(c) {
+                    return true;
+                }
+                i += c.len_utf8();
+            }
+            0..=0xBF => i += 1,
+            0xC0..=0xDF => i += 2,
+            0xE0..=0xEF => i += 3,
+            _ => i += 4,
+        }
+    }
+    false
+}
+
 /// Whether `c` is an emoji or pictographic symbol (an approximation of
 /// `Extended_Pictographic` plus regional indicators and keycap parts).
 #[must_use]
@@ -413,14 +481,21 @@ pub fn is_emoji(c: char) -> bool {
 /// Traditional characters) never runs the phrase converter.
 #[must_use]
 pub fn is_traditional(c: char) -> bool {
-    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
-    const LIMIT: u32 = 0x30000;
     let cp = c as u32;
-    if cp >= LIMIT {
-        return false;
-    }
-    let table = TABLE.get_or_init(|| {
-        let mut bits = vec![0u64; (LIMIT as usize).div_ceil(64)];
+    cp < TRADITIONAL_LIMIT && traditional_table()[cp as usize / 64] & (1 << (cp % 64)) != 0
+}
+
+/// Code points from here on are never Traditional (as far as [`is_traditional`] knows).
+const TRADITIONAL_LIMIT: u32 = 0x30000;
+const TRADITIONAL_WORDS: usize = TRADITIONAL_LIMIT as usize / 64;
+
+/// The bit set behind [`is_traditional`], one bit per code point below
+/// [`TRADITIONAL_LIMIT`] (Han code points all are).
+fn traditional_table() -> &'static [u64; TRADITIONAL_WORDS] {
+    static TABLE: OnceLock<Box<[u64; TRADITIONAL_WORDS]>> = OnceLock::new();
+    const LIMIT: u32 = TRADITIONAL_LIMIT;
+    TABLE.get_or_init(|| {
+        let mut bits = Box::new([0u64; TRADITIONAL_WORDS]);
         let chars: Vec<char> = (0..LIMIT)
             .filter_map(char::from_u32)
             .filter(|&c| is_han(c))
@@ -438,8 +513,7 @@ pub fn is_traditional(c: char) -> bool {
             }
         }
         bits
-    });
-    table[cp as usize / 64] & (1 << (cp % 64)) != 0
+    })
 }
 
 #[cfg(test)]
@@ -490,6 +564,44 @@ mod tests {
     fn emoji_joiner_is_kept() {
         let text = "👨\u{200D}👩\u{200D}👧";
         assert_eq!(norm(text).text(), text);
+    }
+
+    #[test]
+    fn characters_edit_skip_passes_are_kept() {
+        let configs = [
+            NormalizerConfig::default(),
+            NormalizerConfig {
+                width: false,
+                ..NormalizerConfig::default()
+            },
+            NormalizerConfig {
+                strip_invisible: false,
+                ..NormalizerConfig::default()
+            },
+        ];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let skip = edit_skip(c.encode_utf8(&mut buf).as_bytes()[0]);
+            if skip == 0 {
+                continue;
+            }
+            assert_eq!(skip, c.len_utf8(), "{c:?}");
+            for config in configs {
+                for prev in [None, Some('a'), Some('👍')] {
+                    let kept = StandardNormalizer::new(config).edit(c, prev);
+                    assert!(matches!(kept, Edit::Keep), "{c:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn has_han_is_any_han_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("a{c}");
+            assert_eq!(has_han(&s), is_han(c), "{c:?}");
+        }
+        assert!(has_han("T恤") && !has_han("，ok") && !has_han(""));
     }
 
     #[test]
