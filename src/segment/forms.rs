@@ -71,6 +71,36 @@ impl WordForms {
         self.emit_as(text, source, range, kind, script, out);
     }
 
+    /// [`emit`](Self::emit) for a range holding the one character `c`: full-width and CJK
+    /// punctuation, the usual single character between Chinese words, skips the general
+    /// classification.
+    pub(crate) fn emit_char(
+        &self,
+        text: &Normalized<'_>,
+        source: Option<u32>,
+        range: Range<usize>,
+        c: char,
+        out: &mut Tokens,
+    ) {
+        if is_cjk_punct(c) {
+            // What `classify` and `emit_as` make of it.
+            let (kind, script) = (TokenKind::Punct, Script::Common);
+            let span = text.original_span(range.clone());
+            match (half_width_punct(c), source) {
+                (Some(h), _) => out.push_with(span, kind, script, |forms| forms.push(h)),
+                (None, Some(base)) => out.push_stored(
+                    span,
+                    base + range.start as u32..base + range.end as u32,
+                    kind,
+                    script,
+                ),
+                (None, None) => out.push(span, c.encode_utf8(&mut [0; 4]), kind, script),
+            }
+        } else {
+            self.emit(text, source, range, out);
+        }
+    }
+
     /// [`push_as`](Self::push_as), with `source` as in [`emit`](Self::emit).
     pub(crate) fn emit_as(
         &self,
@@ -87,7 +117,7 @@ impl WordForms {
             let mut chars = s.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
                 if let Some(h) = half_width_punct(c) {
-                    out.push(span, h.encode_utf8(&mut [0; 4]), kind, script);
+                    out.push_with(span, kind, script, |forms| forms.push(h));
                     return;
                 }
             }
@@ -150,13 +180,14 @@ pub fn classify(s: &str) -> Option<(TokenKind, Script)> {
     let mut digits = false;
     let mut first = None;
     for c in s.chars() {
+        if is_cjk_punct(c) {
+            first.get_or_insert(c);
+            continue;
+        }
         if c.is_whitespace() {
             continue;
         }
         first.get_or_insert(c);
-        if is_cjk_punct(c) {
-            continue;
-        }
         if is_han(c) {
             return Some((TokenKind::Word, Script::Han));
         }
@@ -170,6 +201,7 @@ pub fn classify(s: &str) -> Option<(TokenKind, Script)> {
     Some(match alpha {
         Some(c) => (TokenKind::Word, letter_script(c)),
         None if digits => (TokenKind::Number, Script::Digit),
+        None if is_cjk_punct(first) => (TokenKind::Punct, Script::Common),
         None if is_emoji(first) => (TokenKind::Emoji, Script::Common),
         None if is_punctuation(first) => (TokenKind::Punct, Script::Common),
         None => (TokenKind::Symbol, Script::Common),
@@ -199,8 +231,9 @@ fn classify_ascii(s: &[u8]) -> Option<(TokenKind, Script)> {
     })
 }
 
-/// Common full-width and CJK punctuation: neither whitespace, Han, letter nor digit, so
-/// [`classify`] can pass it by without the Unicode property lookups.
+/// Common full-width and CJK punctuation: neither whitespace, Han, letter, digit nor emoji,
+/// and punctuation to [`is_punctuation`], so [`classify`] can tell it without the Unicode
+/// property lookups.
 fn is_cjk_punct(c: char) -> bool {
     matches!(c as u32, 0x3001..=0x3003 | 0x3008..=0x3011 | 0x3014..=0x301F | 0xFF01..=0xFF0F
         | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 | 0x2010..=0x2027)
@@ -331,6 +364,7 @@ mod tests {
                 !c.is_whitespace() && !is_han(c) && !c.is_alphabetic() && !c.is_numeric(),
                 "{c:?}"
             );
+            assert!(!is_emoji(c) && is_punctuation(c), "{c:?}");
         }
     }
 

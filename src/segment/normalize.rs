@@ -193,17 +193,7 @@ impl StandardNormalizer {
 
 impl Normalizer for StandardNormalizer {
     fn normalize<'a>(&self, original: &'a str) -> Normalized<'a> {
-        let cfg = &self.config;
-        let first_edit = self.first_edit(original);
-        let any_traditional = cfg.traditional_to_simplified && {
-            let table = traditional_table();
-            original.chars().any(|c| {
-                let cp = c as u32;
-                // Only Han code points (0x3007 and up) have bits in the table.
-                (0x3007..TRADITIONAL_LIMIT).contains(&cp)
-                    && table[cp as usize / 64] & (1 << (cp % 64)) != 0
-            })
-        };
+        let (first_edit, any_traditional) = self.scan(original);
         let mut norm = match first_edit {
             None => Normalized::identity_unchecked(original),
             Some(from) => {
@@ -247,30 +237,73 @@ impl<'a> Normalized<'a> {
 }
 
 impl StandardNormalizer {
-    /// The byte offset of the first character [`edit`](Self::edit) changes, if any.
-    fn first_edit(&self, original: &str) -> Option<usize> {
+    /// One pass over `original` that stops as soon as it has both answers: the byte offset of
+    /// the first character [`edit`](Self::edit) changes, and whether some character is one
+    /// that Traditional → Simplified conversion changes.
+    ///
+    /// Each character's first byte says what it may be ([`Lead`]), so most characters are
+    /// passed by without decoding, and Han characters are decoded by hand.
+    fn scan(&self, original: &str) -> (Option<usize>, bool) {
+        let table = self
+            .config
+            .traditional_to_simplified
+            .then(traditional_table);
+        let traditional = |cp: u32| {
+            table.is_some_and(|t| {
+                cp < TRADITIONAL_LIMIT && t[cp as usize / 64] & (1 << (cp % 64)) != 0
+            })
+        };
         let bytes = original.as_bytes();
+        let mut first_edit = None;
+        let mut any_traditional = false;
+        // Still looking for a Traditional character.
+        let mut seek_traditional = table.is_some();
         let mut i = 0;
         while i < bytes.len() {
-            // Most characters are kept whatever the configuration, and their first byte says
-            // so: they are skipped without decoding.
-            let skip = edit_skip(bytes[i]);
-            if skip > 0 {
-                i += skip;
-                continue;
+            let b = bytes[i];
+            let lead = Lead::of(b);
+            match lead {
+                Lead::Plain(n) => {
+                    i += usize::from(n);
+                    continue;
+                }
+                Lead::Han3 => {
+                    if seek_traditional && i + 2 < bytes.len() {
+                        let cp = u32::from(b & 0x0F) << 12
+                            | u32::from(bytes[i + 1] & 0x3F) << 6
+                            | u32::from(bytes[i + 2] & 0x3F);
+                        any_traditional = traditional(cp);
+                    }
+                    i += 3;
+                }
+                Lead::Edit | Lead::HanOrEdit | Lead::Han4 => {
+                    let Some(c) = original[i..].chars().next() else {
+                        break;
+                    };
+                    let cp = c as u32;
+                    if seek_traditional && lead != Lead::Edit {
+                        any_traditional = traditional(cp);
+                    }
+                    let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(cp);
+                    if first_edit.is_none() && may_change {
+                        let prev = if c == '\u{200D}' {
+                            original[..i].chars().next_back()
+                        } else {
+                            None
+                        };
+                        if !matches!(self.edit(c, prev), Edit::Keep) {
+                            first_edit = Some(i);
+                        }
+                    }
+                    i += c.len_utf8();
+                }
             }
-            let c = original[i..].chars().next()?;
-            let prev = if c == '\u{200D}' {
-                original[..i].chars().next_back()
-            } else {
-                None
-            };
-            if !matches!(self.edit(c, prev), Edit::Keep) {
-                return Some(i);
+            seek_traditional &= !any_traditional;
+            if first_edit.is_some() && !seek_traditional {
+                break;
             }
-            i += c.len_utf8();
         }
-        None
+        (first_edit, any_traditional)
     }
 
     /// Width and invisible-character pass; `from` is the first byte that changes.
@@ -308,32 +341,45 @@ impl StandardNormalizer {
     }
 }
 
-/// For byte `b` of UTF-8 text at a character boundary: 0 when [`StandardNormalizer::edit`]
-/// may change the character there (ASCII controls; characters led by C2: C1 controls and the
-/// soft hyphen; E2: zero-width characters; EF: the BOM and full-width letters and digits),
-/// otherwise the character's length, to skip it.
-#[inline]
-fn edit_skip(b: u8) -> usize {
-    static TABLE: [u8; 256] = {
-        let mut t = [1; 256];
-        let mut b = 0;
-        while b < 256 {
-            t[b] = if b < 0x20 || b == 0x7F || b == 0xC2 || b == 0xE2 || b == 0xEF {
-                0
-            } else if b < 0xC0 {
-                1
-            } else if b < 0xE0 {
-                2
-            } else if b < 0xF0 {
-                3
-            } else {
-                4
-            };
-            b += 1;
+/// What the character starting with a given byte may be, for [`StandardNormalizer::scan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    /// Neither Han nor changed by `edit`, whatever the configuration: skip this many bytes.
+    Plain(u8),
+    /// ASCII controls and characters led by C2 (C1 controls, the soft hyphen) or E2
+    /// (zero-width characters): `edit` may change them.
+    Edit,
+    /// Led by E3–E9: U+3000–U+9FFF, where the Han characters of the basic plane are (but for
+    /// the compatibility ideographs).
+    Han3,
+    /// Led by EF: U+F000–U+FFFF, with the compatibility ideographs, the BOM and full-width
+    /// letters and digits.
+    HanOrEdit,
+    /// Led by F0: the supplementary planes up to U+3FFFF, with the Han extensions.
+    Han4,
+}
+
+impl Lead {
+    #[inline]
+    fn of(b: u8) -> Lead {
+        match b {
+            0x00..=0x1F | 0x7F | 0xC2 | 0xE2 => Lead::Edit,
+            0x20..=0xBF => Lead::Plain(1),
+            0xC0..=0xDF => Lead::Plain(2),
+            0xE3..=0xE9 => Lead::Han3,
+            0xEF => Lead::HanOrEdit,
+            0xE0..=0xEF => Lead::Plain(3),
+            0xF0 => Lead::Han4,
+            0xF1..=0xFF => Lead::Plain(4),
         }
-        t
-    };
-    usize::from(TABLE[usize::from(b)])
+    }
+}
+
+/// Whether [`StandardNormalizer::edit`] may change a non-ASCII character (C1 controls,
+/// invisible characters, full-width word characters); it keeps all the others.
+#[inline]
+fn may_edit(cp: u32) -> bool {
+    matches!(cp, 0x80..=0x9F | 0xAD | 0x200B..=0x200D | 0x2060 | 0xFEFF | 0xFF03..=0xFF5A)
 }
 
 /// Appends the alignment of `text`, a prefix of the original, to itself: each byte maps to the
@@ -431,8 +477,8 @@ pub fn is_han(c: char) -> bool {
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
-/// Whether `s` has a Han character; looks at lead bytes and decodes only the characters
-/// whose lead byte leaves it open (U+5000–U+9FFF, led by E5–E9, are all Han).
+/// Whether `s` has a Han character; looks at the first bytes of characters and decodes only
+/// those they leave open (U+5000–U+9FFF, led by E5–E9, are all Han).
 #[must_use]
 #[inline]
 pub(crate) fn has_han(s: &str) -> bool {
@@ -442,6 +488,10 @@ pub(crate) fn has_han(s: &str) -> bool {
         let b = bytes[i];
         match b {
             0xE5..=0xE9 => return true,
+            // U+4000–U+4FFF: Han but for U+4DC0–U+4DFF (E4 B7 ..).
+            0xE4 if bytes.get(i + 1) != Some(&0xB7) => return true,
+            // U+3000–U+3FFF: Han from U+3400 (E3 90 ..), and U+3007 (E3 80 87).
+            0xE3 if bytes.get(i + 1).is_some_and(|&b| b >= 0x90) => return true,
             0xE3 | 0xE4 | 0xEF | 0xF0 => {
                 let c = s[i..].chars().next().unwrap_or_default();
                 if is_han(c) {
@@ -567,7 +617,7 @@ mod tests {
     }
 
     #[test]
-    fn characters_edit_skip_passes_are_kept() {
+    fn lead_bytes_say_what_a_character_may_be() {
         let configs = [
             NormalizerConfig::default(),
             NormalizerConfig {
@@ -581,11 +631,25 @@ mod tests {
         ];
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let mut buf = [0; 4];
-            let skip = edit_skip(c.encode_utf8(&mut buf).as_bytes()[0]);
-            if skip == 0 {
+            let lead = Lead::of(c.encode_utf8(&mut buf).as_bytes()[0]);
+            if let Lead::Plain(n) = lead {
+                assert_eq!(usize::from(n), c.len_utf8(), "{c:?}");
+            }
+            if lead == Lead::Han3 {
+                assert_eq!(c.len_utf8(), 3, "{c:?}");
+            }
+            if is_han(c) || is_traditional(c) {
+                assert!(
+                    matches!(lead, Lead::Han3 | Lead::HanOrEdit | Lead::Han4),
+                    "{c:?}"
+                );
+            }
+            let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(c as u32);
+            if c.is_ascii() || may_change {
+                // ASCII is `edit`'s own business (controls are `Lead::Edit`).
+                assert!(may_change || !c.is_ascii_control(), "{c:?}");
                 continue;
             }
-            assert_eq!(skip, c.len_utf8(), "{c:?}");
             for config in configs {
                 for prev in [None, Some('a'), Some('👍')] {
                     let kept = StandardNormalizer::new(config).edit(c, prev);

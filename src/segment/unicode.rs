@@ -120,8 +120,8 @@ pub(super) fn words(
     }
     // One character (punctuation between Chinese words, mostly) needs no boundary search.
     let mut chars = text.text()[range.clone()].chars();
-    if let (Some(_), None) = (chars.next(), chars.next()) {
-        forms.emit(text, src, range, out);
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        forms.emit_char(text, src, range, c, out);
         return;
     }
     let base = range.start;
