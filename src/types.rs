@@ -291,10 +291,10 @@ impl Tokens {
                     (prev.form.0, tok.form.1)
                 } else {
                     let from = self.forms.len();
-                    self.forms
-                        .extend_from_within(prev.form.0 as usize..prev.form.1 as usize);
-                    self.forms
-                        .extend_from_within(tok.form.0 as usize..tok.form.1 as usize);
+                    let pair = [prev.form, tok.form]
+                        .map(|(a, b)| &self.forms[a as usize..b as usize])
+                        .concat();
+                    self.forms.push_str(&pair);
                     (from as u32, self.forms.len() as u32)
                 };
                 let prev = &mut self.list[out - 1];
