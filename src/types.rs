@@ -147,13 +147,52 @@ impl Tokens {
     pub fn push(&mut self, span: Range<usize>, form: &str, kind: TokenKind, script: Script) {
         let from = self.forms.len() as u32;
         self.forms.push_str(form);
+        self.push_stored(span, from..self.forms.len() as u32, kind, script);
+    }
+
+    /// Stores a normalised text whose slices later tokens take as their forms (most forms are
+    /// the normalised text itself), so each such token costs no copy; returns where it starts.
+    /// Also reserves room for the tokens of a text of this length.
+    pub(crate) fn add_source(&mut self, text: &str) -> u32 {
+        // About one token per 4 bytes of Chinese or English; jieba caps its own guess too.
+        self.list.reserve((text.len() / 4 + 4).min(4096));
+        self.forms.reserve(text.len() + text.len() / 4 + 8);
+        let from = self.forms.len() as u32;
+        self.forms.push_str(text);
+        from
+    }
+
+    /// Adds a token whose form is bytes `form` of the stored forms (a slice of a text given
+    /// to [`add_source`](Self::add_source), or what [`push_with`](Self::push_with) wrote).
+    pub(crate) fn push_stored(
+        &mut self,
+        span: Range<usize>,
+        form: Range<u32>,
+        kind: TokenKind,
+        script: Script,
+    ) {
+        debug_assert!(self.forms.is_char_boundary(form.start as usize));
+        debug_assert!(self.forms.is_char_boundary(form.end as usize));
         self.list.push(Token {
             start: span.start,
             end: span.end,
-            form: (from, self.forms.len() as u32),
+            form: (form.start, form.end),
             kind,
             script,
         });
+    }
+
+    /// Adds a token whose form `write` appends to the given string (and only appends).
+    pub(crate) fn push_with(
+        &mut self,
+        span: Range<usize>,
+        kind: TokenKind,
+        script: Script,
+        write: impl FnOnce(&mut String),
+    ) {
+        let from = self.forms.len() as u32;
+        write(&mut self.forms);
+        self.push_stored(span, from..self.forms.len() as u32, kind, script);
     }
 
     /// The normalised form of `token`, which must belong to these tokens.
@@ -199,7 +238,7 @@ impl Tokens {
         let mut last = 0;
         let mut any = false;
         for t in &self.list {
-            if has_gap(last, t.start) {
+            if t.start != last && has_gap(last, t.start) {
                 any = true;
                 break;
             }
@@ -245,9 +284,22 @@ impl Tokens {
         for i in 0..self.list.len() {
             let tok = self.list[i];
             if out > 0 && tok.start < self.list[out - 1].end {
+                let prev = self.list[out - 1];
+                // The merged form is the two forms one after the other; when they are not
+                // already adjacent in the store, store the pair.
+                let form = if prev.form.1 == tok.form.0 {
+                    (prev.form.0, tok.form.1)
+                } else {
+                    let from = self.forms.len();
+                    let pair = [prev.form, tok.form]
+                        .map(|(a, b)| &self.forms[a as usize..b as usize])
+                        .concat();
+                    self.forms.push_str(&pair);
+                    (from as u32, self.forms.len() as u32)
+                };
                 let prev = &mut self.list[out - 1];
                 prev.end = prev.end.max(tok.end);
-                prev.form.1 = tok.form.1.max(prev.form.1);
+                prev.form = form;
                 continue;
             }
             self.list[out] = tok;

@@ -693,38 +693,58 @@ impl EngineBuilder {
             }
         }
         let normalizer: Arc<dyn Normalizer> = Arc::new(StandardNormalizer::new(config.normalize));
-        let segmenter = match self.segmenter {
-            Some(s) => s,
-            None => config.segment.build(normalizer.as_ref(), &words)?,
-        };
-        let sentiment = match self.sentiment {
-            Some(s) => s,
-            None => config.sentiment.build()?,
-        };
-        let rule_kind = config.kind.build(normalizer.as_ref())?;
-        let rules = config.route.build(normalizer.as_ref())?;
-        let kind_model = match &config.kind.model {
-            Some(path) => Some(Arc::new(load_class_model(path, LearnedTask::Kind, None)?)),
-            None => None,
-        };
-        let route_model = match &config.route.model {
-            Some(path) => Some(Arc::new(load_class_model(
-                path,
-                LearnedTask::Route,
-                Some(rules.departments()),
-            )?)),
-            None => None,
-        };
-        let lexicon = PhraseLexicon::new(
-            rules
-                .phrases()
-                .map(|p| normalizer.normalize(p.trim()).text().to_lowercase()),
+        let executor = Executor::new(&self.parallelism)?;
+        // Loading jieba's dictionary is half of the start-up; with threads to spare, the other
+        // tables are built meanwhile.
+        let (segmenter, others) = executor.join(
+            || match self.segmenter {
+                Some(s) => Ok(s),
+                None => config.segment.build(normalizer.as_ref(), &words),
+            },
+            || -> Result<_> {
+                let sentiment = match self.sentiment {
+                    Some(s) => s,
+                    None => config.sentiment.build()?,
+                };
+                let rule_kind = config.kind.build(normalizer.as_ref())?;
+                let rules = config.route.build(normalizer.as_ref())?;
+                let kind_model = match &config.kind.model {
+                    Some(path) => Some(Arc::new(load_class_model(path, LearnedTask::Kind, None)?)),
+                    None => None,
+                };
+                let route_model = match &config.route.model {
+                    Some(path) => Some(Arc::new(load_class_model(
+                        path,
+                        LearnedTask::Route,
+                        Some(rules.departments()),
+                    )?)),
+                    None => None,
+                };
+                let lexicon = PhraseLexicon::new(
+                    rules
+                        .phrases()
+                        .map(|p| normalizer.normalize(p.trim()).text().to_lowercase()),
+                );
+                let keywords = KeywordExtractor::new(&config.keywords)?;
+                let prioritizer = Prioritizer::new(
+                    config.priority.clone(),
+                    RiskLexicon::shipped(normalizer.as_ref())?,
+                );
+                Ok((
+                    sentiment,
+                    rule_kind,
+                    rules,
+                    kind_model,
+                    route_model,
+                    lexicon,
+                    keywords,
+                    prioritizer,
+                ))
+            },
         );
-        let keywords = KeywordExtractor::new(&config.keywords)?;
-        let prioritizer = Prioritizer::new(
-            config.priority.clone(),
-            RiskLexicon::shipped(normalizer.as_ref())?,
-        );
+        let segmenter = segmenter?;
+        let (sentiment, rule_kind, rules, kind_model, route_model, lexicon, keywords, prioritizer) =
+            others?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
@@ -738,7 +758,7 @@ impl EngineBuilder {
                 kind_model,
                 route_model,
                 prioritizer,
-                executor: Executor::new(&self.parallelism)?,
+                executor,
                 config,
             }),
             topics: self.topics,

@@ -65,6 +65,20 @@ impl Executor {
         }
     }
 
+    /// Runs `a` and `b`, at the same time when there is more than one thread.
+    pub(crate) fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        match self {
+            Executor::Pool(pool) if pool.current_num_threads() > 1 => pool.join(a, b),
+            _ => (a(), b()),
+        }
+    }
+
     /// Number of threads that work on a batch.
     pub(crate) fn threads(&self) -> usize {
         match self {

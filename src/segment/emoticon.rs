@@ -99,7 +99,7 @@ pub fn match_at(text: &str, at: usize) -> Option<usize> {
         .is_some_and(char::is_alphanumeric);
     EMOTICONS
         .iter()
-        .filter(|e| rest.starts_with(*e))
+        .filter(|e| e.as_bytes()[0] == rest.as_bytes()[0] && rest.starts_with(*e))
         .filter(|e| {
             let alnum_edge = e.starts_with(char::is_alphanumeric) && prev_is_alnum
                 || e.ends_with(char::is_alphanumeric)
@@ -147,6 +147,38 @@ fn bracket_tag(rest: &str) -> Option<usize> {
     ((1..=6).contains(&n) && tag.chars().all(is_han)).then_some(close + 2)
 }
 
+/// For byte `b` of UTF-8 text at a character boundary: 0 when the character there may be one
+/// for which [`may_start`] holds (the ASCII ones, and those whose lead byte is that of `¯`
+/// (C2), `ಥ` (E0), `╮` or `┭` (E2)), otherwise the character's length, to skip it.
+#[must_use]
+pub fn start_skip(b: u8) -> usize {
+    static TABLE: [u8; 256] = {
+        let mut t = [1; 256];
+        let mut b = 0xC0;
+        while b < 256 {
+            t[b] = if b < 0xE0 {
+                2
+            } else if b < 0xF0 {
+                3
+            } else {
+                4
+            };
+            b += 1;
+        }
+        let starts = b":;=<>^TQ-oOXx([";
+        let mut i = 0;
+        while i < starts.len() {
+            t[starts[i] as usize] = 0;
+            i += 1;
+        }
+        t[0xC2] = 0;
+        t[0xE0] = 0;
+        t[0xE2] = 0;
+        t
+    };
+    usize::from(TABLE[usize::from(b)])
+}
+
 /// Whether `c` could start an emoticon (a cheap filter before [`match_at`]).
 #[must_use]
 pub fn may_start(c: char) -> bool {
@@ -168,5 +200,25 @@ mod tests {
         assert_eq!(match_at("orz", 0), Some(3));
         assert_eq!(match_at("a:)", 1), Some(2));
         assert_eq!(match_at("http://x", 4), None);
+    }
+
+    #[test]
+    fn start_bytes_cover_every_start() {
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| may_start(c))
+        {
+            let mut buf = [0; 4];
+            assert_eq!(
+                start_skip(c.encode_utf8(&mut buf).as_bytes()[0]),
+                0,
+                "{c:?}"
+            );
+        }
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let skip = start_skip(c.encode_utf8(&mut buf).as_bytes()[0]);
+            assert!(skip == 0 || skip == c.len_utf8(), "{c:?}");
+        }
     }
 }

@@ -40,11 +40,7 @@ impl WordForms {
     /// Appends the token for the normalised byte range `range` of `text` to `out`; ranges that
     /// hold only whitespace are skipped.
     pub fn push(&self, text: &Normalized<'_>, range: Range<usize>, out: &mut Tokens) {
-        let s = &text.text()[range.clone()];
-        let Some((kind, script)) = classify(s) else {
-            return;
-        };
-        self.push_as(text, range, kind, script, out);
+        self.emit(text, None, range, out);
     }
 
     /// Appends a token of a known kind and script.
@@ -56,24 +52,102 @@ impl WordForms {
         script: Script,
         out: &mut Tokens,
     ) {
+        self.emit_as(text, None, range, kind, script, out);
+    }
+
+    /// [`push`](Self::push), where `source` is the offset returned by
+    /// [`Tokens::add_source`] for `text`'s normalised text, if it was stored.
+    pub(crate) fn emit(
+        &self,
+        text: &Normalized<'_>,
+        source: Option<u32>,
+        range: Range<usize>,
+        out: &mut Tokens,
+    ) {
         let s = &text.text()[range.clone()];
-        let span = text.original_span(range);
+        let Some((kind, script)) = classify(s) else {
+            return;
+        };
+        self.emit_as(text, source, range, kind, script, out);
+    }
+
+    /// [`emit`](Self::emit) for a range holding the one character `c`: full-width and CJK
+    /// punctuation, the usual single character between Chinese words, skips the general
+    /// classification.
+    pub(crate) fn emit_char(
+        &self,
+        text: &Normalized<'_>,
+        source: Option<u32>,
+        range: Range<usize>,
+        c: char,
+        out: &mut Tokens,
+    ) {
+        if is_cjk_punct(c) {
+            // What `classify` and `emit_as` make of it.
+            let (kind, script) = (TokenKind::Punct, Script::Common);
+            let span = text.original_span(range.clone());
+            match (half_width_punct(c), source) {
+                (Some(h), _) => out.push_with(span, kind, script, |forms| forms.push(h)),
+                (None, Some(base)) => out.push_stored(
+                    span,
+                    base + range.start as u32..base + range.end as u32,
+                    kind,
+                    script,
+                ),
+                (None, None) => out.push(span, c.encode_utf8(&mut [0; 4]), kind, script),
+            }
+        } else {
+            self.emit(text, source, range, out);
+        }
+    }
+
+    /// [`push_as`](Self::push_as), with `source` as in [`emit`](Self::emit).
+    pub(crate) fn emit_as(
+        &self,
+        text: &Normalized<'_>,
+        source: Option<u32>,
+        range: Range<usize>,
+        kind: TokenKind,
+        script: Script,
+        out: &mut Tokens,
+    ) {
+        let s = &text.text()[range.clone()];
+        let span = text.original_span(range.clone());
         if kind == TokenKind::Punct {
             let mut chars = s.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
                 if let Some(h) = half_width_punct(c) {
-                    out.push(span, h.encode_utf8(&mut [0; 4]), kind, script);
+                    out.push_with(span, kind, script, |forms| forms.push(h));
                     return;
                 }
             }
         }
-        if kind != TokenKind::Word || script == Script::Han {
-            out.push(span, s, kind, script);
+        let as_is = kind != TokenKind::Word
+            || script == Script::Han
+            || (self.stemmer.is_none() && !(self.options.lowercase && has_upper(s)));
+        if as_is {
+            match source {
+                Some(base) => out.push_stored(
+                    span,
+                    base + range.start as u32..base + range.end as u32,
+                    kind,
+                    script,
+                ),
+                None => out.push(span, s, kind, script),
+            }
             return;
         }
         let lower;
         let mut form = s;
-        if self.options.lowercase && s.chars().any(char::is_uppercase) {
+        if self.options.lowercase && has_upper(s) {
+            if s.is_ascii() && self.stemmer.is_none() {
+                out.push_with(span, kind, script, |forms| {
+                    let from = forms.len();
+                    forms.push_str(s);
+                    forms[from..].make_ascii_lowercase();
+                });
+                return;
+            }
             lower = s.to_lowercase();
             form = &lower;
         }
@@ -87,13 +161,29 @@ impl WordForms {
     }
 }
 
+/// Whether `s` has an upper-case letter.
+fn has_upper(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        s.chars().any(char::is_uppercase)
+    }
+}
+
 /// The kind and script of a normalised token, or `None` for whitespace.
 #[must_use]
 pub fn classify(s: &str) -> Option<(TokenKind, Script)> {
+    if s.is_ascii() {
+        return classify_ascii(s.as_bytes());
+    }
     let mut alpha = None;
     let mut digits = false;
     let mut first = None;
     for c in s.chars() {
+        if is_cjk_punct(c) {
+            first.get_or_insert(c);
+            continue;
+        }
         if c.is_whitespace() {
             continue;
         }
@@ -111,10 +201,42 @@ pub fn classify(s: &str) -> Option<(TokenKind, Script)> {
     Some(match alpha {
         Some(c) => (TokenKind::Word, letter_script(c)),
         None if digits => (TokenKind::Number, Script::Digit),
+        None if is_cjk_punct(first) => (TokenKind::Punct, Script::Common),
         None if is_emoji(first) => (TokenKind::Emoji, Script::Common),
         None if is_punctuation(first) => (TokenKind::Punct, Script::Common),
         None => (TokenKind::Symbol, Script::Common),
     })
+}
+
+/// [`classify`] for ASCII text.
+fn classify_ascii(s: &[u8]) -> Option<(TokenKind, Script)> {
+    let mut first = None;
+    let mut alpha = false;
+    let mut digits = false;
+    // `char::is_whitespace` in ASCII: tab, LF, VT, FF, CR and space.
+    for &b in s.iter().filter(|&&b| !matches!(b, b'\t'..=b'\r' | b' ')) {
+        first.get_or_insert(b);
+        alpha |= b.is_ascii_alphabetic();
+        digits |= b.is_ascii_digit();
+    }
+    let first = first?;
+    Some(if alpha {
+        (TokenKind::Word, Script::Latin)
+    } else if digits {
+        (TokenKind::Number, Script::Digit)
+    } else if first.is_ascii_punctuation() {
+        (TokenKind::Punct, Script::Common)
+    } else {
+        (TokenKind::Symbol, Script::Common)
+    })
+}
+
+/// Common full-width and CJK punctuation: neither whitespace, Han, letter, digit nor emoji,
+/// and punctuation to [`is_punctuation`], so [`classify`] can tell it without the Unicode
+/// property lookups.
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c as u32, 0x3001..=0x3003 | 0x3008..=0x3011 | 0x3014..=0x301F | 0xFF01..=0xFF0F
+        | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 | 0x2010..=0x2027)
 }
 
 fn letter_script(c: char) -> Script {
@@ -230,6 +352,41 @@ mod tests {
         assert_eq!(classify("👍🏻"), Some((TokenKind::Emoji, Script::Common)));
         assert_eq!(classify("カメラ"), Some((TokenKind::Word, Script::Kana)));
         assert_eq!(classify("  "), None);
+    }
+
+    #[test]
+    fn cjk_punct_is_no_letter_digit_or_space() {
+        for c in (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_cjk_punct(c))
+        {
+            assert!(
+                !c.is_whitespace() && !is_han(c) && !c.is_alphabetic() && !c.is_numeric(),
+                "{c:?}"
+            );
+            assert!(!is_emoji(c) && is_punctuation(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_classification_is_the_general_one() {
+        for a in 0..128u8 {
+            for b in [
+                None,
+                Some(b' '),
+                Some(b'a'),
+                Some(b'1'),
+                Some(b'.'),
+                Some(0x0B),
+            ] {
+                let mut s = String::from(a as char);
+                s.extend(b.map(char::from));
+                // The general path, forced by a non-ASCII character that changes nothing.
+                let mut general = s.clone();
+                general.push('\u{3000}');
+                assert_eq!(classify_ascii(s.as_bytes()), classify(&general), "{s:?}");
+            }
+        }
     }
 
     #[test]

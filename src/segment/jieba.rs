@@ -91,8 +91,9 @@ impl JiebaSegmenter {
 
 impl Segmenter for JiebaSegmenter {
     fn segment(&self, text: &Normalized<'_>, out: &mut Tokens) {
+        let src = Some(out.add_source(text.text()));
         self.dict
-            .cut(text.text(), |range| self.forms.push(text, range, out));
+            .cut(text.text(), |range| self.forms.emit(text, src, range, out));
         if text.reshaped() {
             out.repair_overlaps();
         }

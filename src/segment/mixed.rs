@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::forms::WordForms;
 use super::jieba::ChineseDict;
-use super::normalize::{is_han, Normalized};
+use super::normalize::{has_han, Normalized};
 use super::unicode::{split_emoticons, words};
 use super::Segmenter;
 use crate::types::{Script, TokenKind, Tokens};
@@ -40,10 +40,10 @@ impl MixedSegmenter {
         MixedSegmenter { dict, forms }
     }
 
-    fn stretch(&self, text: &Normalized<'_>, range: Range<usize>, out: &mut Tokens) {
+    fn stretch(&self, text: &Normalized<'_>, src: u32, range: Range<usize>, out: &mut Tokens) {
         let s = &text.text()[range.clone()];
-        if !s.chars().any(is_han) {
-            words(&self.forms, text, range, out);
+        if !has_han(s) {
+            words(&self.forms, text, Some(src), range, out);
             return;
         }
         let base = range.start;
@@ -51,30 +51,38 @@ impl MixedSegmenter {
         let mut other: Option<Range<usize>> = None;
         self.dict.cut(s, |r| {
             let r = base + r.start..base + r.end;
-            if text.text()[r.clone()].chars().any(is_han) {
+            if has_han(&text.text()[r.clone()]) {
                 if let Some(o) = other.take() {
-                    words(&self.forms, text, o, out);
+                    words(&self.forms, text, Some(src), o, out);
                 }
-                self.forms
-                    .push_as(text, r, TokenKind::Word, Script::Han, out);
+                // A Han word's form is the normalised text itself.
+                let form = src + r.start as u32..src + r.end as u32;
+                out.push_stored(text.original_span(r), form, TokenKind::Word, Script::Han);
             } else {
                 other = Some(other.take().map_or(r.clone(), |o| o.start..r.end));
             }
         });
         if let Some(o) = other {
-            words(&self.forms, text, o, out);
+            words(&self.forms, text, Some(src), o, out);
         }
     }
 }
 
 impl Segmenter for MixedSegmenter {
     fn segment(&self, text: &Normalized<'_>, out: &mut Tokens) {
+        let src = out.add_source(text.text());
         split_emoticons(text.text(), 0..text.text().len(), |piece, is_emoticon| {
             if is_emoticon {
-                self.forms
-                    .push_as(text, piece, TokenKind::Emoticon, Script::Common, out);
+                self.forms.emit_as(
+                    text,
+                    Some(src),
+                    piece,
+                    TokenKind::Emoticon,
+                    Script::Common,
+                    out,
+                );
             } else {
-                self.stretch(text, piece, out);
+                self.stretch(text, src, piece, out);
             }
         });
         if text.reshaped() {

@@ -80,7 +80,6 @@ pub struct Normalized<'a> {
     /// For each byte of `text`, the byte span in `original` of the character(s) it came from.
     /// Empty when `text` is the original itself.
     align: Vec<(u32, u32)>,
-    han_chars: usize,
     traditional_chars: usize,
     /// Whether some original characters became a different number of characters, so token
     /// boundaries may fall inside one original character.
@@ -91,10 +90,7 @@ impl<'a> Normalized<'a> {
     /// The identity normalisation: `text` unchanged.
     #[must_use]
     pub fn identity(text: &'a str) -> Self {
-        Normalized {
-            han_chars: text.chars().filter(|&c| is_han(c)).count(),
-            ..Normalized::identity_unchecked(text)
-        }
+        Normalized::identity_unchecked(text)
     }
 
     /// The normalised text.
@@ -109,10 +105,11 @@ impl<'a> Normalized<'a> {
         self.original
     }
 
-    /// Number of Han characters in the original.
+    /// Number of Han characters in the original (counted on each call: no stage needs it on
+    /// the way through, so normalising does not count them).
     #[must_use]
     pub fn han_chars(&self) -> usize {
-        self.han_chars
+        self.original.chars().filter(|&c| is_han(c)).count()
     }
 
     /// Whether token boundaries may fall inside an original character (some characters became
@@ -196,40 +193,21 @@ impl StandardNormalizer {
 
 impl Normalizer for StandardNormalizer {
     fn normalize<'a>(&self, original: &'a str) -> Normalized<'a> {
-        let mut han_chars = 0;
-        let mut hant_candidates = 0;
-        let mut first_edit = None;
-        let mut prev = None;
-        for (i, c) in original.char_indices() {
-            if is_han(c) {
-                han_chars += 1;
-                if self.config.traditional_to_simplified && is_traditional(c) {
-                    hant_candidates += 1;
-                }
-            }
-            if first_edit.is_none() && !matches!(self.edit(c, prev), Edit::Keep) {
-                first_edit = Some(i);
-            }
-            prev = Some(c);
-        }
+        let (first_edit, any_traditional) = self.scan(original);
         let mut norm = match first_edit {
-            None => Normalized {
-                han_chars,
-                ..Normalized::identity_unchecked(original)
-            },
+            None => Normalized::identity_unchecked(original),
             Some(from) => {
                 let (text, align) = self.pass_one(original, from);
                 Normalized {
                     original,
                     text: Cow::Owned(text),
                     align,
-                    han_chars,
                     traditional_chars: 0,
                     reshaped: false,
                 }
             }
         };
-        if hant_candidates > 0 {
+        if any_traditional {
             to_simplified(&mut norm);
         }
         norm
@@ -242,7 +220,6 @@ impl<'a> Normalized<'a> {
             original: text,
             text: Cow::Borrowed(text),
             align: Vec::new(),
-            han_chars: 0,
             traditional_chars: 0,
             reshaped: false,
         }
@@ -260,6 +237,75 @@ impl<'a> Normalized<'a> {
 }
 
 impl StandardNormalizer {
+    /// One pass over `original` that stops as soon as it has both answers: the byte offset of
+    /// the first character [`edit`](Self::edit) changes, and whether some character is one
+    /// that Traditional → Simplified conversion changes.
+    ///
+    /// Each character's first byte says what it may be ([`Lead`]), so most characters are
+    /// passed by without decoding, and Han characters are decoded by hand.
+    fn scan(&self, original: &str) -> (Option<usize>, bool) {
+        let table = self
+            .config
+            .traditional_to_simplified
+            .then(traditional_table);
+        let traditional = |cp: u32| {
+            table.is_some_and(|t| {
+                cp < TRADITIONAL_LIMIT && t[cp as usize / 64] & (1 << (cp % 64)) != 0
+            })
+        };
+        let bytes = original.as_bytes();
+        let mut first_edit = None;
+        let mut any_traditional = false;
+        // Still looking for a Traditional character.
+        let mut seek_traditional = table.is_some();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let lead = Lead::of(b);
+            match lead {
+                Lead::Plain(n) => {
+                    i += usize::from(n);
+                    continue;
+                }
+                Lead::Han3 => {
+                    if seek_traditional && i + 2 < bytes.len() {
+                        let cp = u32::from(b & 0x0F) << 12
+                            | u32::from(bytes[i + 1] & 0x3F) << 6
+                            | u32::from(bytes[i + 2] & 0x3F);
+                        any_traditional = traditional(cp);
+                    }
+                    i += 3;
+                }
+                Lead::Edit | Lead::HanOrEdit | Lead::Han4 => {
+                    let Some(c) = original[i..].chars().next() else {
+                        break;
+                    };
+                    let cp = c as u32;
+                    if seek_traditional && lead != Lead::Edit {
+                        any_traditional = traditional(cp);
+                    }
+                    let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(cp);
+                    if first_edit.is_none() && may_change {
+                        let prev = if c == '\u{200D}' {
+                            original[..i].chars().next_back()
+                        } else {
+                            None
+                        };
+                        if !matches!(self.edit(c, prev), Edit::Keep) {
+                            first_edit = Some(i);
+                        }
+                    }
+                    i += c.len_utf8();
+                }
+            }
+            seek_traditional &= !any_traditional;
+            if first_edit.is_some() && !seek_traditional {
+                break;
+            }
+        }
+        (first_edit, any_traditional)
+    }
+
     /// Width and invisible-character pass; `from` is the first byte that changes.
     fn pass_one(&self, original: &str, from: usize) -> (String, Vec<(u32, u32)>) {
         let mut text = String::with_capacity(original.len());
@@ -293,6 +339,47 @@ impl StandardNormalizer {
         }
         (text, align)
     }
+}
+
+/// What the character starting with a given byte may be, for [`StandardNormalizer::scan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    /// Neither Han nor changed by `edit`, whatever the configuration: skip this many bytes.
+    Plain(u8),
+    /// ASCII controls and characters led by C2 (C1 controls, the soft hyphen) or E2
+    /// (zero-width characters): `edit` may change them.
+    Edit,
+    /// Led by E3–E9: U+3000–U+9FFF, where the Han characters of the basic plane are (but for
+    /// the compatibility ideographs).
+    Han3,
+    /// Led by EF: U+F000–U+FFFF, with the compatibility ideographs, the BOM and full-width
+    /// letters and digits.
+    HanOrEdit,
+    /// Led by F0: the supplementary planes up to U+3FFFF, with the Han extensions.
+    Han4,
+}
+
+impl Lead {
+    #[inline]
+    fn of(b: u8) -> Lead {
+        match b {
+            0x00..=0x1F | 0x7F | 0xC2 | 0xE2 => Lead::Edit,
+            0x20..=0xBF => Lead::Plain(1),
+            0xC0..=0xDF => Lead::Plain(2),
+            0xE3..=0xE9 => Lead::Han3,
+            0xEF => Lead::HanOrEdit,
+            0xE0..=0xEF => Lead::Plain(3),
+            0xF0 => Lead::Han4,
+            0xF1..=0xFF => Lead::Plain(4),
+        }
+    }
+}
+
+/// Whether [`StandardNormalizer::edit`] may change a non-ASCII character (C1 controls,
+/// invisible characters, full-width word characters); it keeps all the others.
+#[inline]
+fn may_edit(cp: u32) -> bool {
+    matches!(cp, 0x80..=0x9F | 0xAD | 0x200B..=0x200D | 0x2060 | 0xFEFF | 0xFF03..=0xFF5A)
 }
 
 /// Appends the alignment of `text`, a prefix of the original, to itself: each byte maps to the
@@ -390,6 +477,37 @@ pub fn is_han(c: char) -> bool {
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
+/// Whether `s` has a Han character; looks at the first bytes of characters and decodes only
+/// those they leave open (U+5000–U+9FFF, led by E5–E9, are all Han).
+#[must_use]
+#[inline]
+pub(crate) fn has_han(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            0xE5..=0xE9 => return true,
+            // U+4000–U+4FFF: Han but for U+4DC0–U+4DFF (E4 B7 ..).
+            0xE4 if bytes.get(i + 1) != Some(&0xB7) => return true,
+            // U+3000–U+3FFF: Han from U+3400 (E3 90 ..), and U+3007 (E3 80 87).
+            0xE3 if bytes.get(i + 1).is_some_and(|&b| b >= 0x90) => return true,
+            0xE3 | 0xE4 | 0xEF | 0xF0 => {
+                let c = s[i..].chars().next().unwrap_or_default();
+                if is_han(c) {
+                    return true;
+                }
+                i += c.len_utf8();
+            }
+            0..=0xBF => i += 1,
+            0xC0..=0xDF => i += 2,
+            0xE0..=0xEF => i += 3,
+            _ => i += 4,
+        }
+    }
+    false
+}
+
 /// Whether `c` is an emoji or pictographic symbol (an approximation of
 /// `Extended_Pictographic` plus regional indicators and keycap parts).
 #[must_use]
@@ -413,14 +531,21 @@ pub fn is_emoji(c: char) -> bool {
 /// Traditional characters) never runs the phrase converter.
 #[must_use]
 pub fn is_traditional(c: char) -> bool {
-    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
-    const LIMIT: u32 = 0x30000;
     let cp = c as u32;
-    if cp >= LIMIT {
-        return false;
-    }
-    let table = TABLE.get_or_init(|| {
-        let mut bits = vec![0u64; (LIMIT as usize).div_ceil(64)];
+    cp < TRADITIONAL_LIMIT && traditional_table()[cp as usize / 64] & (1 << (cp % 64)) != 0
+}
+
+/// Code points from here on are never Traditional (as far as [`is_traditional`] knows).
+const TRADITIONAL_LIMIT: u32 = 0x30000;
+const TRADITIONAL_WORDS: usize = TRADITIONAL_LIMIT as usize / 64;
+
+/// The bit set behind [`is_traditional`], one bit per code point below
+/// [`TRADITIONAL_LIMIT`] (Han code points all are).
+fn traditional_table() -> &'static [u64; TRADITIONAL_WORDS] {
+    static TABLE: OnceLock<Box<[u64; TRADITIONAL_WORDS]>> = OnceLock::new();
+    const LIMIT: u32 = TRADITIONAL_LIMIT;
+    TABLE.get_or_init(|| {
+        let mut bits = Box::new([0u64; TRADITIONAL_WORDS]);
         let chars: Vec<char> = (0..LIMIT)
             .filter_map(char::from_u32)
             .filter(|&c| is_han(c))
@@ -438,8 +563,7 @@ pub fn is_traditional(c: char) -> bool {
             }
         }
         bits
-    });
-    table[cp as usize / 64] & (1 << (cp % 64)) != 0
+    })
 }
 
 #[cfg(test)]
@@ -490,6 +614,58 @@ mod tests {
     fn emoji_joiner_is_kept() {
         let text = "👨\u{200D}👩\u{200D}👧";
         assert_eq!(norm(text).text(), text);
+    }
+
+    #[test]
+    fn lead_bytes_say_what_a_character_may_be() {
+        let configs = [
+            NormalizerConfig::default(),
+            NormalizerConfig {
+                width: false,
+                ..NormalizerConfig::default()
+            },
+            NormalizerConfig {
+                strip_invisible: false,
+                ..NormalizerConfig::default()
+            },
+        ];
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let lead = Lead::of(c.encode_utf8(&mut buf).as_bytes()[0]);
+            if let Lead::Plain(n) = lead {
+                assert_eq!(usize::from(n), c.len_utf8(), "{c:?}");
+            }
+            if lead == Lead::Han3 {
+                assert_eq!(c.len_utf8(), 3, "{c:?}");
+            }
+            if is_han(c) || is_traditional(c) {
+                assert!(
+                    matches!(lead, Lead::Han3 | Lead::HanOrEdit | Lead::Han4),
+                    "{c:?}"
+                );
+            }
+            let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(c as u32);
+            if c.is_ascii() || may_change {
+                // ASCII is `edit`'s own business (controls are `Lead::Edit`).
+                assert!(may_change || !c.is_ascii_control(), "{c:?}");
+                continue;
+            }
+            for config in configs {
+                for prev in [None, Some('a'), Some('👍')] {
+                    let kept = StandardNormalizer::new(config).edit(c, prev);
+                    assert!(matches!(kept, Edit::Keep), "{c:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn has_han_is_any_han_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("a{c}");
+            assert_eq!(has_han(&s), is_han(c), "{c:?}");
+        }
+        assert!(has_han("T恤") && !has_han("，ok") && !has_han(""));
     }
 
     #[test]
