@@ -216,7 +216,7 @@ pub fn compare_files<A: Read + Send, B: Read + Send>(
             &options.text_field,
             parallelism,
             |t: &mut Tally, row, raw, _| t.add(row, raw.number, &to),
-            |outs| {
+            |_, outs| {
                 for (t, r) in outs {
                     tally.merge(&t, &to);
                     rejected += r.len() as u64;
@@ -260,7 +260,7 @@ pub fn compare_split<R: Read + Send>(
             Some(_) => t.1.add(row, raw.number, &to),
             None => t.2 += 1,
         },
-        |outs| {
+        |_, outs| {
             for (t, r) in outs {
                 before.merge(&t.0, &to);
                 after.merge(&t.1, &to);

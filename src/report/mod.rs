@@ -218,14 +218,14 @@ where
     R: Read + Send,
     T: Default + Send,
     F: Fn(&mut T, &Row<'_>, &JsonLine, &[u8]) + Sync + Send,
-    S: FnMut(Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
+    S: FnMut(&JsonChunk, Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the next chunk and a sink thread merges and writes the previous
     // one while the pool parses and counts this one.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
-    let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<(T, Vec<Reject>)>>(1);
+    let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<(JsonChunk, Vec<(T, Vec<Reject>)>)>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
             let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES) {
@@ -241,8 +241,8 @@ where
             }
         });
         let sink = scope.spawn(move || -> Result<()> {
-            for outs in out_rx {
-                sink(outs)?;
+            for (chunk, outs) in out_rx {
+                sink(&chunk, outs)?;
             }
             Ok(())
         });
@@ -274,7 +274,7 @@ where
                 }
                 (acc, rejects)
             });
-            if out_tx.send(outs).is_err() {
+            if out_tx.send((chunk, outs)).is_err() {
                 break; // the sink failed: its error is below
             }
         }
@@ -380,20 +380,18 @@ pub fn write_report<R: Read + Send>(
         options.max_record_bytes,
         &options.text_field,
         parallelism,
-        |out: &mut BatchOut, row, raw, line| {
+        |out: &mut BatchOut, row, raw, _| {
             out.tally.add(row, raw.number, &tally_options);
             if let Some(dept) = &row.department {
                 let csv_start = out.queue.bytes.len();
                 queue_row(&mut out.queue.bytes, row);
-                let json_start = out.queue.bytes.len();
-                out.queue.bytes.extend_from_slice(line);
-                out.queue.bytes.push(b'\n');
                 let department = out.queue.department(dept);
                 out.queue.entries.push(QueueEntry {
                     department,
                     score: row.priority,
-                    csv: csv_start..json_start,
-                    json: json_start..out.queue.bytes.len(),
+                    csv: csv_start..out.queue.bytes.len(),
+                    // The JSON line is copied from the chunk, not into the batch.
+                    json: raw.range.clone(),
                 });
             }
             if let Some(resolved) = &options.resolved {
@@ -410,11 +408,12 @@ pub fn write_report<R: Read + Send>(
                 }
             }
         },
-        |outs: Vec<(BatchOut, Vec<Reject>)>| {
+        |chunk: &JsonChunk, outs: Vec<(BatchOut, Vec<Reject>)>| {
             for (out, _) in &outs {
                 tally.merge(&out.tally, &tally_options);
             }
-            queues.push(&outs.iter().map(|(out, _)| &out.queue).collect::<Vec<_>>())?;
+            let batches: Vec<&QueueBatch> = outs.iter().map(|(out, _)| &out.queue).collect();
+            queues.push(&batches, &chunk.data)?;
             for (out, rejects) in outs {
                 for r in &rejects {
                     r.write_to(&mut rejects_out).map_err(|e| {

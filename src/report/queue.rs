@@ -36,7 +36,8 @@ pub const QUEUE_COLUMNS: &[&str] = &[
     "text",
 ];
 
-/// Rows of one batch for the queues: each entry's CSV row and JSON line lie in `bytes`.
+/// Rows of one batch for the queues: each entry's CSV row lies in `bytes`, its JSON line in
+/// the chunk the batch was read from.
 #[derive(Debug, Default)]
 pub(crate) struct QueueBatch {
     pub bytes: Vec<u8>,
@@ -50,7 +51,9 @@ pub(crate) struct QueueEntry {
     /// Index into [`QueueBatch::departments`].
     pub department: u32,
     pub score: u8,
+    /// In [`QueueBatch::bytes`], line end included.
     pub csv: Range<usize>,
+    /// In the chunk's lines, without the line end.
     pub json: Range<usize>,
 }
 
@@ -207,9 +210,9 @@ impl Queues {
         }
     }
 
-    /// Adds the rows of consecutive batches (in input order), one block per department and
-    /// score. The more rows a call gets, the larger the blocks.
-    pub(crate) fn push(&mut self, batches: &[&QueueBatch]) -> Result<()> {
+    /// Adds the rows of consecutive batches (in input order) read from `lines`, one block per
+    /// department and score. The more rows a call gets, the larger the blocks.
+    pub(crate) fn push(&mut self, batches: &[&QueueBatch], lines: &[u8]) -> Result<()> {
         // (queue, score, batch, entry), grouped by queue and score, input order kept.
         for batch in batches {
             for d in &batch.departments {
@@ -252,7 +255,7 @@ impl Queues {
                 group
                     .iter()
                     .map(entry)
-                    .map(|(b, e)| &b.bytes[e.json.clone()]),
+                    .flat_map(|(_, e)| [&lines[e.json.clone()], b"\n"]),
             )?;
             queue.rows += group.len() as u64;
         }
@@ -458,28 +461,33 @@ mod tests {
     fn batches_are_grouped_by_department_and_score() {
         let dir = tempfile::tempdir().unwrap();
         let mut queues = Queues::new(dir.path()).unwrap();
-        let batch = |rows: &[(&str, u8, &str)]| {
+        let batch = |lines: &mut Vec<u8>, rows: &[(&str, u8, &str)]| {
             let mut b = QueueBatch::default();
             for (dept, score, text) in rows {
                 let department = b.department(dept);
                 let start = b.bytes.len();
                 b.bytes.extend_from_slice(format!("{text}\n").as_bytes());
-                let mid = b.bytes.len();
-                b.bytes
-                    .extend_from_slice(format!("{{\"t\":\"{text}\"}}\n").as_bytes());
+                let at = lines.len();
+                lines.extend_from_slice(format!("{{\"t\":\"{text}\"}}").as_bytes());
                 b.entries.push(QueueEntry {
                     department,
                     score: *score,
-                    csv: start..mid,
-                    json: mid..b.bytes.len(),
+                    csv: start..b.bytes.len(),
+                    json: at..lines.len(),
                 });
             }
             b
         };
-        let one = batch(&[("tech", 5, "a"), ("logistics", 9, "b"), ("tech", 9, "c")]);
-        let two = batch(&[("tech", 5, "d"), ("billing", 1, "e")]);
-        queues.push(&[&one, &two]).unwrap();
-        queues.push(&[&batch(&[("tech", 9, "f")])]).unwrap();
+        let mut lines = Vec::new();
+        let one = batch(
+            &mut lines,
+            &[("tech", 5, "a"), ("logistics", 9, "b"), ("tech", 9, "c")],
+        );
+        let two = batch(&mut lines, &[("tech", 5, "d"), ("billing", 1, "e")]);
+        queues.push(&[&one, &two], &lines).unwrap();
+        let mut lines = Vec::new();
+        let three = batch(&mut lines, &[("tech", 9, "f")]);
+        queues.push(&[&three], &lines).unwrap();
         let files = queues
             .finish(&Executor::new(&crate::Parallelism::Threads(2)).unwrap())
             .unwrap();
