@@ -4,14 +4,14 @@
 //! Texts: reviews from `../shared/corpora` (online_shopping_10_cats, waimai_10k, SST-2) when
 //! present, otherwise the project's own `corpora/sample_feedback.jsonl`.
 //!
-//! Run: `cargo bench --bench segment` (or `-- sentiment` for the sentiment group alone).
+//! Run: `cargo bench --bench segment` (or `-- sentiment`, `-- triage` for one group alone).
 
 use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel};
-use fankui::{Engine, Lang, Parallelism, Record, Tokens};
+use fankui::{Engine, Kind, Lang, Parallelism, Record, Tokens};
 
 fn texts() -> Vec<String> {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
@@ -165,5 +165,49 @@ fn sentiment(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, segmentation, sentiment);
+/// Kind, routing and priority next to the rest of the pipeline: the bar is that they add at
+/// most 20% to analysing the same records without them (`Engine::analyze_text`).
+fn triage(c: &mut Criterion) {
+    let texts = texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let engine = Engine::builder().build().expect("default engine");
+    let records: Vec<Record> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Record::new(i.to_string(), t.as_str()))
+        .collect();
+
+    let mut group = c.benchmark_group("triage");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(20);
+    group.bench_function("without kind, routing, priority (analyze_text)", |b| {
+        b.iter(|| {
+            let n: usize = records
+                .iter()
+                .map(|r| {
+                    let a = engine.analyze_text(black_box(r)).expect("non-empty text");
+                    a.tokens.len()
+                })
+                .sum();
+            assert!(n > records.len());
+            n
+        })
+    });
+    group.bench_function("with kind, routing, priority (analyze)", |b| {
+        b.iter(|| {
+            let (mut routed, mut complaints) = (0usize, 0usize);
+            for r in &records {
+                let a = engine.analyze(black_box(r)).expect("non-empty text");
+                routed += usize::from(a.department.is_some());
+                complaints += usize::from(a.kind == Kind::Complaint);
+            }
+            // Reviews: many complaints, most of them routed.
+            assert!(complaints > records.len() / 10 && routed >= complaints);
+            routed
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, segmentation, sentiment, triage);
 criterion_main!(benches);

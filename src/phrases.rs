@@ -12,52 +12,145 @@
 //! starts first wins, then the longer one, so `服务器` hides the `服务` inside it. Every
 //! phrase with the same text as the winning match is reported (one text can belong to several
 //! departments).
+//!
+//! An engine matches its three lists (kind cues, taxonomy, risk lexicon) with one
+//! [`PhraseScanner`]: one automaton over the distinct parts of all of them, so each text is
+//! scanned once, and each list then resolves its own part matches as if it had been searched
+//! alone. A gapped pattern is only tried when its first part was found.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{AhoCorasick, Anchored};
 
 use crate::segment::Normalizer;
+
+/// Most parts a pattern may have.
+const MAX_PARTS: usize = 3;
 
 /// One phrase found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhraseHit {
     /// Index of the phrase in the list it was built from.
     pub phrase: usize,
-    /// Byte spans of its parts in the normalised text, in order.
-    pub parts: Vec<Range<usize>>,
+    /// Byte spans of its parts in the normalised text (the first `len` are used).
+    spans: [Range<usize>; MAX_PARTS],
+    len: u8,
 }
 
 impl PhraseHit {
+    fn new(phrase: usize, parts: &[Range<usize>]) -> Self {
+        let mut spans = [0..0, 0..0, 0..0];
+        for (slot, part) in spans.iter_mut().zip(parts) {
+            *slot = part.clone();
+        }
+        PhraseHit {
+            phrase,
+            spans,
+            len: parts.len().min(MAX_PARTS) as u8,
+        }
+    }
+
+    /// Byte spans of its parts in the normalised text, in order.
+    #[must_use]
+    pub fn parts(&self) -> &[Range<usize>] {
+        &self.spans[..usize::from(self.len)]
+    }
+
     /// From the start of the first part to the end of the last.
     #[must_use]
     pub fn span(&self) -> Range<usize> {
-        let start = self.parts.first().map_or(0, |p| p.start);
-        let end = self.parts.last().map_or(0, |p| p.end);
+        let parts = self.parts();
+        let start = parts.first().map_or(0, |p| p.start);
+        let end = parts.last().map_or(0, |p| p.end);
         start..end
+    }
+}
+
+/// How a part's match must sit among the text's letters and digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Boundary {
+    prefix: bool,
+    latin_start: bool,
+    latin_end: bool,
+}
+
+impl Boundary {
+    fn of(norm: &str, prefix: bool) -> Self {
+        let bytes = norm.as_bytes();
+        Boundary {
+            prefix,
+            latin_start: bytes.first().is_some_and(|&b| is_word_byte(b)),
+            latin_end: bytes.last().is_some_and(|&b| is_word_byte(b)),
+        }
+    }
+
+    /// The end of a match at `start..end` after the word-boundary rules, or `None` when it
+    /// is not a whole word.
+    fn accept(self, text: &[u8], start: usize, end: usize) -> Option<usize> {
+        if self.latin_start && start > 0 && is_word_byte(text[start - 1]) {
+            return None;
+        }
+        if !self.latin_end {
+            return Some(end);
+        }
+        let rest = &text[end..];
+        let word_len = rest.iter().take_while(|&&b| is_word_byte(b)).count();
+        if word_len == 0 {
+            return Some(end);
+        }
+        if self.prefix {
+            return Some(end + word_len);
+        }
+        let plural = text[end - 1].is_ascii_alphabetic()
+            && end - start >= 3
+            && (rest[..word_len].eq_ignore_ascii_case(b"s")
+                || rest[..word_len].eq_ignore_ascii_case(b"es"));
+        plural.then_some(end + word_len)
     }
 }
 
 #[derive(Debug, Clone)]
 struct Part {
-    prefix: bool,
-    latin_start: bool,
-    latin_end: bool,
+    boundary: Boundary,
     /// Phrases made of this part alone.
     single: Vec<usize>,
+    /// Phrases of two or more parts that start with this one.
+    first_of: Vec<usize>,
 }
 
-/// A list of phrases with a payload each, compiled into one automaton.
+/// A part found in a text: the list it belongs to (in a [`PhraseScan`]), its span (after
+/// the word-boundary rules) and its id; ordered as [`PhraseList::resolve`] needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct PartMatch {
+    list: usize,
+    start: usize,
+    /// Sorted longest first.
+    end: std::cmp::Reverse<usize>,
+    part: usize,
+}
+
+/// The phrases of a list without their payloads: what is matched.
+#[derive(Debug, Clone)]
+pub struct PhraseList {
+    /// The automaton's patterns (normalised text, lower-case) and the part each stands for.
+    patterns: Vec<(String, usize)>,
+    parts: Vec<Part>,
+    /// Each phrase: its pattern as given and its part ids.
+    phrases: Vec<(String, Vec<usize>)>,
+    /// Its own automaton, built the first time the list is searched alone (an engine scans
+    /// all its lists with one [`PhraseScanner`] instead).
+    automaton: OnceLock<AhoCorasick>,
+}
+
+/// A list of phrases with a payload each, matched alone ([`find`](Self::find)) or with
+/// other sets in one scan ([`PhraseScanner`], [`find_in`](Self::find_in)).
 #[derive(Debug, Clone)]
 pub struct PhraseSet<T> {
-    automaton: AhoCorasick,
-    /// The part each pattern of the automaton stands for.
-    alias: Vec<usize>,
-    parts: Vec<Part>,
-    /// Each phrase: its pattern as given, its part ids, its payload.
-    phrases: Vec<(String, Vec<usize>, T)>,
-    /// Phrases of two or more parts.
-    gapped: Vec<usize>,
+    list: PhraseList,
+    payloads: Vec<T>,
 }
 
 /// The separator of a gapped pattern.
@@ -65,6 +158,13 @@ pub const GAP: char = '…';
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
+}
+
+fn build_automaton<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<AhoCorasick, String> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .map_err(|e| format!("the phrase automaton: {e}"))
 }
 
 impl<T> PhraseSet<T> {
@@ -78,15 +178,14 @@ impl<T> PhraseSet<T> {
         phrases: impl IntoIterator<Item = (String, T)>,
         normalizer: &dyn Normalizer,
     ) -> Result<Self, String> {
-        let mut texts: Vec<String> = Vec::new();
-        let mut alias: Vec<usize> = Vec::new();
+        let mut patterns: Vec<(String, usize)> = Vec::new();
         let mut parts: Vec<Part> = Vec::new();
         let mut index = std::collections::HashMap::<(String, bool), usize>::new();
         let mut out = Vec::new();
-        let mut gapped = Vec::new();
+        let mut payloads = Vec::new();
         for (pattern, payload) in phrases {
             let pieces: Vec<&str> = pattern.split(GAP).map(str::trim).collect();
-            if pieces.len() > 3 {
+            if pieces.len() > MAX_PARTS {
                 return Err(format!("`{pattern}`: more than three parts"));
             }
             let mut ids = Vec::with_capacity(pieces.len());
@@ -106,22 +205,19 @@ impl<T> PhraseSet<T> {
                 let id = match index.get(&key) {
                     Some(&id) => id,
                     None => {
-                        let bytes = key.0.as_bytes();
+                        let id = parts.len();
                         parts.push(Part {
-                            prefix,
-                            latin_start: bytes.first().is_some_and(|&b| is_word_byte(b)),
-                            latin_end: bytes.last().is_some_and(|&b| is_word_byte(b)),
+                            boundary: Boundary::of(&key.0, prefix),
                             single: Vec::new(),
+                            first_of: Vec::new(),
                         });
                         // A typographic apostrophe matches a straight one.
                         if key.0.contains('\'') {
-                            texts.push(key.0.replace('\'', "\u{2019}"));
-                            alias.push(parts.len() - 1);
+                            patterns.push((key.0.replace('\'', "\u{2019}"), id));
                         }
-                        texts.push(key.0.clone());
-                        alias.push(parts.len() - 1);
-                        index.insert(key, parts.len() - 1);
-                        parts.len() - 1
+                        patterns.push((key.0.clone(), id));
+                        index.insert(key, id);
+                        id
                     }
                 };
                 ids.push(id);
@@ -130,103 +226,261 @@ impl<T> PhraseSet<T> {
             if ids.len() == 1 {
                 parts[ids[0]].single.push(phrase);
             } else {
-                gapped.push(phrase);
+                parts[ids[0]].first_of.push(phrase);
             }
-            out.push((pattern, ids, payload));
+            out.push((pattern, ids));
+            payloads.push(payload);
         }
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(&texts)
-            .map_err(|e| format!("the phrase automaton: {e}"))?;
         Ok(PhraseSet {
-            automaton,
-            alias,
-            parts,
-            phrases: out,
-            gapped,
+            list: PhraseList {
+                patterns,
+                parts,
+                phrases: out,
+                automaton: OnceLock::new(),
+            },
+            payloads,
         })
     }
 
     /// Number of phrases.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.phrases.len()
+        self.list.phrases.len()
     }
 
     /// Whether there are none.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.phrases.is_empty()
+        self.list.phrases.is_empty()
     }
 
     /// The payload of phrase `i`.
     #[must_use]
     pub fn payload(&self, i: usize) -> &T {
-        &self.phrases[i].2
+        &self.payloads[i]
     }
 
     /// The pattern of phrase `i`, as given.
     #[must_use]
     pub fn pattern(&self, i: usize) -> &str {
-        &self.phrases[i].0
+        &self.list.phrases[i].0
     }
 
-    /// The end of a part's match at `start..end` after the word-boundary rules, or `None`
-    /// when it is not a whole word.
-    fn accept(&self, part: &Part, text: &[u8], start: usize, end: usize) -> Option<usize> {
-        if part.latin_start && start > 0 && is_word_byte(text[start - 1]) {
-            return None;
-        }
-        if !part.latin_end {
-            return Some(end);
-        }
-        let rest = &text[end..];
-        let word_len = rest.iter().take_while(|&&b| is_word_byte(b)).count();
-        if word_len == 0 {
-            return Some(end);
-        }
-        if part.prefix {
-            return Some(end + word_len);
-        }
-        let plural = text[end - 1].is_ascii_alphabetic()
-            && end - start >= 3
-            && (rest[..word_len].eq_ignore_ascii_case(b"s")
-                || rest[..word_len].eq_ignore_ascii_case(b"es"));
-        plural.then_some(end + word_len)
+    /// The phrases without their payloads, for a [`PhraseScanner`].
+    #[must_use]
+    pub fn list(&self) -> &PhraseList {
+        &self.list
     }
 
     /// Appends the phrases found in the normalised `text` to `out`: single-part ones
     /// leftmost-longest, then each gapped one at its first occurrence.
+    ///
+    /// The first call builds the set's automaton (an engine scans all its sets with one
+    /// [`PhraseScanner`] and never builds it).
+    ///
+    /// # Panics
+    ///
+    /// When the set is too large for one automaton (over 2^31 states), which
+    /// [`PhraseScanner::new`] reports as an error instead.
     pub fn find(&self, text: &str, out: &mut Vec<PhraseHit>) {
+        let list = &self.list;
+        let automaton = list.automaton.get_or_init(|| {
+            build_automaton(list.patterns.iter().map(|(p, _)| p.as_str()))
+                .unwrap_or_else(|e| panic!("{e}"))
+        });
         let bytes = text.as_bytes();
-        let mut raw: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let id = self.alias[m.pattern().as_usize()];
-            if let Some(end) = self.accept(&self.parts[id], bytes, m.start(), m.end()) {
-                raw.push((m.start(), end, id));
+        let mut raw: Vec<PartMatch> = Vec::new();
+        for m in automaton.find_overlapping_iter(text) {
+            let part = list.patterns[m.pattern().as_usize()].1;
+            if let Some(end) = list.parts[part].boundary.accept(bytes, m.start(), m.end()) {
+                raw.push(PartMatch {
+                    list: 0,
+                    start: m.start(),
+                    end: std::cmp::Reverse(end),
+                    part,
+                });
             }
         }
-        if raw.is_empty() {
-            return;
-        }
-        raw.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        raw.sort_unstable();
+        list.resolve(text, &raw, out);
+    }
+
+    /// [`find`](Self::find) from a scan of `text` by a [`PhraseScanner`] that was built with
+    /// this set's list as its list `set`.
+    pub fn find_in(&self, scan: &PhraseScan, set: usize, text: &str, out: &mut Vec<PhraseHit>) {
+        self.list.resolve(text, scan.of(set), out);
+    }
+}
+
+impl PhraseList {
+    /// Appends the phrases of the part matches `raw` (sorted) to `out`: single-part ones
+    /// leftmost-longest, then each gapped one at its first occurrence, in phrase order.
+    fn resolve(&self, text: &str, raw: &[PartMatch], out: &mut Vec<PhraseHit>) {
         let mut covered = 0usize;
-        for &(start, end, part) in &raw {
-            let singles = &self.parts[part].single;
-            if singles.is_empty() || start < covered {
+        let mut gapped: Vec<usize> = Vec::new();
+        for m in raw {
+            let part = &self.parts[m.part];
+            gapped.extend_from_slice(&part.first_of);
+            if part.single.is_empty() || m.start < covered {
                 continue;
             }
-            covered = end;
-            out.extend(singles.iter().map(|&phrase| PhraseHit {
-                phrase,
-                parts: std::iter::once(start..end).collect(),
-            }));
+            covered = m.end.0;
+            let span = m.start..m.end.0;
+            out.extend(
+                part.single
+                    .iter()
+                    .map(|&p| PhraseHit::new(p, std::slice::from_ref(&span))),
+            );
         }
-        for &phrase in &self.gapped {
-            if let Some(parts) = gapped_match(text, &raw, &self.phrases[phrase].1) {
-                out.push(PhraseHit { phrase, parts });
+        if gapped.is_empty() {
+            return;
+        }
+        gapped.sort_unstable();
+        gapped.dedup();
+        for phrase in gapped {
+            if let Some(hit) = gapped_match(text, raw, phrase, &self.phrases[phrase].1) {
+                out.push(hit);
             }
         }
+    }
+}
+
+/// Where an automaton pattern of a [`PhraseScanner`] counts: its word rules and the
+/// (list, part) pairs it stands for, `targets[from..to]`.
+#[derive(Debug, Clone)]
+struct Target {
+    boundary: Boundary,
+    from: usize,
+    to: usize,
+}
+
+/// Several phrase lists compiled into one automaton, so a text is scanned once for all of
+/// them; each list then resolves its own matches ([`PhraseSet::find_in`]) exactly as
+/// [`PhraseSet::find`] would.
+#[derive(Debug, Clone)]
+pub struct PhraseScanner {
+    /// A contiguous NFA searched by [`PhraseScanner::scan`]'s own loop (what the crate's
+    /// overlapping iterator does, less its per-byte bookkeeping). States up to three bytes
+    /// deep (the first Han character) have dense transitions: a tenth fewer instructions per
+    /// byte than two, for about 1 MB with the shipped lists.
+    automaton: contiguous::NFA,
+    patterns: Vec<Target>,
+    /// (list, part) pairs.
+    targets: Vec<(usize, usize)>,
+    lists: usize,
+}
+
+/// The part matches of one text, of every list, sorted; reuse it from text to text.
+#[derive(Debug, Clone, Default)]
+pub struct PhraseScan {
+    raw: Vec<PartMatch>,
+    /// Where each list's matches start in `raw`, and where the last ends.
+    starts: Vec<usize>,
+}
+
+impl PhraseScan {
+    fn of(&self, list: usize) -> &[PartMatch] {
+        match (self.starts.get(list), self.starts.get(list + 1)) {
+            (Some(&from), Some(&to)) => &self.raw[from..to],
+            _ => &[],
+        }
+    }
+}
+
+impl PhraseScanner {
+    /// One automaton over `lists`; list `i` of a [`PhraseScan`] is `lists[i]`'s.
+    ///
+    /// # Errors
+    ///
+    /// A message when the automaton cannot be built.
+    pub fn new(lists: &[&PhraseList]) -> Result<Self, String> {
+        // Pattern text and prefix flag → automaton pattern; the same part text in several
+        // lists is one pattern with several targets.
+        let mut index = std::collections::HashMap::<(&str, bool), usize>::new();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut pending: Vec<(Boundary, Vec<(usize, usize)>)> = Vec::new();
+        for (l, list) in lists.iter().enumerate() {
+            for (text, part) in &list.patterns {
+                let boundary = list.parts[*part].boundary;
+                let n = *index.entry((text, boundary.prefix)).or_insert_with(|| {
+                    texts.push(text);
+                    pending.push((boundary, Vec::new()));
+                    texts.len() - 1
+                });
+                pending[n].1.push((l, *part));
+            }
+        }
+        let automaton = contiguous::NFA::builder()
+            .ascii_case_insensitive(true)
+            .dense_depth(3)
+            .build(texts)
+            .map_err(|e| format!("the phrase automaton: {e}"))?;
+        let mut patterns = Vec::with_capacity(pending.len());
+        let mut targets = Vec::new();
+        for (boundary, t) in pending {
+            let from = targets.len();
+            targets.extend(t);
+            patterns.push(Target {
+                boundary,
+                from,
+                to: targets.len(),
+            });
+        }
+        Ok(PhraseScanner {
+            automaton,
+            patterns,
+            targets,
+            lists: lists.len(),
+        })
+    }
+
+    /// Scans the normalised `text` once, replacing what `scan` held.
+    pub fn scan(&self, text: &str, scan: &mut PhraseScan) {
+        scan.raw.clear();
+        let bytes = text.as_bytes();
+        let aut = &self.automaton;
+        // An unanchored start state always exists for an automaton built with the default
+        // start kind; without it nothing can be found.
+        let Ok(mut sid) = aut.start_state(Anchored::No) else {
+            scan.starts.clear();
+            return;
+        };
+        for (at, &byte) in bytes.iter().enumerate() {
+            sid = aut.next_state(Anchored::No, sid, byte);
+            if !aut.is_special(sid) {
+                continue;
+            }
+            if aut.is_dead(sid) {
+                break;
+            }
+            if !aut.is_match(sid) {
+                continue;
+            }
+            let end = at + 1;
+            for i in 0..aut.match_len(sid) {
+                let pattern = aut.match_pattern(sid, i);
+                let start = end - aut.pattern_len(pattern);
+                let target = &self.patterns[pattern.as_usize()];
+                if let Some(end) = target.boundary.accept(bytes, start, end) {
+                    for &(list, part) in &self.targets[target.from..target.to] {
+                        scan.raw.push(PartMatch {
+                            list,
+                            start,
+                            end: std::cmp::Reverse(end),
+                            part,
+                        });
+                    }
+                }
+            }
+        }
+        scan.raw.sort_unstable();
+        scan.starts.clear();
+        let mut from = 0;
+        for list in 0..self.lists {
+            scan.starts.push(from);
+            from += scan.raw[from..].partition_point(|m| m.list == list);
+        }
+        scan.starts.push(from);
     }
 }
 
@@ -237,31 +491,27 @@ fn sentence_end(c: char) -> bool {
 
 /// The first occurrence of `ids` in order within one sentence, given all part matches
 /// sorted by start.
-fn gapped_match(
-    text: &str,
-    raw: &[(usize, usize, usize)],
-    ids: &[usize],
-) -> Option<Vec<Range<usize>>> {
-    'first: for &(start, end, part) in raw {
-        if part != ids[0] {
+fn gapped_match(text: &str, raw: &[PartMatch], phrase: usize, ids: &[usize]) -> Option<PhraseHit> {
+    'first: for m in raw {
+        if m.part != ids[0] {
             continue;
         }
-        let mut parts: Vec<Range<usize>> = std::iter::once(start..end).collect();
-        let mut at = end;
-        for &want in &ids[1..] {
+        let mut parts = [m.start..m.end.0, 0..0, 0..0];
+        let mut at = m.end.0;
+        for (i, &want) in ids.iter().enumerate().skip(1) {
             let next = raw
                 .iter()
-                .find(|&&(s, _, p)| p == want && s >= at)
-                .map(|&(s, e, _)| s..e);
+                .find(|n| n.part == want && n.start >= at)
+                .map(|n| n.start..n.end.0);
             match next {
                 Some(r) if !text[at..r.start].chars().any(sentence_end) => {
                     at = r.end;
-                    parts.push(r);
+                    parts[i] = r;
                 }
                 _ => continue 'first,
             }
         }
-        return Some(parts);
+        return Some(PhraseHit::new(phrase, &parts[..ids.len()]));
     }
     None
 }
@@ -452,6 +702,85 @@ mod tests {
         let t = "it didn't catch fire";
         assert!(negated(t, t.find("catch").unwrap()));
         assert!(!negated("it caught fire", 3));
+    }
+
+    /// Pseudo-random texts made of pattern pieces, separators and filler.
+    fn texts(pieces: &[&str], n: usize) -> Vec<String> {
+        let filler = [
+            "", " ", "，", "。", "?", "s", "es", "ing", "很", "了", "x", "A", "’", "'",
+        ];
+        let mut state = 42u64;
+        let mut next = |m: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % m
+        };
+        (0..n)
+            .map(|_| {
+                let mut t = String::new();
+                for _ in 0..next(12) {
+                    t.push_str(pieces[next(pieces.len())]);
+                    t.push_str(filler[next(filler.len())]);
+                }
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_scan_finds_what_each_set_finds_alone() {
+        let lists: [&[&str]; 3] = [
+            &[
+                "服务",
+                "服务器",
+                "退款",
+                "要是…就好了",
+                "would be…if",
+                "can't log in",
+                "app",
+            ],
+            &[
+                "服务",
+                "退款",
+                "refund*",
+                "refund",
+                "delay",
+                "服务…太差",
+                "a…b…c",
+                "APP",
+            ],
+            &["起火", "服务器", "can’t log in", "would be", "if", "delays"],
+        ];
+        let sets = lists.map(set);
+        let scanner =
+            PhraseScanner::new(&[sets[0].list(), sets[1].list(), sets[2].list()]).unwrap();
+        let pieces: Vec<&str> = lists
+            .iter()
+            .flat_map(|l| l.iter().flat_map(|p| p.split(GAP)))
+            .chain([
+                "服务器又崩了",
+                "would be great",
+                "b",
+                "c",
+                "refunded",
+                "太差",
+            ])
+            .map(|p| p.trim_end_matches('*'))
+            .collect();
+        let mut scan = PhraseScan::default();
+        let mut found_any = 0;
+        for text in texts(&pieces, 2000) {
+            scanner.scan(&text, &mut scan);
+            for (i, set) in sets.iter().enumerate() {
+                let (mut alone, mut shared) = (Vec::new(), Vec::new());
+                set.find(&text, &mut alone);
+                set.find_in(&scan, i, &text, &mut shared);
+                assert_eq!(alone, shared, "list {i}, text {text:?}");
+                found_any += alone.len();
+            }
+        }
+        assert!(found_any > 2000, "{found_any}");
     }
 
     #[test]

@@ -167,7 +167,7 @@ struct SecondaryOut<'a> {
 struct PriorityOut<'a> {
     score: u8,
     level: &'static str,
-    reasons: &'a [String],
+    reasons: &'a [std::borrow::Cow<'static, str>],
 }
 
 #[derive(Serialize)]

@@ -1,5 +1,9 @@
 //! The rules: cue phrases, question marks and particles, sentiment.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use super::{Kind, KindConfig, KindInput, KindModel};
 use crate::error::{Error, Result};
 use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseSet};
@@ -102,11 +106,26 @@ impl RuleKind {
     /// The scores of a record.
     #[must_use]
     pub fn scores(&self, input: &KindInput<'_>) -> KindScores {
+        let mut hits: Vec<PhraseHit> = Vec::new();
+        self.cues.find(input.normalized.text(), &mut hits);
+        self.scores_of(input, &hits)
+    }
+
+    /// The cue phrases, for an engine's shared scanner.
+    pub(crate) fn cues(&self) -> &PhraseSet<(Kind, f32)> {
+        &self.cues
+    }
+
+    /// The kind of scores, by this model's threshold.
+    pub(crate) fn decide(&self, scores: &KindScores) -> Kind {
+        scores.decide(self.threshold)
+    }
+
+    /// The scores of a record whose cues ([`Self::cues`]) are `hits`.
+    pub(crate) fn scores_of(&self, input: &KindInput<'_>, hits: &[PhraseHit]) -> KindScores {
         let text = input.normalized.text();
         let mut s = KindScores::default();
-        let mut hits: Vec<PhraseHit> = Vec::new();
-        self.cues.find(text, &mut hits);
-        for h in &hits {
+        for h in hits {
             let (kind, w) = *self.cues.payload(h.phrase);
             let flipped =
                 matches!(kind, Kind::Praise | Kind::Suggestion) && negated(text, h.span().start);
@@ -135,23 +154,31 @@ impl RuleKind {
     }
 }
 
-/// A question mark, or 吗/呢/么 ending a clause.
+/// Searchers for `？` and the question particles, built once.
+static QUESTION: LazyLock<[Finder<'static>; 5]> =
+    LazyLock::new(|| ["？", "吗", "呢", "么", "嘛"].map(|s| Finder::new(s.as_bytes())));
+
+/// A question mark, or 吗/呢/么/嘛 ending a clause (or the text).
 fn asks(text: &str) -> bool {
-    let mut prev = None;
-    for c in text.chars().chain(std::iter::once('。')) {
-        if c == '?' || c == '？' {
-            return true;
-        }
-        let ends_clause = matches!(
-            c,
-            '。' | '，' | ',' | '！' | '!' | '.' | '~' | '～' | ' ' | '\n'
-        );
-        if ends_clause && matches!(prev, Some('吗' | '呢' | '么' | '嘛')) {
-            return true;
-        }
-        prev = Some(c);
+    let bytes = text.as_bytes();
+    let [full_width, particles @ ..] = &*QUESTION;
+    if memchr::memchr(b'?', bytes).is_some() || full_width.find(bytes).is_some() {
+        return true;
     }
-    false
+    // Byte searches: a whole UTF-8 sequence found always starts a character.
+    particles.iter().any(|particle| {
+        particle.find_iter(bytes).any(|at| {
+            text[at + particle.needle().len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| {
+                    matches!(
+                        c,
+                        '。' | '，' | ',' | '！' | '!' | '.' | '~' | '～' | ' ' | '\n'
+                    )
+                })
+        })
+    })
 }
 
 impl KindModel for RuleKind {
@@ -183,6 +210,10 @@ mod tests {
         assert!(asks("能退吗，急"));
         assert!(asks("how do I reset it?"));
         assert!(!asks("吗啡"));
+        assert!(asks("好吗"));
+        assert!(asks("你说呢？"));
+        assert!(asks("干嘛 不退"));
+        assert!(!asks("什么时候到"));
         assert!(!asks("很好"));
     }
 }

@@ -4,6 +4,7 @@ mod config;
 pub(crate) mod parallel;
 pub(crate) mod stream;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,9 +15,10 @@ pub use stream::{run_stream, scan_stream, StreamOptions, Summary};
 use crate::error::{Error, Result};
 use crate::io::Record;
 use crate::keywords::{extract_terms, Keyword, KeywordExtractor, PhraseLexicon, Terms};
-use crate::kind::{Kind, KindInput, KindModel, RuleKind};
+use crate::kind::{Kind, KindInput, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
 use crate::learn::{ClassModel, SparseDoc};
+use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner};
 use crate::priority::{
     Prioritizer, Priority, PriorityInput, RepeatTracker, RiskCategory, RiskLexicon,
 };
@@ -55,6 +57,27 @@ pub struct Analysis {
     /// Its priority. Within a batch or stream, a complaint's priority counts the same
     /// customer's earlier complaints.
     pub priority: Priority,
+}
+
+/// What the engine found in one record's text alone ([`Engine::analyze_text`]): an
+/// [`Analysis`] without kind, department and priority.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TextAnalysis {
+    /// The record's id.
+    pub id: String,
+    /// Its language.
+    pub lang: Lang,
+    /// Its Chinese script, when it has Chinese.
+    pub script: Option<ChineseScript>,
+    /// Its tokens, as spans of the record's text.
+    pub tokens: Tokens,
+    /// Its sentiment.
+    pub sentiment: Sentiment,
+    /// Its keywords, best first.
+    pub keywords: Vec<Keyword>,
+    /// Its topic, when the engine has a topic model and the record is not an outlier.
+    pub topic: Option<AssignedTopic>,
 }
 
 /// A record's topic.
@@ -110,8 +133,16 @@ struct Inner {
     kind_model: Option<Arc<ClassModel>>,
     route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
+    /// The kind cues, the taxonomy and the risk lexicon in one automaton (lists [`CUES`],
+    /// [`TAXONOMY`], [`RISKS`]), so a record is scanned once for all three.
+    phrases: PhraseScanner,
     executor: Executor,
 }
+
+/// The lists of [`Inner::phrases`].
+const CUES: usize = 0;
+const TAXONOMY: usize = 1;
+const RISKS: usize = 2;
 
 impl Engine {
     /// A builder with the default configuration.
@@ -125,55 +156,10 @@ impl Engine {
     ///
     /// [`Error::Field`] when the text is empty or longer than `limits.max_text_bytes`.
     pub fn analyze(&self, record: &Record) -> Result<Analysis> {
-        let text = record.text.as_str();
         self.check_text(record)?;
-        let p = self.prepare(text);
-        let risks = self.inner.prioritizer.risks(p.norm.text());
-        let mut kind = match &self.inner.kind_model {
-            Some(model) => {
-                let doc = self.kind_doc(model.header().features, &p.kind_input());
-                model
-                    .predict(&doc)
-                    .first()
-                    .and_then(|&k| Kind::parse(&model.header().classes[k].label))
-                    .unwrap_or(Kind::Other)
-            }
-            None => self.inner.rule_kind.kind(&p.kind_input()),
-        };
-        // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
-        // worded.
-        if matches!(kind, Kind::Other | Kind::Praise)
-            && risks
-                .iter()
-                .any(|(c, w, _)| *c != RiskCategory::Churn && *w >= 2.0)
-        {
-            kind = Kind::Complaint;
-        }
-        let department = if kind.needs_owner() {
-            let mut scores = self.department_scores(&p);
-            self.inner
-                .config
-                .route
-                .select(self.inner.rules.departments(), &mut scores)
-        } else {
-            None
-        };
-        let terms = p.terms();
-        let keywords = self.inner.keywords.keywords(&terms);
-        let topic = self.topics.as_ref().and_then(|model| {
-            let (id, similarity) = model.assign(&terms)?;
-            Some(AssignedTopic {
-                id,
-                label: model.label(id)?.to_owned(),
-                similarity,
-            })
-        });
-        let priority = self.inner.prioritizer.assess(&PriorityInput {
-            record,
-            kind,
-            sentiment: p.sentiment,
-            risks: &risks,
-        });
+        let p = self.prepare(&record.text);
+        let (keywords, topic) = self.describe(&p);
+        let (kind, department, priority) = self.triage(record, &p);
         Ok(Analysis {
             id: record.id.clone(),
             lang: p.lang,
@@ -186,6 +172,113 @@ impl Engine {
             department,
             priority,
         })
+    }
+
+    /// Analyses what one record's text says: [`analyze`](Self::analyze) without kind,
+    /// routing and priority, which also read the taxonomy, the kind cues, the risk lexicon
+    /// and the record's other fields. For services that want only language, tokens,
+    /// sentiment, keywords and topic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fankui::{Engine, Record, SentimentLabel};
+    ///
+    /// let engine = Engine::builder().build()?;
+    /// let text = engine.analyze_text(&Record::new("1", "物流太慢了，客服也不理人"))?;
+    /// assert_eq!(text.sentiment.label, SentimentLabel::Negative);
+    /// # Ok::<(), fankui::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`analyze`](Self::analyze): an empty or over-long text.
+    pub fn analyze_text(&self, record: &Record) -> Result<TextAnalysis> {
+        self.check_text(record)?;
+        let p = self.prepare(&record.text);
+        let (keywords, topic) = self.describe(&p);
+        Ok(TextAnalysis {
+            id: record.id.clone(),
+            lang: p.lang,
+            script: p.script,
+            tokens: p.tokens,
+            sentiment: p.sentiment,
+            keywords,
+            topic,
+        })
+    }
+
+    /// The keywords and topic of a prepared record.
+    fn describe(&self, p: &Prepared<'_>) -> (Vec<Keyword>, Option<AssignedTopic>) {
+        let terms = p.terms();
+        let keywords = self.inner.keywords.keywords(&terms);
+        let topic = self.topics.as_ref().and_then(|model| {
+            let (id, similarity) = model.assign(&terms)?;
+            Some(AssignedTopic {
+                id,
+                label: model.label(id)?.to_owned(),
+                similarity,
+            })
+        });
+        (keywords, topic)
+    }
+
+    /// The kind, owner and priority of a prepared record (before repeat grievances).
+    fn triage(&self, record: &Record, p: &Prepared<'_>) -> (Kind, Option<Routing>, Priority) {
+        self.with_scan(p, |scan| self.triage_scanned(record, p, scan))
+    }
+
+    /// [`triage`](Self::triage) with the record's phrases found.
+    fn triage_scanned(
+        &self,
+        record: &Record,
+        p: &Prepared<'_>,
+        scan: &PhraseScan,
+    ) -> (Kind, Option<Routing>, Priority) {
+        let risks = self
+            .inner
+            .prioritizer
+            .risk_lexicon()
+            .risks_of(p.norm.text(), &self.hits(p, scan, RISKS));
+        let mut kind = match &self.inner.kind_model {
+            Some(model) => {
+                let doc = self.kind_doc(model.header().features, p, scan);
+                model
+                    .predict(&doc)
+                    .first()
+                    .and_then(|&k| Kind::parse(&model.header().classes[k].label))
+                    .unwrap_or(Kind::Other)
+            }
+            None => {
+                let rules = &self.inner.rule_kind;
+                rules.decide(&rules.scores_of(&p.kind_input(), &self.hits(p, scan, CUES)))
+            }
+        };
+        // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
+        // worded.
+        if matches!(kind, Kind::Other | Kind::Praise)
+            && risks
+                .iter()
+                .any(|(c, w, _)| *c != RiskCategory::Churn && *w >= 2.0)
+        {
+            kind = Kind::Complaint;
+        }
+        let department = if kind.needs_owner() {
+            let mut scores = self.department_scores(p, scan);
+            self.inner
+                .config
+                .route
+                .select(self.inner.rules.shared_ids(), &mut scores)
+        } else {
+            None
+        };
+        let priority = self.inner.prioritizer.assess(&PriorityInput {
+            record,
+            kind,
+            sentiment: p.sentiment,
+            risks: &risks,
+        });
+        (kind, department, priority)
     }
 
     /// An empty or over-long text is the record's error.
@@ -221,6 +314,51 @@ impl Engine {
             tokens,
             sentiment,
         }
+    }
+
+    /// Calls `f` with the kind cues, taxonomy phrases and risk phrases of a prepared record,
+    /// found in one scan (into this thread's buffer, so a record costs no allocation).
+    fn with_scan<R>(&self, p: &Prepared<'_>, f: impl FnOnce(&PhraseScan) -> R) -> R {
+        thread_local! {
+            static SCAN: RefCell<PhraseScan> = RefCell::default();
+        }
+        SCAN.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scan) => {
+                self.inner.phrases.scan(p.norm.text(), &mut scan);
+                f(&scan)
+            }
+            // Only if `f` scanned again; not done, but not worth a panic either.
+            Err(_) => {
+                let mut scan = PhraseScan::default();
+                self.inner.phrases.scan(p.norm.text(), &mut scan);
+                f(&scan)
+            }
+        })
+    }
+
+    /// The phrases of one of [`Inner::phrases`]' lists in a prepared record's `scan`.
+    fn hits(&self, p: &Prepared<'_>, scan: &PhraseScan, list: usize) -> Vec<PhraseHit> {
+        let mut hits = Vec::new();
+        let text = p.norm.text();
+        match list {
+            CUES => self
+                .inner
+                .rule_kind
+                .cues()
+                .find_in(scan, list, text, &mut hits),
+            TAXONOMY => self
+                .inner
+                .rules
+                .phrase_set()
+                .find_in(scan, list, text, &mut hits),
+            _ => self
+                .inner
+                .prioritizer
+                .risk_lexicon()
+                .phrases()
+                .find_in(scan, list, text, &mut hits),
+        }
+        hits
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
@@ -259,7 +397,7 @@ impl Engine {
     #[must_use]
     pub fn owners(&self, text: &str) -> Vec<(String, f32, Vec<String>)> {
         let p = self.prepare(text);
-        let mut scores = self.department_scores(&p);
+        let mut scores = self.with_scan(&p, |scan| self.department_scores(&p, scan));
         let n = self.inner.config.route.owners(&mut scores);
         let ids = self.inner.rules.departments();
         scores
@@ -286,7 +424,7 @@ impl Engine {
         let text = record.text.as_str();
         self.check_text(record)?;
         let p = self.prepare(text);
-        let mut scores = self.department_scores(&p);
+        let mut scores = self.with_scan(&p, |scan| self.department_scores(&p, scan));
         let department = match self.inner.config.route.owners(&mut scores) {
             0 => None,
             _ => Some(scores[0].department),
@@ -330,8 +468,11 @@ impl Engine {
 
     /// The departments' claims: the rules', or with a learned router its probabilities (with
     /// the rules' evidence) for the departments it knows.
-    fn department_scores(&self, p: &Prepared<'_>) -> Vec<DepartmentScore> {
-        let claims = self.inner.rules.claims(&p.norm);
+    fn department_scores(&self, p: &Prepared<'_>, scan: &PhraseScan) -> Vec<DepartmentScore> {
+        let claims = self
+            .inner
+            .rules
+            .claims_of(&p.norm, &self.hits(p, scan, TAXONOMY));
         let Some(model) = &self.inner.route_model else {
             return claims.into_iter().map(|(c, _)| c).collect();
         };
@@ -377,11 +518,14 @@ impl Engine {
     }
 
     /// A learned kind model's features: the text's and the cue rules' scores.
-    fn kind_doc(&self, spec: FeatureSpec, input: &KindInput<'_>) -> SparseDoc {
-        let s = self.inner.rule_kind.scores(input);
+    fn kind_doc(&self, spec: FeatureSpec, p: &Prepared<'_>, scan: &PhraseScan) -> SparseDoc {
+        let s = self
+            .inner
+            .rule_kind
+            .scores_of(&p.kind_input(), &self.hits(p, scan, CUES));
         Self::learned_doc(
             spec,
-            input.tokens,
+            &p.tokens,
             [
                 ("rule:complaint", s.complaint),
                 ("rule:suggestion", s.suggestion),
@@ -418,9 +562,14 @@ impl Engine {
     ) -> SparseDoc {
         let p = self.prepare(text);
         match task {
-            LearnedTask::Kind => self.kind_doc(spec, &p.kind_input()),
+            LearnedTask::Kind => self.with_scan(&p, |scan| self.kind_doc(spec, &p, scan)),
             LearnedTask::Route => {
-                self.route_doc(spec, &p.tokens, &self.inner.rules.claims(&p.norm))
+                let claims = self.with_scan(&p, |scan| {
+                    self.inner
+                        .rules
+                        .claims_of(&p.norm, &self.hits(&p, scan, TAXONOMY))
+                });
+                self.route_doc(spec, &p.tokens, &claims)
             }
         }
     }
@@ -730,6 +879,16 @@ impl EngineBuilder {
                     config.priority.clone(),
                     RiskLexicon::shipped(normalizer.as_ref())?,
                 );
+                // In the order of CUES, TAXONOMY, RISKS.
+                let phrases = PhraseScanner::new(&[
+                    rule_kind.cues().list(),
+                    rules.phrase_set().list(),
+                    prioritizer.risk_lexicon().phrases().list(),
+                ])
+                .map_err(|message| Error::Config {
+                    path: None,
+                    message,
+                })?;
                 Ok((
                     sentiment,
                     rule_kind,
@@ -739,12 +898,22 @@ impl EngineBuilder {
                     lexicon,
                     keywords,
                     prioritizer,
+                    phrases,
                 ))
             },
         );
         let segmenter = segmenter?;
-        let (sentiment, rule_kind, rules, kind_model, route_model, lexicon, keywords, prioritizer) =
-            others?;
+        let (
+            sentiment,
+            rule_kind,
+            rules,
+            kind_model,
+            route_model,
+            lexicon,
+            keywords,
+            prioritizer,
+            phrases,
+        ) = others?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
@@ -758,6 +927,7 @@ impl EngineBuilder {
                 kind_model,
                 route_model,
                 prioritizer,
+                phrases,
                 executor,
                 config,
             }),

@@ -21,6 +21,7 @@
 
 mod risk;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
@@ -66,7 +67,7 @@ pub struct Priority {
     /// From the score and the configured levels.
     pub level: Level,
     /// Why, most important first.
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Cow<'static, str>>,
     /// The unrounded, unclamped sum.
     pub points: f32,
 }
@@ -477,13 +478,19 @@ impl Prioritizer {
         self.risk.find(normalized)
     }
 
+    /// The risk lexicon.
+    pub(crate) fn risk_lexicon(&self) -> &RiskLexicon {
+        &self.risk
+    }
+
     /// The priority of one record, without repeat complaints (see [`Self::add_repeats`]).
     #[must_use]
     pub fn assess(&self, input: &PriorityInput<'_>) -> Priority {
         let c = &self.config;
-        let mut parts: Vec<(f32, String)> = Vec::new();
+        // At most six factors here; repeats come later.
+        let mut parts: Vec<(f32, Cow<'static, str>)> = Vec::with_capacity(6);
         let base = c.kind.of(input.kind);
-        parts.push((base, input.kind.as_str().to_owned()));
+        parts.push((base, input.kind.as_str().into()));
         let neg = (-input.sentiment.score).max(0.0);
         if neg > 0.0 {
             let label = if neg >= 0.6 {
@@ -491,7 +498,7 @@ impl Prioritizer {
             } else {
                 "negative"
             };
-            parts.push((c.negativity * neg, label.to_owned()));
+            parts.push((c.negativity * neg, label.into()));
         }
         let found = input.risks;
         let mut risk_points = 0.0;
@@ -506,7 +513,10 @@ impl Prioritizer {
             } else {
                 1.0
             };
-            parts.push((risk_points.min(c.risk_cap) * scale, risk_reasons.join("; ")));
+            parts.push((
+                risk_points.min(c.risk_cap) * scale,
+                risk_reasons.join("; ").into(),
+            ));
         }
         if let Some(v) = input.record.customer_value.filter(|v| *v > 0.0) {
             let share = ((1.0 + v).ln() / (1.0 + c.value.full_at).ln()).min(1.0) as f32;
@@ -515,12 +525,21 @@ impl Prioritizer {
             } else {
                 "customer value"
             };
-            parts.push((c.value.points * share, label.to_owned()));
+            parts.push((c.value.points * share, label.into()));
         }
         if let Some(ch) = &input.record.channel {
-            let p = c.channel.get(&ch.to_lowercase()).copied().unwrap_or(0.0);
+            // Channel names are mostly lower-case ASCII already: no copy then.
+            let p = if ch
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || !b.is_ascii_alphabetic() && b.is_ascii())
+            {
+                c.channel.get(ch)
+            } else {
+                c.channel.get(&ch.to_lowercase())
+            };
+            let p = p.copied().unwrap_or(0.0);
             if p > 0.0 {
-                parts.push((p, format!("channel: {ch}")));
+                parts.push((p, format!("channel: {ch}").into()));
             }
         }
         let age = input
@@ -530,7 +549,7 @@ impl Prioritizer {
         let fresh = 0.5f32.powf(age as f32 / c.recency.half_life_days);
         if c.recency.points > 0.0 {
             let label = if age <= 7 { "recent" } else { "recency" };
-            parts.push((c.recency.points * fresh, label.to_owned()));
+            parts.push((c.recency.points * fresh, label.into()));
         }
         let points: f32 = parts.iter().map(|(p, _)| p).sum();
         // Reasons: the largest contributions first, tiny ones left out.
@@ -543,7 +562,7 @@ impl Prioritizer {
         self.finish(points, reasons)
     }
 
-    fn finish(&self, points: f32, reasons: Vec<String>) -> Priority {
+    fn finish(&self, points: f32, reasons: Vec<Cow<'static, str>>) -> Priority {
         let score = compress(points).round() as u8;
         Priority {
             score,
@@ -563,7 +582,7 @@ impl Prioritizer {
         let mut reasons = std::mem::take(&mut priority.reasons);
         reasons.insert(
             1.min(reasons.len()),
-            format!("repeat customer ({earlier} earlier)"),
+            format!("repeat customer ({earlier} earlier)").into(),
         );
         *priority = self.finish(priority.points + add, reasons);
     }

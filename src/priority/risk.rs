@@ -104,6 +104,20 @@ impl RiskLexicon {
     pub fn find(&self, text: &str) -> Vec<(RiskCategory, f32, String)> {
         let mut hits: Vec<PhraseHit> = Vec::new();
         self.phrases.find(text, &mut hits);
+        self.risks_of(text, &hits)
+    }
+
+    /// The phrases, for an engine's shared scanner.
+    pub(crate) fn phrases(&self) -> &PhraseSet<(RiskCategory, f32)> {
+        &self.phrases
+    }
+
+    /// [`find`](Self::find) from the phrases ([`Self::phrases`]) found in `text`.
+    pub(crate) fn risks_of(
+        &self,
+        text: &str,
+        hits: &[PhraseHit],
+    ) -> Vec<(RiskCategory, f32, String)> {
         let mut out: Vec<(RiskCategory, f32, String)> = Vec::new();
         for h in hits {
             let span = h.span();

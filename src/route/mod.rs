@@ -187,22 +187,25 @@ impl RouteConfig {
 
     /// The owner and secondary owners among `scores` (indices into `ids`), or the fallback.
     #[must_use]
-    pub fn select(&self, ids: &[String], scores: &mut [DepartmentScore]) -> Option<Routing> {
+    pub fn select(&self, ids: &[Arc<str>], scores: &mut [DepartmentScore]) -> Option<Routing> {
         match self.owners(scores) {
             0 if self.fallback.is_empty() => None,
             0 => Some(Routing {
-                id: Arc::from(self.fallback.as_str()),
+                id: ids
+                    .iter()
+                    .find(|id| ***id == *self.fallback)
+                    .map_or_else(|| Arc::from(self.fallback.as_str()), Arc::clone),
                 confidence: 0.0,
                 evidence: Vec::new(),
                 secondary: Vec::new(),
             }),
             n => Some(Routing {
-                id: Arc::from(ids[scores[0].department].as_str()),
+                id: Arc::clone(&ids[scores[0].department]),
                 confidence: scores[0].confidence,
                 evidence: std::mem::take(&mut scores[0].evidence),
                 secondary: scores[1..n]
                     .iter()
-                    .map(|s| (Arc::from(ids[s.department].as_str()), s.confidence))
+                    .map(|s| (Arc::clone(&ids[s.department]), s.confidence))
                     .collect(),
             }),
         }

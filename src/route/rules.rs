@@ -1,6 +1,7 @@
 //! Routing by the taxonomy's phrases: one automaton over every department's phrases.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use regex::Regex;
 
@@ -11,7 +12,7 @@ use crate::segment::{Normalized, Normalizer};
 
 /// What a phrase does for a department.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Effect {
+pub(crate) enum Effect {
     Adds(f32),
     Hides,
 }
@@ -22,6 +23,8 @@ enum Effect {
 #[derive(Debug, Clone)]
 pub struct RuleRouter {
     ids: Vec<String>,
+    /// The same, shared by the routings that name them.
+    shared_ids: Vec<Arc<str>>,
     phrases: PhraseSet<(usize, Effect)>,
     regexes: Vec<(usize, Regex, f32)>,
 }
@@ -58,6 +61,11 @@ impl RuleRouter {
         let phrases = PhraseSet::new(list, normalizer)?;
         Ok(RuleRouter {
             ids: taxonomy.departments.iter().map(|d| d.id.clone()).collect(),
+            shared_ids: taxonomy
+                .departments
+                .iter()
+                .map(|d| Arc::from(d.id.as_str()))
+                .collect(),
             phrases,
             regexes,
         })
@@ -74,6 +82,25 @@ impl RuleRouter {
     pub fn scores(&self, normalized: &str) -> Vec<(usize, f32, Vec<Range<usize>>)> {
         let mut hits: Vec<PhraseHit> = Vec::new();
         self.phrases.find(normalized, &mut hits);
+        self.scores_of(normalized, &hits)
+    }
+
+    /// The department ids, in taxonomy order, to share.
+    pub(crate) fn shared_ids(&self) -> &[Arc<str>] {
+        &self.shared_ids
+    }
+
+    /// The taxonomy's phrases compiled, for an engine's shared scanner.
+    pub(crate) fn phrase_set(&self) -> &PhraseSet<(usize, Effect)> {
+        &self.phrases
+    }
+
+    /// [`scores`](Self::scores) from the phrases ([`Self::phrase_set`]) found in `normalized`.
+    pub(crate) fn scores_of(
+        &self,
+        normalized: &str,
+        hits: &[PhraseHit],
+    ) -> Vec<(usize, f32, Vec<Range<usize>>)> {
         let mut out: Vec<(usize, f32, Vec<Range<usize>>)> = Vec::new();
         let hidden: Vec<(usize, Range<usize>)> = hits
             .iter()
@@ -83,7 +110,7 @@ impl RuleRouter {
             })
             .collect();
         let mut counted: Vec<usize> = Vec::new();
-        for h in &hits {
+        for h in hits {
             let (d, effect) = *self.phrases.payload(h.phrase);
             let Effect::Adds(weight) = effect else {
                 continue;
@@ -106,7 +133,7 @@ impl RuleRouter {
                 counted.push(h.phrase);
                 entry.1 += weight;
             }
-            entry.2.extend(h.parts.iter().cloned());
+            entry.2.extend(h.parts().iter().cloned());
         }
         for (d, re, weight) in &self.regexes {
             if let Some(m) = re.find(normalized) {
@@ -129,7 +156,18 @@ impl RuleRouter {
     /// spans of the original text (in order, without repeats); taxonomy order.
     #[must_use]
     pub fn claims(&self, norm: &Normalized<'_>) -> Vec<(DepartmentScore, f32)> {
-        self.scores(norm.text())
+        let mut hits: Vec<PhraseHit> = Vec::new();
+        self.phrases.find(norm.text(), &mut hits);
+        self.claims_of(norm, &hits)
+    }
+
+    /// [`claims`](Self::claims) from the phrases ([`Self::phrase_set`]) found in `norm`.
+    pub(crate) fn claims_of(
+        &self,
+        norm: &Normalized<'_>,
+        hits: &[PhraseHit],
+    ) -> Vec<(DepartmentScore, f32)> {
+        self.scores_of(norm.text(), hits)
             .into_iter()
             .map(|(department, score, spans)| {
                 let mut evidence: Vec<Range<usize>> =
