@@ -188,9 +188,9 @@ pub struct ReportRun {
 }
 
 /// Lines parsed per task: fixed, so the figures never depend on the number of threads.
-const BATCH_LINES: usize = 8192;
+const BATCH_LINES: usize = 4096;
 /// Lines read per chunk.
-const CHUNK_LINES: usize = 4 * BATCH_LINES;
+const CHUNK_LINES: usize = 8 * BATCH_LINES;
 /// Bytes read per chunk at most: with one chunk being read, one counted and one written,
 /// memory stays under a few times this.
 const CHUNK_BYTES: usize = 12 << 20;
