@@ -2,7 +2,7 @@
 
 mod config;
 pub(crate) mod parallel;
-pub(crate) mod stream;
+mod stream;
 
 use std::cell::RefCell;
 use std::path::PathBuf;

@@ -168,7 +168,7 @@ where
         std::thread::scope(|scope| -> Result<_> {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
             scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES);
+                let chunk = read_chunk(&mut reader, chunk_size);
                 let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
                 if read_tx.send(chunk).is_err() || last {
                     break;
@@ -209,7 +209,7 @@ where
         })?
     } else {
         let end = loop {
-            let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES)?;
+            let chunk = read_chunk(&mut reader, chunk_size)?;
             if chunk.records.is_empty() {
                 break (chunk.blank_lines, chunk.bytes);
             }
@@ -271,15 +271,11 @@ impl<W: Write, J: Write> Writer<'_, W, J> {
     }
 }
 
-/// The next `size` records, or fewer when they reach `max_bytes`; none at the end.
-pub(crate) fn read_chunk<R: Read>(
-    reader: &mut RecordReader<R>,
-    size: usize,
-    max_bytes: usize,
-) -> Result<Chunk> {
+/// The next `size` records, or fewer when they reach [`CHUNK_BYTES`]; none at the end.
+fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chunk> {
     let mut records = Vec::with_capacity(size);
     let mut bytes = 0usize;
-    while records.len() < size && bytes < max_bytes {
+    while records.len() < size && bytes < CHUNK_BYTES {
         match reader.next_record()? {
             Some(r) => {
                 bytes += crate::io::raw_bytes(&r).len();
@@ -485,7 +481,7 @@ where
         std::thread::scope(|scope| -> Result<()> {
             let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
             scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size, CHUNK_BYTES);
+                let chunk = read_chunk(&mut reader, chunk_size);
                 let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
                 if read_tx.send(chunk).is_err() || last {
                     break;
@@ -510,7 +506,7 @@ where
         })?;
     } else {
         loop {
-            let next = step(read_chunk(&mut reader, chunk_size, CHUNK_BYTES)?);
+            let next = step(read_chunk(&mut reader, chunk_size)?);
             let last = matches!(next, Scanned::End(_));
             take(next)?;
             if last {

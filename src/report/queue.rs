@@ -280,6 +280,7 @@ impl Queues {
             jobs.push((queue.jsonl, self.dir.join(format!("{name}.jsonl")), false));
             out.push((queue.department.into(), name, queue.rows));
         }
+        // The pool lends each job by reference; the slot hands the spill over to its thread.
         let jobs: Vec<std::sync::Mutex<Option<(Spill, PathBuf, bool)>>> = jobs
             .into_iter()
             .map(|j| std::sync::Mutex::new(Some(j)))

@@ -311,6 +311,12 @@ fn text<'a>(value: Scalar<'a>, name: &str) -> Result<Cow<'a, str>, String> {
     }
 }
 
+/// A list of strings, or what is wrong with the value.
+fn list<'a>(p: &mut Scanner<'a>, name: &str) -> Result<Result<StrList<'a>, String>, SyntaxError> {
+    Ok(p.str_list()?
+        .ok_or_else(|| format!("`{name}` is not a list of strings")))
+}
+
 fn missing(name: &str) -> String {
     format!("`{name}` is missing")
 }
@@ -365,13 +371,7 @@ fn department<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, Synta
     let shape = object(p, |p, key| {
         Ok(match key {
             "id" => text(p.scalar()?, "id").map(|s| id = Some(s)),
-            "evidence" => match p.str_list()? {
-                Some(list) => {
-                    evidence = list;
-                    Ok(())
-                }
-                None => Err("`evidence` is not a list of strings".into()),
-            },
+            "evidence" => list(p, "evidence")?.map(|l| evidence = l),
             _ => p.skip().map(|()| Ok(()))?,
         })
     })?;
@@ -388,13 +388,7 @@ fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxE
         Ok(match key {
             "score" => whole(&p.scalar()?, "score", 100).map(|v| score = Some(v as u8)),
             "level" => text(p.scalar()?, "level").map(|s| level = Some(s)),
-            "reasons" => match p.str_list()? {
-                Some(list) => {
-                    reasons = list;
-                    Ok(())
-                }
-                None => Err("`reasons` is not a list of strings".into()),
-            },
+            "reasons" => list(p, "reasons")?.map(|l| reasons = l),
             _ => p.skip().map(|()| Ok(()))?,
         })
     })?;
