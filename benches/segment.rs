@@ -44,16 +44,21 @@ fn texts() -> Vec<String> {
     texts
 }
 
+/// The texts as records, numbered.
+fn records(texts: &[String]) -> Vec<Record> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Record::new(i.to_string(), t.as_str()))
+        .collect()
+}
+
 fn segmentation(c: &mut Criterion) {
     let texts = texts();
     let bytes: usize = texts.iter().map(String::len).sum();
     let jieba = jieba_rs::Jieba::new();
     let engine = Engine::builder().build().expect("default engine");
-    let records: Vec<Record> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Record::new(i.to_string(), t.as_str()))
-        .collect();
+    let records = records(&texts);
 
     let mut group = c.benchmark_group("segment");
     group.throughput(Throughput::Bytes(bytes as u64));
@@ -171,11 +176,7 @@ fn triage(c: &mut Criterion) {
     let texts = texts();
     let bytes: usize = texts.iter().map(String::len).sum();
     let engine = Engine::builder().build().expect("default engine");
-    let records: Vec<Record> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Record::new(i.to_string(), t.as_str()))
-        .collect();
+    let records = records(&texts);
 
     let mut group = c.benchmark_group("triage");
     group.throughput(Throughput::Bytes(bytes as u64));
