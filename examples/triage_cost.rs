@@ -23,7 +23,6 @@ use std::io::BufReader;
 use fankui::io::{
     parse_record, write_json_line, InputFormat, OutputOptions, OutputRecord, RecordReader,
 };
-use fankui::priority::RepeatTracker;
 use fankui::{Engine, Record, TextAnalysis};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -42,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let engine = Engine::builder().build()?;
     let input = BufReader::new(File::open(path)?);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, 1 << 20)?;
-    let mut tracker = RepeatTracker::default();
+    let mut tracker = engine.stream_tracker();
     let (mut records, mut bytes) = (0usize, 0usize);
     let mut line = Vec::new();
     while records < n {
@@ -57,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let Ok(mut analysis) = engine.analyze(&record) else {
                 continue;
             };
-            engine.count_repeat(&mut tracker, &record, &mut analysis);
+            engine.count_stream(&mut tracker, &record, &mut analysis);
             let out = OutputRecord {
                 record: &record,
                 analysis: &analysis,

@@ -20,7 +20,8 @@ use crate::lang::{LanguageDetector, StandardDetector};
 use crate::learn::{ClassModel, SparseDoc};
 use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner};
 use crate::priority::{
-    Prioritizer, Priority, PriorityInput, RepeatTracker, RiskCategory, RiskLexicon,
+    day_number, Prioritizer, Priority, PriorityInput, RiskCategory, RiskLexicon, StreamTracker,
+    TopicVolume,
 };
 use crate::route::RuleRouter;
 use crate::route::{DepartmentScore, Router, Routing};
@@ -159,7 +160,7 @@ impl Engine {
         self.check_text(record)?;
         let p = self.prepare(&record.text);
         let (keywords, topic) = self.describe(&p);
-        let (kind, department, priority) = self.triage(record, &p);
+        let (kind, department, priority) = self.triage(record, &p, topic.as_ref());
         Ok(Analysis {
             id: record.id.clone(),
             lang: p.lang,
@@ -224,8 +225,13 @@ impl Engine {
     }
 
     /// The kind, owner and priority of a prepared record (before repeat grievances).
-    fn triage(&self, record: &Record, p: &Prepared<'_>) -> (Kind, Option<Routing>, Priority) {
-        self.with_scan(p, |scan| self.triage_scanned(record, p, scan))
+    fn triage(
+        &self,
+        record: &Record,
+        p: &Prepared<'_>,
+        topic: Option<&AssignedTopic>,
+    ) -> (Kind, Option<Routing>, Priority) {
+        self.with_scan(p, |scan| self.triage_scanned(record, p, scan, topic))
     }
 
     /// [`triage`](Self::triage) with the record's phrases found.
@@ -234,6 +240,7 @@ impl Engine {
         record: &Record,
         p: &Prepared<'_>,
         scan: &PhraseScan,
+        topic: Option<&AssignedTopic>,
     ) -> (Kind, Option<Routing>, Priority) {
         let risks = self
             .inner
@@ -277,6 +284,12 @@ impl Engine {
             kind,
             sentiment: p.sentiment,
             risks: &risks,
+            topic: topic.and_then(|t| {
+                Some(TopicVolume {
+                    label: &t.label,
+                    negative_share: self.topics.as_ref()?.negative_share(t.id)?,
+                })
+            }),
         });
         (kind, department, priority)
     }
@@ -362,33 +375,53 @@ impl Engine {
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
-    /// Repeat complaints from one `customer_id` raise the priority of the later ones.
+    /// Repeat complaints from one `customer_id` raise the priority of the later ones, and so
+    /// do topic spikes (see [`crate::priority`]).
     #[must_use]
     pub fn analyze_batch(&self, records: &[Record]) -> Vec<Result<Analysis>> {
         let mut results = self.inner.executor.map(records, |r| self.analyze(r));
-        let mut tracker = RepeatTracker::default();
+        let mut tracker = self.stream_tracker();
         for (record, result) in records.iter().zip(&mut results) {
             if let Ok(analysis) = result {
-                self.count_repeat(&mut tracker, record, analysis);
+                self.count_stream(&mut tracker, record, analysis);
             }
         }
         results
     }
 
+    /// A tracker for [`count_stream`](Self::count_stream): one per batch or stream.
+    #[must_use]
+    pub fn stream_tracker(&self) -> StreamTracker {
+        StreamTracker::new(&self.inner.prioritizer)
+    }
+
     /// Counts `analysis` in `tracker` and raises its priority by the same customer's earlier
-    /// complaints; call in input order.
-    pub fn count_repeat(
+    /// grievances and by a spike of its topic on its day; call in input order.
+    pub fn count_stream(
         &self,
-        tracker: &mut RepeatTracker,
+        tracker: &mut StreamTracker,
         record: &Record,
         analysis: &mut Analysis,
     ) {
+        let prioritizer = &self.inner.prioritizer;
         let grievance = analysis.kind == Kind::Complaint
             || (analysis.kind != Kind::Praise && analysis.sentiment.score < 0.0);
-        let earlier = tracker.record(record.customer_id.as_deref(), grievance);
-        self.inner
-            .prioritizer
-            .add_repeats(&mut analysis.priority, earlier);
+        let earlier = tracker
+            .repeats
+            .record(record.customer_id.as_deref(), grievance);
+        prioritizer.add_repeats(&mut analysis.priority, earlier);
+        if let Some(topic) = &analysis.topic {
+            let negative = analysis.sentiment.label == SentimentLabel::Negative;
+            let day = record.created_at.as_ref().map(day_number);
+            if let Some(count) = tracker.spikes.record(Some(topic.id), day, negative) {
+                if grievance && prioritizer.is_spike(count) {
+                    prioritizer.add_spike(&mut analysis.priority, &topic.label, count);
+                }
+            }
+        } else if let Some(t) = &record.created_at {
+            // Undated or topic-less records still tell how far back the stream goes.
+            tracker.spikes.record(None, Some(day_number(t)), false);
+        }
     }
 
     /// The owner and secondary owners of `text` (routing without the kind check and without

@@ -12,7 +12,6 @@ use crate::io::{
     csv_analysis_columns, csv_row, parse_record, raw_bytes, write_json_line, InputFormat,
     OutputFormat, OutputOptions, OutputRecord, RawRecord, RecordReader, Reject,
 };
-use crate::priority::RepeatTracker;
 
 /// How a stream is read and written.
 ///
@@ -146,15 +145,15 @@ where
         progress,
     };
     let chunk_size = options.chunk_records.max(1);
-    // Analyse in parallel, count repeat complaints in input order (the only step that looks
-    // across records), then serialise in parallel.
-    let mut tracker = RepeatTracker::default();
+    // Analyse in parallel, count repeat grievances and topic spikes in input order (the only
+    // step that looks across records), then serialise in parallel.
+    let mut tracker = engine.stream_tracker();
     let mut analyse = |chunk: &Chunk| {
         let mut analysed = engine.map(&chunk.records, |raw| {
             analyse_one(engine, raw, header, options)
         });
         for (record, analysis) in analysed.iter_mut().flatten() {
-            engine.count_repeat(&mut tracker, record, analysis);
+            engine.count_stream(&mut tracker, record, analysis);
         }
         engine.map(&analysed, |a| match a {
             Ok((record, analysis)) => serialise(record, analysis, &pass_through, options),

@@ -11,13 +11,25 @@
 //! | channel | `channel.<name>` (social 8; support, email, store, sales 2; review 1; survey 0; unknown 0) |
 //! | repeat grievances | `repeat.points` (6) per earlier grievance (a complaint, or anything but praise with a negative score) from the same `customer_id` in the batch or stream, at most `repeat.cap` (15); grievances only |
 //! | recency | `recency.points` (5) × 0.5^(age in days ÷ `recency.half_life_days` (30)), age from `created_at` to `reference_date` (default: today, UTC); undated records count as new |
+//! | topic volume | with a topic model, not for praise: `topic.volume_points` (8) × the record's topic's negative records as a share of all the model's records ÷ `topic.volume_full_at` (0.05), at most `topic.volume_points` |
+//! | topic spike | with a topic model, grievances only: `topic.spike_points` (10) when the record's topic has a negative-volume spike on the record's day (below) |
+//!
+//! A topic spike is the report's spike alert applied as the stream goes: the record's topic's
+//! negative records on the record's day (`created_at`, UTC), this one included, against
+//! those of the `topic.spike_baseline_days` (7) days before it, by the exact conditional
+//! Poisson-rate test ([`crate::report::stats::poisson_rate_test`]); a spike needs
+//! p < `topic.spike_p` (0.01), at least `topic.spike_min` (5) negative records that day, and
+//! dated records in the stream from at least that many days before (so the first days of a
+//! dump never count as a spike). Counting is in input order, like repeat grievances: in a
+//! dump sorted by time, the records of a spiking day get the points from the one that makes
+//! the spike significant on.
 //!
 //! The sum `x` becomes the score as itself up to 70 and as `70 + 30·(1 − e^(−(x−70)/30))`
 //! above (100 points give 89, 130 give 96), rounded. The level is P1 from `levels.p1` (75), P2 from `levels.p2` (50), P3 from `levels.p3` (25),
 //! P4 below. Every factor only adds, so a more negative, riskier, more valuable, more repeated
-//! or more recent record of the same kind never scores lower; and since a praise gets at most
-//! `0.25·risk_cap + value + channel + recency` (35 with the defaults) it stays below every
-//! complaint (40 at least).
+//! or more recent record of the same kind, or one in a larger or spiking topic, never scores
+//! lower; and since a praise gets at most `0.25·risk_cap + value + channel + recency` (35 with
+//! the defaults) it stays below every complaint (40 at least).
 
 mod risk;
 
@@ -226,6 +238,37 @@ impl Default for RecencyPoints {
     }
 }
 
+/// Topic-volume and topic-spike points (they apply only with a topic model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicPoints {
+    /// Most points for the volume of a record's topic.
+    pub volume_points: f32,
+    /// The share of all records, negative and in the topic, that earns them all.
+    pub volume_full_at: f32,
+    /// Points for a grievance in a topic with a spike on its day.
+    pub spike_points: f32,
+    /// Days before the record's day its count is compared with.
+    pub spike_baseline_days: u32,
+    /// p-value under which a day's count is a spike.
+    pub spike_p: f64,
+    /// Least negative records of the topic on the day for a spike.
+    pub spike_min: u32,
+}
+
+impl Default for TopicPoints {
+    fn default() -> Self {
+        TopicPoints {
+            volume_points: 8.0,
+            volume_full_at: 0.05,
+            spike_points: 10.0,
+            spike_baseline_days: 7,
+            spike_p: 0.01,
+            spike_min: 5,
+        }
+    }
+}
+
 /// Score thresholds of the levels.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -260,6 +303,7 @@ impl Default for Levels {
 /// value = { points = 10.0, full_at = 10000.0 }
 /// repeat = { points = 6.0, cap = 15.0 }
 /// recency = { points = 5.0, half_life_days = 30.0, reference_date = "2026-06-30" }
+/// topic = { volume_points = 8.0, volume_full_at = 0.05, spike_points = 10.0, spike_baseline_days = 7, spike_p = 0.01, spike_min = 5 }
 /// levels = { p1 = 75.0, p2 = 50.0, p3 = 25.0 }
 /// [priority.channel]
 /// social = 8.0
@@ -282,6 +326,8 @@ pub struct PriorityConfig {
     pub repeat: RepeatPoints,
     /// Recency.
     pub recency: RecencyPoints,
+    /// Topic volume and spikes.
+    pub topic: TopicPoints,
     /// Level thresholds.
     pub levels: Levels,
     /// Points by channel name (lower case); channels not listed get 0.
@@ -310,6 +356,7 @@ impl Default for PriorityConfig {
             value: ValuePoints::default(),
             repeat: RepeatPoints::default(),
             recency: RecencyPoints::default(),
+            topic: TopicPoints::default(),
             levels: Levels::default(),
             channel,
         }
@@ -340,6 +387,8 @@ impl PriorityConfig {
             ("repeat.points", self.repeat.points),
             ("repeat.cap", self.repeat.cap),
             ("recency.points", self.recency.points),
+            ("topic.volume_points", self.topic.volume_points),
+            ("topic.spike_points", self.topic.spike_points),
         ];
         for (name, v) in named {
             if !(v >= 0.0 && v.is_finite()) {
@@ -363,6 +412,25 @@ impl PriorityConfig {
             return Err(format!(
                 "priority.recency.half_life_days must be a positive number, found {}",
                 self.recency.half_life_days
+            ));
+        }
+        let t = self.topic;
+        if !(t.volume_full_at > 0.0 && t.volume_full_at <= 1.0) {
+            return Err(format!(
+                "priority.topic.volume_full_at must be in (0, 1], found {}",
+                t.volume_full_at
+            ));
+        }
+        if !(t.spike_p > 0.0 && t.spike_p < 1.0) {
+            return Err(format!(
+                "priority.topic.spike_p must be in (0, 1), found {}",
+                t.spike_p
+            ));
+        }
+        if t.spike_baseline_days == 0 || t.spike_baseline_days > 366 {
+            return Err(format!(
+                "priority.topic.spike_baseline_days must be 1 to 366, found {}",
+                t.spike_baseline_days
             ));
         }
         if let Some(d) = &self.recency.reference_date {
@@ -424,7 +492,7 @@ fn compress(points: f32) -> f32 {
 }
 
 /// Days since 1970-01-01 of a date (proleptic Gregorian).
-fn day_number(t: &Timestamp) -> i64 {
+pub(crate) fn day_number(t: &Timestamp) -> i64 {
     if let Some(s) = t.unix_seconds {
         return s.div_euclid(86_400);
     }
@@ -449,6 +517,17 @@ pub struct PriorityInput<'a> {
     pub sentiment: Sentiment,
     /// The risks found in it ([`Prioritizer::risks`]).
     pub risks: &'a [(RiskCategory, f32, String)],
+    /// Its topic, when a topic model is in use and the record is not an outlier.
+    pub topic: Option<TopicVolume<'a>>,
+}
+
+/// What priority reads of a record's topic.
+#[derive(Debug, Clone, Copy)]
+pub struct TopicVolume<'a> {
+    /// The topic's label.
+    pub label: &'a str,
+    /// The topic's negative records as a share of all records of the model's fit.
+    pub negative_share: f32,
 }
 
 /// Scores priority; built once per engine.
@@ -551,6 +630,18 @@ impl Prioritizer {
             let label = if age <= 7 { "recent" } else { "recency" };
             parts.push((c.recency.points * fresh, label.into()));
         }
+        if let Some(topic) = input.topic.filter(|_| input.kind != Kind::Praise) {
+            let t = c.topic;
+            let share = (topic.negative_share / t.volume_full_at).clamp(0.0, 1.0);
+            if t.volume_points > 0.0 && share > 0.0 {
+                let reason = if share >= 0.5 {
+                    format!("large topic: {}", topic.label)
+                } else {
+                    format!("topic: {}", topic.label)
+                };
+                parts.push((t.volume_points * share, reason.into()));
+            }
+        }
         let points: f32 = parts.iter().map(|(p, _)| p).sum();
         // Reasons: the largest contributions first, tiny ones left out.
         parts.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -585,6 +676,119 @@ impl Prioritizer {
             format!("repeat customer ({earlier} earlier)").into(),
         );
         *priority = self.finish(priority.points + add, reasons);
+    }
+
+    /// Whether `count` negative records of a topic on one day, against `baseline` over the
+    /// configured number of days before it, are a spike (see the [module](self) docs).
+    #[must_use]
+    pub fn is_spike(&self, count: SpikeCount) -> bool {
+        let t = self.config.topic;
+        count.today >= t.spike_min
+            && crate::report::stats::poisson_rate_test(
+                u64::from(count.today),
+                u64::from(count.baseline),
+                u64::from(t.spike_baseline_days),
+            ) < t.spike_p
+    }
+
+    /// Raises `priority` for a grievance in topic `label`, which has a spike on its day.
+    pub fn add_spike(&self, priority: &mut Priority, label: &str, count: SpikeCount) {
+        let points = self.config.topic.spike_points;
+        if points <= 0.0 {
+            return;
+        }
+        let days = self.config.topic.spike_baseline_days;
+        let mut reasons = std::mem::take(&mut priority.reasons);
+        reasons.insert(
+            1.min(reasons.len()),
+            format!(
+                "topic spike: {label} ({} negative today, {} in the {days} days before)",
+                count.today, count.baseline
+            )
+            .into(),
+        );
+        *priority = self.finish(priority.points + points, reasons);
+    }
+
+    /// Days in a spike's baseline.
+    pub(crate) fn spike_baseline_days(&self) -> u32 {
+        self.config.topic.spike_baseline_days
+    }
+}
+
+/// A topic's negative records on one day, and over the days before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpikeCount {
+    /// On the record's day, the record included.
+    pub today: u32,
+    /// Over the baseline days before it.
+    pub baseline: u32,
+}
+
+/// Counts negative records per topic and day, in input order, for topic spikes; memory
+/// stays bounded by topics × days in the window.
+#[derive(Debug, Clone)]
+pub struct SpikeTracker {
+    window: i64,
+    first_day: Option<i64>,
+    topics: HashMap<u32, BTreeMap<i64, u32>>,
+}
+
+impl SpikeTracker {
+    /// With a baseline of `baseline_days` days before each record's day.
+    #[must_use]
+    pub fn new(baseline_days: u32) -> Self {
+        SpikeTracker {
+            window: i64::from(baseline_days.max(1)),
+            first_day: None,
+            topics: HashMap::new(),
+        }
+    }
+
+    /// Counts one record of `day` (days since 1970-01-01; `None` when undated): every dated
+    /// record extends the stream's history; a negative one in a topic counts for that topic.
+    /// Returns the topic's counts when the record is negative, in a topic and dated, and the
+    /// stream already has dated records from the whole baseline before its day.
+    pub fn record(&mut self, topic: Option<u32>, day: Option<i64>, negative: bool) -> Option<SpikeCount> {
+        let day = day?;
+        let first = self.first_day.map_or(day, |f| f.min(day));
+        self.first_day = Some(first);
+        let topic = topic.filter(|_| negative)?;
+        let days = self.topics.entry(topic).or_default();
+        let today = {
+            let n = days.entry(day).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let baseline = days.range(day - self.window..day).map(|(_, n)| *n).sum();
+        // Keep the window before the newest day (and a little slack for out-of-order input).
+        if days.len() as i64 > 4 * (self.window + 1) {
+            let newest = days.keys().next_back().copied().unwrap_or(day);
+            let keep_from = newest - 2 * self.window;
+            *days = days.split_off(&keep_from);
+        }
+        (first <= day - self.window).then_some(SpikeCount { today, baseline })
+    }
+}
+
+/// Everything priority counts across the records of a batch or stream, in input order:
+/// repeat grievances per customer and topic spikes.
+#[derive(Debug, Clone)]
+pub struct StreamTracker {
+    /// Repeat grievances.
+    pub repeats: RepeatTracker,
+    /// Topic spikes.
+    pub spikes: SpikeTracker,
+}
+
+impl StreamTracker {
+    /// For `prioritizer`'s spike baseline.
+    #[must_use]
+    pub fn new(prioritizer: &Prioritizer) -> Self {
+        StreamTracker {
+            repeats: RepeatTracker::default(),
+            spikes: SpikeTracker::new(prioritizer.spike_baseline_days()),
+        }
     }
 }
 
@@ -642,5 +846,88 @@ mod tests {
         assert_eq!(t.record(Some("c1"), true), 1);
         assert_eq!(t.record(None, true), 0);
         assert_eq!(t.record(Some("c2"), true), 0);
+    }
+
+    fn prioritizer() -> Prioritizer {
+        use crate::segment::{NormalizerConfig, StandardNormalizer};
+        let normalizer = StandardNormalizer::new(NormalizerConfig::default());
+        Prioritizer::new(
+            PriorityConfig::default(),
+            RiskLexicon::shipped(&normalizer).unwrap(),
+        )
+    }
+
+    #[test]
+    fn spikes_need_history_and_a_significant_day() {
+        let mut t = SpikeTracker::new(7);
+        // The stream's first day: no history, so no count to test.
+        assert_eq!(t.record(Some(1), Some(100), true), None);
+        // One negative record a day for a week.
+        for day in 101..108 {
+            assert_eq!(t.record(Some(1), Some(day), false), None);
+            t.record(Some(1), Some(day), true);
+        }
+        // Day 108 has the whole week before it in the stream.
+        let counts: Vec<_> = (0..8)
+            .map(|_| t.record(Some(1), Some(108), true).unwrap())
+            .collect();
+        assert_eq!(counts[0], SpikeCount { today: 1, baseline: 7 });
+        assert_eq!(counts[7], SpikeCount { today: 8, baseline: 7 });
+        let p = prioritizer();
+        assert!(!p.is_spike(counts[0]));
+        // 8 in a day against 1 a day: p = 1.5e-5 by the conditional test.
+        assert!(p.is_spike(counts[7]));
+        // Another topic, undated and non-negative records do not count.
+        assert_eq!(t.record(Some(2), Some(108), false), None);
+        assert_eq!(t.record(Some(1), None, true), None);
+        assert_eq!(
+            t.record(Some(2), Some(108), true),
+            Some(SpikeCount { today: 1, baseline: 0 })
+        );
+    }
+
+    #[test]
+    fn spike_tracker_memory_stays_bounded() {
+        let mut t = SpikeTracker::new(7);
+        for day in 0..10_000 {
+            t.record(Some(3), Some(day), true);
+        }
+        assert!(t.topics[&3].len() <= 4 * 8);
+        // Still the right baseline after pruning.
+        assert_eq!(
+            t.record(Some(3), Some(9_999), true),
+            Some(SpikeCount { today: 2, baseline: 7 })
+        );
+    }
+
+    #[test]
+    fn topic_volume_adds_for_grievances_and_never_for_praise() {
+        let p = prioritizer();
+        let record = Record::new("1", "text");
+        let score = |kind, share: Option<f32>| {
+            p.assess(&PriorityInput {
+                record: &record,
+                kind,
+                sentiment: Sentiment {
+                    label: crate::sentiment::SentimentLabel::Negative,
+                    score: -0.5,
+                },
+                risks: &[],
+                topic: share.map(|negative_share| TopicVolume {
+                    label: "物流 / 太慢",
+                    negative_share,
+                }),
+            })
+            .points
+        };
+        let none = score(Kind::Complaint, None);
+        let small = score(Kind::Complaint, Some(0.01));
+        let large = score(Kind::Complaint, Some(0.2));
+        assert!(none < small && small < large);
+        assert!((large - none - 8.0).abs() < 1e-4);
+        assert_eq!(score(Kind::Praise, Some(0.2)), score(Kind::Praise, None));
+        let mut c = PriorityConfig::default();
+        c.topic.volume_full_at = 0.0;
+        assert!(c.validate().unwrap_err().contains("volume_full_at"));
     }
 }

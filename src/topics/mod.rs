@@ -772,6 +772,18 @@ impl TopicModel {
         (*score >= self.options.min_similarity).then_some((best as u32, *score))
     }
 
+    /// Topic `id`'s negative records as a share of all records of the fit (outliers
+    /// included): how much of the feedback is a complaint about it.
+    #[must_use]
+    pub fn negative_share(&self, id: u32) -> Option<f32> {
+        let topic = self.topics.get(id as usize)?;
+        Some(if self.documents == 0 {
+            0.0
+        } else {
+            (topic.sentiment.negative as f64 / self.documents as f64) as f32
+        })
+    }
+
     /// The label of topic `id`.
     #[must_use]
     pub fn label(&self, id: u32) -> Option<&str> {
