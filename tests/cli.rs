@@ -1659,3 +1659,122 @@ fn topics_fit_assign_discover_and_eval() {
     broken.expect_code(1);
     assert!(broken.stderr.contains("broken.json"), "{broken}");
 }
+
+/// P(X ≥ k) for X ~ Binomial(n, p), summed term by term.
+fn binomial_tail(k: u64, n: u64, p: f64) -> f64 {
+    let mut total = 0.0;
+    for i in k..=n {
+        let mut c = 1.0f64;
+        for j in 0..i {
+            c *= (n - j) as f64 / (j + 1) as f64;
+        }
+        total += c * p.powi(i as i32) * (1.0 - p).powi((n - i) as i32);
+    }
+    total
+}
+
+#[test]
+fn topic_spikes_and_volume_raise_priority() {
+    let dir = Dir::new();
+    let parcel = [
+        "快递太慢了，差评",
+        "快递一直不到，差评",
+        "等快递等了一周，太差了",
+        "快递慢得离谱，差评",
+    ];
+    let screen = [
+        "屏幕有坏点，差评",
+        "屏幕碎了，太差了",
+        "屏幕一直闪，差评",
+        "屏幕发黄，太差了",
+    ];
+    // Ten days of one parcel and one screen complaint a day, then a day with ten parcel
+    // complaints: a spike of the parcel topic on its last day, and nothing else.
+    let mut lines = String::new();
+    let mut n = 0;
+    let mut push = |day: u32, text: &str, lines: &mut String| {
+        lines.push_str(&format!(
+            "{{\"id\":\"r{n}\",\"text\":\"{text}\",\"created_at\":\"2026-10-{day:02}\"}}\n"
+        ));
+        n += 1;
+    };
+    for day in 1..=10u32 {
+        push(day, parcel[day as usize % 4], &mut lines);
+        push(day, screen[day as usize % 4], &mut lines);
+    }
+    for i in 0..10 {
+        push(11, parcel[i % 4], &mut lines);
+    }
+    push(11, screen[0], &mut lines);
+    dir.create("in.jsonl", &lines);
+    dir.command()
+        .args([
+            "analyze",
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--discover-topics",
+        ])
+        .args(["--k", "2", "--min-df", "2", "--max-df", "0.9"])
+        .run()
+        .expect_success();
+    let out = dir.read_jsonl("out.jsonl");
+    assert_eq!(out.len(), 31);
+    for o in &out {
+        assert_eq!(o["sentiment"]["label"], "negative", "{o}");
+        assert_eq!(o["kind"], "complaint", "{o}");
+    }
+    let topic_of = |o: &Value| o["topic"]["id"].as_u64().expect("every record has a topic");
+    let parcel_topic = topic_of(&out[0]);
+    assert!(out[..20]
+        .iter()
+        .step_by(2)
+        .all(|o| topic_of(o) == parcel_topic));
+    assert!(out[1..20]
+        .iter()
+        .step_by(2)
+        .all(|o| topic_of(o) != parcel_topic));
+    let reasons = |o: &Value| -> Vec<String> {
+        o["priority"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let spiking = |o: &Value| reasons(o).iter().any(|r| r.starts_with("topic spike: "));
+    // Each topic holds half of the records, all negative: full volume points.
+    for o in &out {
+        assert!(
+            reasons(o).iter().any(|r| r.starts_with("large topic: ")),
+            "{o}"
+        );
+    }
+    assert!(
+        !out[..20].iter().any(spiking),
+        "no spike in the first ten days"
+    );
+    assert!(!spiking(&out[30]), "the screen topic does not spike");
+    // On day 11 the k-th parcel complaint has k that day against 7 in the week before
+    // (days 4-10): a spike from the first k ≥ 5 with P(Binomial(k + 7, 1/8) ≥ k) < 0.01.
+    let first = (5..=10u64)
+        .find(|&k| binomial_tail(k, k + 7, 1.0 / 8.0) < 0.01)
+        .unwrap();
+    for (i, o) in out[20..30].iter().enumerate() {
+        let k = i as u64 + 1;
+        assert_eq!(spiking(o), k >= first, "record {k} of day 11: {o}");
+        if k >= first {
+            let expected = format!("({k} negative today, 7 in the 7 days before)");
+            assert!(reasons(o).iter().any(|r| r.ends_with(&expected)), "{o}");
+        }
+    }
+    // The spike adds its points: the same text (parcel[1]) scores higher on the spiking day
+    // than on day 5, beyond what recency gives.
+    let score = |o: &Value| o["priority"]["score"].as_u64().unwrap();
+    assert!(
+        score(&out[29]) >= score(&out[8]) + 5,
+        "{} {}",
+        out[29],
+        out[8]
+    );
+}

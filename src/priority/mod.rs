@@ -245,7 +245,7 @@ pub struct TopicPoints {
     /// Most points for the volume of a record's topic.
     pub volume_points: f32,
     /// The share of all records, negative and in the topic, that earns them all.
-    pub volume_full_at: f32,
+    pub volume_full_at: f64,
     /// Points for a grievance in a topic with a spike on its day.
     pub spike_points: f32,
     /// Days before the record's day its count is compared with.
@@ -632,7 +632,7 @@ impl Prioritizer {
         }
         if let Some(topic) = input.topic.filter(|_| input.kind != Kind::Praise) {
             let t = c.topic;
-            let share = (topic.negative_share / t.volume_full_at).clamp(0.0, 1.0);
+            let share = (f64::from(topic.negative_share) / t.volume_full_at).clamp(0.0, 1.0) as f32;
             if t.volume_points > 0.0 && share > 0.0 {
                 let reason = if share >= 0.5 {
                     format!("large topic: {}", topic.label)
@@ -749,7 +749,12 @@ impl SpikeTracker {
     /// record extends the stream's history; a negative one in a topic counts for that topic.
     /// Returns the topic's counts when the record is negative, in a topic and dated, and the
     /// stream already has dated records from the whole baseline before its day.
-    pub fn record(&mut self, topic: Option<u32>, day: Option<i64>, negative: bool) -> Option<SpikeCount> {
+    pub fn record(
+        &mut self,
+        topic: Option<u32>,
+        day: Option<i64>,
+        negative: bool,
+    ) -> Option<SpikeCount> {
         let day = day?;
         let first = self.first_day.map_or(day, |f| f.min(day));
         self.first_day = Some(first);
@@ -871,8 +876,20 @@ mod tests {
         let counts: Vec<_> = (0..8)
             .map(|_| t.record(Some(1), Some(108), true).unwrap())
             .collect();
-        assert_eq!(counts[0], SpikeCount { today: 1, baseline: 7 });
-        assert_eq!(counts[7], SpikeCount { today: 8, baseline: 7 });
+        assert_eq!(
+            counts[0],
+            SpikeCount {
+                today: 1,
+                baseline: 7
+            }
+        );
+        assert_eq!(
+            counts[7],
+            SpikeCount {
+                today: 8,
+                baseline: 7
+            }
+        );
         let p = prioritizer();
         assert!(!p.is_spike(counts[0]));
         // 8 in a day against 1 a day: p = 1.5e-5 by the conditional test.
@@ -882,7 +899,10 @@ mod tests {
         assert_eq!(t.record(Some(1), None, true), None);
         assert_eq!(
             t.record(Some(2), Some(108), true),
-            Some(SpikeCount { today: 1, baseline: 0 })
+            Some(SpikeCount {
+                today: 1,
+                baseline: 0
+            })
         );
     }
 
@@ -896,7 +916,10 @@ mod tests {
         // Still the right baseline after pruning.
         assert_eq!(
             t.record(Some(3), Some(9_999), true),
-            Some(SpikeCount { today: 2, baseline: 7 })
+            Some(SpikeCount {
+                today: 2,
+                baseline: 7
+            })
         );
     }
 
