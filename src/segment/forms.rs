@@ -113,7 +113,8 @@ impl WordForms {
     ) {
         let s = &text.text()[range.clone()];
         let span = text.original_span(range.clone());
-        if kind == TokenKind::Punct {
+        // One ASCII character has no other half-width form.
+        if kind == TokenKind::Punct && s.len() > 1 {
             let mut chars = s.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
                 if let Some(h) = half_width_punct(c) {
