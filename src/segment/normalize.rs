@@ -282,16 +282,21 @@ impl StandardNormalizer {
                 i += 1;
                 continue;
             }
-            if let [0xE3..=0xE9, b1, b2, ..] = bytes[i..] {
-                // U+3000–U+9FFF: the table's word is `cp / 64`, the first byte's low four
-                // bits and the second byte's low six; the bit is the third byte's low six.
-                if let (true, Some(t)) = (TRADITIONAL, table) {
-                    let word = t[usize::from(b & 0x0F) << 6 | usize::from(b1 & 0x3F)];
-                    if word >> (b2 & 0x3F) & 1 != 0 {
-                        return Some(i);
+            if (0xE3..=0xE9).contains(&b) {
+                // A run of U+3000–U+9FFF. The table's word for a character is `cp / 64`, the
+                // first byte's low four bits and the second byte's low six; the bit is the
+                // third byte's low six.
+                let mut rest = &bytes[i..];
+                while let [b0 @ 0xE3..=0xE9, b1, b2, tail @ ..] = rest {
+                    if let (true, Some(t)) = (TRADITIONAL, table) {
+                        let word = t[usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F)];
+                        if word >> (b2 & 0x3F) & 1 != 0 {
+                            return Some(bytes.len() - rest.len());
+                        }
                     }
+                    rest = tail;
                 }
-                i += 3;
+                i = bytes.len() - rest.len();
                 continue;
             }
             let lead = Lead::of(b);
@@ -511,34 +516,38 @@ pub(crate) fn has_han_bytes(s: &[u8]) -> bool {
     }
 }
 
-/// [`has_han_bytes`] beyond its first test; decodes only the characters of U+2F000–U+2FFFF.
+/// [`has_han_bytes`] beyond its first test. Every Han character has a first byte from E3 to
+/// F0, and a byte in that range is always a first byte, so only those bytes are looked at
+/// (with the next one or three); only U+2F000–U+2FFFF is decoded.
 fn has_han_scan(bytes: &[u8]) -> bool {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let next = bytes.get(i + 1).copied().unwrap_or_default();
-        match b {
-            0..=0xBF => i += 1,
-            0xC0..=0xDF => i += 2,
+        i += 1;
+        if !(0xE3..=0xF0).contains(&b) {
+            continue;
+        }
+        let next = bytes.get(i).copied().unwrap_or_default();
+        let han = match b {
             // U+5000–U+9FFF.
-            0xE5..=0xE9 => return true,
+            0xE5..=0xE9 => true,
             // U+4000–U+4FFF: Han but for U+4DC0–U+4DFF (E4 B7 ..).
-            0xE4 if next != 0xB7 => return true,
+            0xE4 => next != 0xB7,
             // U+3000–U+3FFF: Han from U+3400 (E3 90 ..), and U+3007 (E3 80 87).
-            0xE3 if next >= 0x90 || next == 0x80 && bytes.get(i + 2) == Some(&0x87) => return true,
+            0xE3 => next >= 0x90 || next == 0x80 && bytes.get(i + 1) == Some(&0x87),
             // U+F900–U+FAFF (EF A4 .. to EF AB ..).
-            0xEF if (0xA4..=0xAB).contains(&next) => return true,
-            0xE0..=0xEF => i += 3,
+            0xEF => (0xA4..=0xAB).contains(&next),
             // U+20000–U+2EFFF; U+2F000–U+2FFFF (F0 AF ..) up to U+2FA1F.
-            0xF0 if (0xA0..=0xAE).contains(&next) => return true,
-            0xF0 if next == 0xAF => {
+            0xF0 => {
                 let low =
                     |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or_default() & 0x3F);
-                if 0x2F000 | low(2) << 6 | low(3) <= 0x2FA1F {
-                    return true;
-                }
-                i += 4;
+                (0xA0..=0xAE).contains(&next)
+                    || next == 0xAF && 0x2F000 | low(1) << 6 | low(2) <= 0x2FA1F
             }
-            _ => i += 4,
+            // EA–EE: no Han.
+            _ => false,
+        };
+        if han {
+            return true;
         }
     }
     false

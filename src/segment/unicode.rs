@@ -135,7 +135,7 @@ pub(super) fn words(
             // A piece that starts with whitespace is whitespace (a run of spaces, CR LF or
             // one character), which makes no token.
             if !matches!(s.as_bytes()[piece.start], b'\t'..=b'\r' | b' ') {
-                forms.emit(text, src, base + piece.start..base + piece.end, out);
+                forms.emit_ascii(text, src, base + piece.start..base + piece.end, out);
             }
         });
         return;
