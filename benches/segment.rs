@@ -9,40 +9,12 @@
 use std::hint::black_box;
 use std::path::Path;
 
+#[path = "support/texts.rs"]
+mod texts;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use fankui::sentiment::{LexiconModel, LinearModel, SentimentModel};
 use fankui::{Engine, Kind, Lang, Parallelism, Record, Tokens};
-
-fn texts() -> Vec<String> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-    let mut texts = Vec::new();
-    let mut take = |path: &Path, column: usize, delim: u8, n: usize| {
-        let Ok(mut rdr) = csv::ReaderBuilder::new().delimiter(delim).from_path(path) else {
-            return;
-        };
-        for row in rdr.records().flatten().take(n) {
-            if let Some(t) = row.get(column).filter(|t| !t.trim().is_empty()) {
-                texts.push(t.to_owned());
-            }
-        }
-    };
-    take(
-        &shared.join("zh/online_shopping_10_cats.csv"),
-        2,
-        b',',
-        3000,
-    );
-    take(&shared.join("zh/waimai_10k.csv"), 1, b',', 1500);
-    take(&shared.join("en/sst2_glue/dev.tsv"), 1, b'\t', 800);
-    if texts.is_empty() {
-        let sample = include_str!("../corpora/sample_feedback.jsonl");
-        for line in sample.lines() {
-            let v: serde_json::Value = serde_json::from_str(line).expect("sample is JSON");
-            texts.push(v["text"].as_str().unwrap_or_default().to_owned());
-        }
-    }
-    texts
-}
 
 /// The texts as records, numbered.
 fn records(texts: &[String]) -> Vec<Record> {
@@ -54,7 +26,7 @@ fn records(texts: &[String]) -> Vec<Record> {
 }
 
 fn segmentation(c: &mut Criterion) {
-    let texts = texts();
+    let texts = texts::texts(Path::new(env!("CARGO_MANIFEST_DIR")));
     let bytes: usize = texts.iter().map(String::len).sum();
     let jieba = jieba_rs::Jieba::new();
     let engine = Engine::builder().build().expect("default engine");
@@ -132,7 +104,7 @@ fn segmentation(c: &mut Criterion) {
 /// Sentiment next to the segmentation it rides on: the bar is that scoring adds at most 25%
 /// to segmenting the same texts.
 fn sentiment(c: &mut Criterion) {
-    let texts = texts();
+    let texts = texts::texts(Path::new(env!("CARGO_MANIFEST_DIR")));
     let bytes: usize = texts.iter().map(String::len).sum();
     let engine = Engine::builder().build().expect("default engine");
     let linear = LinearModel::shipped().expect("shipped model");
@@ -173,7 +145,7 @@ fn sentiment(c: &mut Criterion) {
 /// Kind, routing and priority next to the rest of the pipeline: the bar is that they add at
 /// most 20% to analysing the same records without them (`Engine::analyze_text`).
 fn triage(c: &mut Criterion) {
-    let texts = texts();
+    let texts = texts::texts(Path::new(env!("CARGO_MANIFEST_DIR")));
     let bytes: usize = texts.iter().map(String::len).sum();
     let engine = Engine::builder().build().expect("default engine");
     let records = records(&texts);

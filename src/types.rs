@@ -234,7 +234,11 @@ impl Tokens {
     /// no token covers (invisible characters with only whitespace around them, say), so the
     /// tokens always account for the whole text.
     pub fn fill_gaps(&mut self, original: &str) {
-        let has_gap = |from: usize, to: usize| !original[from..to].chars().all(char::is_whitespace);
+        let has_gap = |from: usize, to: usize| {
+            // One space, between English words, is the usual gap.
+            !(to == from + 1 && original.as_bytes()[from] == b' '
+                || original[from..to].chars().all(char::is_whitespace))
+        };
         let mut last = 0;
         let mut any = false;
         for t in &self.list {

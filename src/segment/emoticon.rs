@@ -1,6 +1,8 @@
 //! Emoticons: `:)`, `^_^`, `T_T`, kaomoji, and Weibo-style bracket tags like `[哈哈]`.
 //! They carry sentiment, so they stay whole.
 
+use std::sync::OnceLock;
+
 use super::normalize::is_han;
 
 /// Emoticons, in normalised (half-width) form. Longer ones first where one is a prefix of
@@ -97,9 +99,9 @@ pub fn match_at(text: &str, at: usize) -> Option<usize> {
         .chars()
         .next_back()
         .is_some_and(char::is_alphanumeric);
-    EMOTICONS
+    by_first_byte(rest.as_bytes()[0])
         .iter()
-        .filter(|e| e.as_bytes()[0] == rest.as_bytes()[0] && rest.starts_with(*e))
+        .filter(|e| rest.starts_with(*e))
         .filter(|e| {
             let alnum_edge = e.starts_with(char::is_alphanumeric) && prev_is_alnum
                 || e.ends_with(char::is_alphanumeric)
@@ -113,6 +115,19 @@ pub fn match_at(text: &str, at: usize) -> Option<usize> {
         })
         .map(|e| e.len())
         .max()
+}
+
+/// The emoticons whose first byte is `b`.
+fn by_first_byte(b: u8) -> &'static [&'static str] {
+    static INDEX: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = vec![Vec::new(); 256];
+        for e in EMOTICONS {
+            index[usize::from(e.as_bytes()[0])].push(*e);
+        }
+        index
+    });
+    &index[usize::from(b)]
 }
 
 fn could_start(c: char) -> bool {

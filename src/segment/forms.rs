@@ -101,6 +101,61 @@ impl WordForms {
         }
     }
 
+    /// [`emit`](Self::emit) for a range of ASCII text that holds no whitespace (a piece
+    /// between word boundaries): one pass over its bytes classifies it and says whether its
+    /// form needs lower-casing.
+    pub(crate) fn emit_ascii(
+        &self,
+        text: &Normalized<'_>,
+        source: Option<u32>,
+        range: Range<usize>,
+        out: &mut Tokens,
+    ) {
+        let s = &text.text()[range.clone()];
+        let bytes = s.as_bytes();
+        debug_assert!(s.is_ascii() && !bytes.iter().any(|b| b.is_ascii_whitespace()));
+        let (Some(&first), None) = (bytes.first(), self.stemmer.as_ref()) else {
+            // Empty, or stemmed: the general way.
+            self.emit(text, source, range, out);
+            return;
+        };
+        let (mut alpha, mut digits, mut upper) = (false, false, false);
+        for &b in bytes {
+            alpha |= b.is_ascii_alphabetic();
+            digits |= b.is_ascii_digit();
+            upper |= b.is_ascii_uppercase();
+        }
+        // As `classify_ascii` and `emit_as` decide: one ASCII character has no other
+        // half-width form, and only words are lower-cased.
+        let (kind, script) = if alpha {
+            (TokenKind::Word, Script::Latin)
+        } else if digits {
+            (TokenKind::Number, Script::Digit)
+        } else if first.is_ascii_punctuation() {
+            (TokenKind::Punct, Script::Common)
+        } else {
+            (TokenKind::Symbol, Script::Common)
+        };
+        let span = text.original_span(range.clone());
+        if alpha && upper && self.options.lowercase {
+            out.push_with(span, kind, script, |forms| {
+                let from = forms.len();
+                forms.push_str(s);
+                forms[from..].make_ascii_lowercase();
+            });
+            return;
+        }
+        match source {
+            Some(base) => out.push_stored(
+                span,
+                base + range.start as u32..base + range.end as u32,
+                kind,
+                script,
+            ),
+            None => out.push(span, s, kind, script),
+        }
+    }
+
     /// [`push_as`](Self::push_as), with `source` as in [`emit`](Self::emit).
     pub(crate) fn emit_as(
         &self,
@@ -113,7 +168,8 @@ impl WordForms {
     ) {
         let s = &text.text()[range.clone()];
         let span = text.original_span(range.clone());
-        if kind == TokenKind::Punct {
+        // One ASCII character has no other half-width form.
+        if kind == TokenKind::Punct && s.len() > 1 {
             let mut chars = s.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
                 if let Some(h) = half_width_punct(c) {

@@ -50,6 +50,14 @@ impl ChineseDict {
         }
     }
 
+    /// [`cut`](Self::cut), as the byte offset and text of each word.
+    pub(crate) fn cut_words<'a>(&self, text: &'a str) -> impl Iterator<Item = (usize, &'a str)> {
+        self.jieba
+            .cut(text, self.hmm)
+            .into_iter()
+            .map(|token| (token.byte_start, token.word))
+    }
+
     /// Whether the dictionary has `word` (normalised).
     #[must_use]
     pub fn has_word(&self, word: &str) -> bool {

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::forms::WordForms;
 use super::jieba::ChineseDict;
-use super::normalize::{has_han, Normalized};
+use super::normalize::{has_han, has_han_bytes, Normalized};
 use super::unicode::{split_emoticons, words};
 use super::Segmenter;
 use crate::types::{Script, TokenKind, Tokens};
@@ -49,9 +49,9 @@ impl MixedSegmenter {
         let base = range.start;
         // Contiguous jieba tokens without Han characters, waiting to be cut again.
         let mut other: Option<Range<usize>> = None;
-        self.dict.cut(s, |r| {
-            let r = base + r.start..base + r.end;
-            if has_han(&text.text()[r.clone()]) {
+        for (start, word) in self.dict.cut_words(s) {
+            let r = base + start..base + start + word.len();
+            if has_han_bytes(word.as_bytes()) {
                 if let Some(o) = other.take() {
                     words(&self.forms, text, Some(src), o, out);
                 }
@@ -61,7 +61,7 @@ impl MixedSegmenter {
             } else {
                 other = Some(other.take().map_or(r.clone(), |o| o.start..r.end));
             }
-        });
+        }
         if let Some(o) = other {
             words(&self.forms, text, Some(src), o, out);
         }

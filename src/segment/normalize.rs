@@ -237,73 +237,90 @@ impl<'a> Normalized<'a> {
 }
 
 impl StandardNormalizer {
-    /// One pass over `original` that stops as soon as it has both answers: the byte offset of
-    /// the first character [`edit`](Self::edit) changes, and whether some character is one
-    /// that Traditional → Simplified conversion changes.
-    ///
-    /// Each character's first byte says what it may be ([`Lead`]), so most characters are
-    /// passed by without decoding, and Han characters are decoded by hand.
+    /// The byte offset of the first character [`edit`](Self::edit) changes, and whether some
+    /// character is one that Traditional → Simplified conversion changes: one pass until the
+    /// first of the two is found, then a pass that looks only for the other.
     fn scan(&self, original: &str) -> (Option<usize>, bool) {
-        let table = self
+        let Some(table) = self
             .config
             .traditional_to_simplified
-            .then(traditional_table);
-        let traditional = |cp: u32| {
-            table.is_some_and(|t| {
-                cp < TRADITIONAL_LIMIT && t[cp as usize / 64] & (1 << (cp % 64)) != 0
-            })
+            .then(traditional_table)
+        else {
+            return (self.find::<true, false>(None, original, 0), false);
         };
+        let table = Some(table);
+        let Some(at) = self.find::<true, true>(table, original, 0) else {
+            return (None, false);
+        };
+        let traditional = self.find::<false, true>(table, original, at);
+        if traditional == Some(at) {
+            // Traditional first: only the first edit is left to find.
+            (self.find::<true, false>(None, original, at), true)
+        } else {
+            (Some(at), traditional.is_some())
+        }
+    }
+
+    /// The byte offset, from `from` on, of the first character that [`edit`](Self::edit) may
+    /// change (with `EDITS`) or that is Traditional by `table` (with `TRADITIONAL`).
+    ///
+    /// Printable ASCII and the Han characters of the basic plane, nearly all of any text, take
+    /// the first two branches: the first is passed by, the second is looked up in the table by
+    /// its bytes, without decoding. For the rest, the first byte says what the character may
+    /// be ([`Lead`]).
+    #[inline(never)]
+    fn find<const EDITS: bool, const TRADITIONAL: bool>(
+        &self,
+        table: Option<&[u64; TRADITIONAL_WORDS]>,
+        original: &str,
+        from: usize,
+    ) -> Option<usize> {
         let bytes = original.as_bytes();
-        let mut first_edit = None;
-        let mut any_traditional = false;
-        // Still looking for a Traditional character.
-        let mut seek_traditional = table.is_some();
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            let lead = Lead::of(b);
-            match lead {
-                Lead::Plain(n) => {
-                    i += usize::from(n);
-                    continue;
-                }
-                Lead::Han3 => {
-                    if seek_traditional && i + 2 < bytes.len() {
-                        let cp = u32::from(b & 0x0F) << 12
-                            | u32::from(bytes[i + 1] & 0x3F) << 6
-                            | u32::from(bytes[i + 2] & 0x3F);
-                        any_traditional = traditional(cp);
-                    }
-                    i += 3;
-                }
-                Lead::Edit | Lead::HanOrEdit | Lead::Han4 => {
-                    let Some(c) = original[i..].chars().next() else {
-                        break;
-                    };
-                    let cp = c as u32;
-                    if seek_traditional && lead != Lead::Edit {
-                        any_traditional = traditional(cp);
-                    }
-                    let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(cp);
-                    if first_edit.is_none() && may_change {
-                        let prev = if c == '\u{200D}' {
-                            original[..i].chars().next_back()
-                        } else {
-                            None
-                        };
-                        if !matches!(self.edit(c, prev), Edit::Keep) {
-                            first_edit = Some(i);
+        let mut i = from;
+        while let Some(&b) = bytes.get(i) {
+            if (0x20..0x7F).contains(&b) {
+                i += 1;
+                continue;
+            }
+            if (0xE3..=0xE9).contains(&b) {
+                // A run of U+3000–U+9FFF. The table's word for a character is `cp / 64`, the
+                // first byte's low four bits and the second byte's low six; the bit is the
+                // third byte's low six.
+                let mut rest = &bytes[i..];
+                while let [b0 @ 0xE3..=0xE9, b1, b2, tail @ ..] = rest {
+                    if let (true, Some(t)) = (TRADITIONAL, table) {
+                        let word = t[usize::from(b0 & 0x0F) << 6 | usize::from(b1 & 0x3F)];
+                        if word >> (b2 & 0x3F) & 1 != 0 {
+                            return Some(bytes.len() - rest.len());
                         }
                     }
-                    i += c.len_utf8();
+                    rest = tail;
+                }
+                i = bytes.len() - rest.len();
+                continue;
+            }
+            let lead = Lead::of(b);
+            if let Lead::Plain(n) = lead {
+                i += usize::from(n);
+                continue;
+            }
+            let c = original[i..].chars().next()?;
+            if TRADITIONAL && matches!(lead, Lead::HanOrEdit | Lead::Han4) && is_traditional(c) {
+                return Some(i);
+            }
+            if EDITS && (c.is_ascii() || may_edit(c as u32)) {
+                let prev = if c == '\u{200D}' {
+                    original[..i].chars().next_back()
+                } else {
+                    None
+                };
+                if !matches!(self.edit(c, prev), Edit::Keep) {
+                    return Some(i);
                 }
             }
-            seek_traditional &= !any_traditional;
-            if first_edit.is_some() && !seek_traditional {
-                break;
-            }
+            i += c.len_utf8();
         }
-        (first_edit, any_traditional)
+        None
     }
 
     /// Width and invisible-character pass; `from` is the first byte that changes.
@@ -341,13 +358,13 @@ impl StandardNormalizer {
     }
 }
 
-/// What the character starting with a given byte may be, for [`StandardNormalizer::scan`].
+/// What the character starting with a given byte may be, for [`StandardNormalizer::find`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lead {
     /// Neither Han nor changed by `edit`, whatever the configuration: skip this many bytes.
     Plain(u8),
-    /// ASCII controls and characters led by C2 (C1 controls, the soft hyphen) or E2
-    /// (zero-width characters): `edit` may change them.
+    /// ASCII (controls, for `find`) and characters led by C2 (C1 controls, the soft hyphen)
+    /// or E2 (zero-width characters): `edit` may change them.
     Edit,
     /// Led by E3–E9: U+3000–U+9FFF, where the Han characters of the basic plane are (but for
     /// the compatibility ideographs).
@@ -376,10 +393,13 @@ impl Lead {
 }
 
 /// Whether [`StandardNormalizer::edit`] may change a non-ASCII character (C1 controls,
-/// invisible characters, full-width word characters); it keeps all the others.
+/// invisible characters, the full-width word characters of [`half_width_word_char`]); it
+/// keeps all the others, full-width punctuation such as `，` included.
 #[inline]
 fn may_edit(cp: u32) -> bool {
-    matches!(cp, 0x80..=0x9F | 0xAD | 0x200B..=0x200D | 0x2060 | 0xFEFF | 0xFF03..=0xFF5A)
+    matches!(cp, 0x80..=0x9F | 0xAD | 0x200B..=0x200D | 0x2060 | 0xFEFF
+        | 0xFF03 | 0xFF05 | 0xFF06 | 0xFF0B | 0xFF0D | 0xFF0E | 0xFF10..=0xFF19
+        | 0xFF21..=0xFF3A | 0xFF3F | 0xFF41..=0xFF5A)
 }
 
 /// Appends the alignment of `text`, a prefix of the original, to itself: each byte maps to the
@@ -477,32 +497,57 @@ pub fn is_han(c: char) -> bool {
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
-/// Whether `s` has a Han character; looks at the first bytes of characters and decodes only
-/// those they leave open (U+5000–U+9FFF, led by E5–E9, are all Han).
+/// Whether `s` has a Han character.
 #[must_use]
-#[inline]
+#[inline(always)]
 pub(crate) fn has_han(s: &str) -> bool {
-    let bytes = s.as_bytes();
+    has_han_bytes(s.as_bytes())
+}
+
+/// [`has_han`] on the UTF-8 bytes of a string (or of a range of them on character
+/// boundaries), by the first bytes of its characters: U+4E00–U+9FFF, most Han words' first
+/// character, is told by the first one or two.
+#[must_use]
+#[inline(always)]
+pub(crate) fn has_han_bytes(s: &[u8]) -> bool {
+    match s {
+        [0xE5..=0xE9, ..] | [0xE4, 0xB8..=0xBF, ..] => true,
+        _ => has_han_scan(s),
+    }
+}
+
+/// [`has_han_bytes`] beyond its first test. Every Han character has a first byte from E3 to
+/// F0, and a byte in that range is always a first byte, so only those bytes are looked at
+/// (with the next one or three); only U+2F000–U+2FFFF is decoded.
+fn has_han_scan(bytes: &[u8]) -> bool {
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            0xE5..=0xE9 => return true,
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
+        if !(0xE3..=0xF0).contains(&b) {
+            continue;
+        }
+        let next = bytes.get(i).copied().unwrap_or_default();
+        let han = match b {
+            // U+5000–U+9FFF.
+            0xE5..=0xE9 => true,
             // U+4000–U+4FFF: Han but for U+4DC0–U+4DFF (E4 B7 ..).
-            0xE4 if bytes.get(i + 1) != Some(&0xB7) => return true,
+            0xE4 => next != 0xB7,
             // U+3000–U+3FFF: Han from U+3400 (E3 90 ..), and U+3007 (E3 80 87).
-            0xE3 if bytes.get(i + 1).is_some_and(|&b| b >= 0x90) => return true,
-            0xE3 | 0xE4 | 0xEF | 0xF0 => {
-                let c = s[i..].chars().next().unwrap_or_default();
-                if is_han(c) {
-                    return true;
-                }
-                i += c.len_utf8();
+            0xE3 => next >= 0x90 || next == 0x80 && bytes.get(i + 1) == Some(&0x87),
+            // U+F900–U+FAFF (EF A4 .. to EF AB ..).
+            0xEF => (0xA4..=0xAB).contains(&next),
+            // U+20000–U+2EFFF; U+2F000–U+2FFFF (F0 AF ..) up to U+2FA1F.
+            0xF0 => {
+                let low =
+                    |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or_default() & 0x3F);
+                (0xA0..=0xAE).contains(&next)
+                    || next == 0xAF && 0x2F000 | low(1) << 6 | low(2) <= 0x2FA1F
             }
-            0..=0xBF => i += 1,
-            0xC0..=0xDF => i += 2,
-            0xE0..=0xEF => i += 3,
-            _ => i += 4,
+            // EA–EE: no Han.
+            _ => false,
+        };
+        if han {
+            return true;
         }
     }
     false
@@ -644,10 +689,10 @@ mod tests {
                     "{c:?}"
                 );
             }
-            let may_change = lead == Lead::Edit || lead == Lead::HanOrEdit && may_edit(c as u32);
-            if c.is_ascii() || may_change {
-                // ASCII is `edit`'s own business (controls are `Lead::Edit`).
-                assert!(may_change || !c.is_ascii_control(), "{c:?}");
+            // What `scan` asks `edit` about: all of ASCII, and the rest by `may_edit`.
+            let may_change =
+                c.is_ascii() || matches!(lead, Lead::Edit | Lead::HanOrEdit) && may_edit(c as u32);
+            if may_change {
                 continue;
             }
             for config in configs {
@@ -664,6 +709,7 @@ mod tests {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let s = format!("a{c}");
             assert_eq!(has_han(&s), is_han(c), "{c:?}");
+            assert_eq!(has_han(&s[1..]), is_han(c), "{c:?}");
         }
         assert!(has_han("T恤") && !has_han("，ok") && !has_han(""));
     }

@@ -69,16 +69,20 @@ pub(super) fn segment_words(
 /// Calls `f(range, is_emoticon)` for the emoticons in `range` of `s` and the stretches
 /// between them, in order.
 pub(super) fn split_emoticons(s: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>, bool)) {
-    let bytes = s.as_bytes();
+    let bytes = &s.as_bytes()[..range.end];
     let mut plain = range.start;
     let mut i = range.start;
-    while i < range.end {
+    loop {
         // Most characters cannot start an emoticon, and their first byte says so: they are
         // skipped without decoding.
-        let skip = emoticon::start_skip(bytes[i]);
-        if skip > 0 {
-            i += skip;
-            continue;
+        while let Some(&b) = bytes.get(i) {
+            match emoticon::start_skip(b) {
+                0 => break,
+                skip => i += skip,
+            }
+        }
+        if i >= range.end {
+            break;
         }
         let c = s[i..].chars().next().unwrap_or_default();
         // Emoticons made of letters never start inside a word (`match_at` would refuse them):
@@ -128,7 +132,11 @@ pub(super) fn words(
     let s = &text.text()[range];
     if s.is_ascii() {
         ascii_word_bounds(s.as_bytes(), |piece| {
-            forms.emit(text, src, base + piece.start..base + piece.end, out);
+            // A piece that starts with whitespace is whitespace (a run of spaces, CR LF or
+            // one character), which makes no token.
+            if !matches!(s.as_bytes()[piece.start], b'\t'..=b'\r' | b' ') {
+                forms.emit_ascii(text, src, base + piece.start..base + piece.end, out);
+            }
         });
         return;
     }
