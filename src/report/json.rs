@@ -225,6 +225,25 @@ impl<'a> Scanner<'a> {
         Ok(Some(key))
     }
 
+    /// Consumes the next key if it is `quoted` (the key with its quotes and colon, `"id":`),
+    /// written without white space right after the `,` (none before the first key), as
+    /// `fankui analyze` writes it; false (and nothing consumed) otherwise. `first` is as for
+    /// [`Scanner::next_key`], which reads any other key.
+    #[inline]
+    pub(crate) fn key_is(&mut self, first: &mut bool, quoted: &[u8]) -> bool {
+        let bytes = &self.s.as_bytes()[self.pos..];
+        let at = usize::from(!*first);
+        if (at == 0 || bytes.first() == Some(&b','))
+            && bytes.get(at..at + quoted.len()) == Some(quoted)
+        {
+            self.pos += at + quoted.len();
+            *first = false;
+            true
+        } else {
+            false
+        }
+    }
+
     /// Inside an array (after `[`): whether another element follows; false after `]`.
     fn next_element(&mut self, first: &mut bool) -> Result<bool> {
         if self.peek() == Some(b']') {

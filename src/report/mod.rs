@@ -221,6 +221,7 @@ where
     S: FnMut(&JsonChunk, Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
+    let layout = row::Layout::new(text_field);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the next chunk and a sink thread merges and writes the previous
     // one while the pool parses and counts this one.
@@ -267,7 +268,7 @@ where
                         rejects.push(reject(line, reason.clone(), bytes));
                         continue;
                     }
-                    match Row::parse(bytes, line.number, text_field) {
+                    match Row::parse(bytes, line.number, &layout) {
                         Ok(row) => fold(&mut acc, &row, line, bytes),
                         Err(reason) => rejects.push(reject(line, reason, bytes)),
                     }
