@@ -145,6 +145,28 @@ fn find_quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
         .map(|k| i + k)
 }
 
+/// Whether two slices of the same length are equal: keys are short, and two overlapping
+/// words compare them for less than a call to `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s[at..at + N].try_into().expect("N bytes")
+    }
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    match n {
+        8..=16 => {
+            u64::from_ne_bytes(word(a, 0)) == u64::from_ne_bytes(word(b, 0))
+                && u64::from_ne_bytes(word(a, n - 8)) == u64::from_ne_bytes(word(b, n - 8))
+        }
+        4..=7 => {
+            u32::from_ne_bytes(word(a, 0)) == u32::from_ne_bytes(word(b, 0))
+                && u32::from_ne_bytes(word(a, n - 4)) == u32::from_ne_bytes(word(b, n - 4))
+        }
+        _ => a == b,
+    }
+}
+
 /// Reads one JSON text front to back.
 #[derive(Clone)]
 pub(crate) struct Scanner<'a> {
@@ -234,7 +256,9 @@ impl<'a> Scanner<'a> {
         let bytes = &self.s.as_bytes()[self.pos..];
         let at = usize::from(!*first);
         if (at == 0 || bytes.first() == Some(&b','))
-            && bytes.get(at..at + quoted.len()) == Some(quoted)
+            && bytes
+                .get(at..at + quoted.len())
+                .is_some_and(|b| same(b, quoted))
         {
             self.pos += at + quoted.len();
             *first = false;
@@ -569,6 +593,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn keys_compare_at_every_length() {
+        let text = b"abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "{n} {i}");
+            }
+        }
+        let mut p = Scanner::new(r#"{"id":1, "lang":"zh","x" :2}"#);
+        let mut first = true;
+        p.begin_object().unwrap();
+        assert!(!p.key_is(&mut first, br#""lang":"#));
+        assert!(p.key_is(&mut first, br#""id":"#));
+        p.skip().unwrap();
+        // White space after the comma: left to the general reader.
+        assert!(!p.key_is(&mut first, br#""lang":"#));
+        assert_eq!(p.next_key(&mut first).unwrap().as_deref(), Some("lang"));
+        p.skip().unwrap();
+        assert!(!p.key_is(&mut first, br#""x":"#));
     }
 
     #[test]
