@@ -69,6 +69,9 @@ pub(crate) struct StrList<'a> {
     /// The array as written, brackets included (empty for `null` or a missing field).
     raw: &'a str,
     len: usize,
+    /// No escapes and no white space, as `fankui analyze` writes it: the strings are what
+    /// lies between the quotes.
+    tight: bool,
 }
 
 impl<'a> StrList<'a> {
@@ -80,12 +83,23 @@ impl<'a> StrList<'a> {
     /// The strings, in order, unescaped.
     pub(crate) fn iter(&self) -> StrIter<'a> {
         let mut scanner = Scanner::new(self.raw);
+        if self.tight {
+            // After `["`, or nothing left for `[]`.
+            let rest = self.raw.get(2..).filter(|_| self.len > 0);
+            return StrIter {
+                scanner,
+                open: false,
+                first: true,
+                tight: rest,
+            };
+        }
         let open = scanner.byte() == Some(b'[');
         scanner.pos += usize::from(open);
         StrIter {
             scanner,
             open,
             first: true,
+            tight: None,
         }
     }
 }
@@ -96,12 +110,21 @@ pub(crate) struct StrIter<'a> {
     scanner: Scanner<'a>,
     open: bool,
     first: bool,
+    /// In a tight list: the rest, from the start of the next string.
+    tight: Option<&'a str>,
 }
 
 impl<'a> Iterator for StrIter<'a> {
     type Item = Cow<'a, str>;
 
     fn next(&mut self) -> Option<Cow<'a, str>> {
+        if let Some(rest) = self.tight {
+            // Every quote closes a string: the next is `,"` or `]`.
+            let end = find_quote_or_backslash(rest.as_bytes(), 0)?;
+            let more = rest.as_bytes().get(end + 1) == Some(&b',');
+            self.tight = more.then(|| rest.get(end + 3..)).flatten();
+            return Some(Cow::Borrowed(&rest[..end]));
+        }
         // The array was checked when it was scanned, so these steps do not fail.
         if self.open && matches!(self.scanner.next_element(&mut self.first), Ok(true)) {
             if let Ok(s) = self.scanner.string() {
@@ -251,7 +274,7 @@ impl<'a> Scanner<'a> {
     /// written without white space right after the `,` (none before the first key), as
     /// `fankui analyze` writes it; false (and nothing consumed) otherwise. `first` is as for
     /// [`Scanner::next_key`], which reads any other key.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key_is(&mut self, first: &mut bool, quoted: &[u8]) -> bool {
         let bytes = &self.s.as_bytes()[self.pos..];
         let at = usize::from(!*first);
@@ -521,19 +544,24 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
         let mut first = true;
         let mut len = 0;
+        // Bytes of the strings, when none has an escape.
+        let mut plain = Some(0);
         while self.next_element(&mut first)? {
             if self.peek() != Some(b'"') {
                 self.pos = start;
                 self.skip()?;
                 return Ok(None);
             }
-            self.string()?;
+            match self.string()? {
+                Cow::Borrowed(s) => plain = plain.map(|n| n + s.len()),
+                Cow::Owned(_) => plain = None,
+            }
             len += 1;
         }
-        Ok(Some(StrList {
-            raw: &self.s[start..self.pos],
-            len,
-        }))
+        let raw = &self.s[start..self.pos];
+        // Brackets, quotes and commas only around the strings.
+        let tight = plain.is_some_and(|n| raw.len() == n + 2 + 2 * len + len.saturating_sub(1));
+        Ok(Some(StrList { raw, len, tight }))
     }
 }
 
@@ -638,6 +666,22 @@ mod tests {
     fn lists_are_read_again_on_demand() {
         assert_eq!(strings(r#"["a", "b\"c" ,"中"]"#), ["a", "b\"c", "中"]);
         assert_eq!(strings("[]"), Vec::<String>::new());
+        assert_eq!(strings(r#"["a","","中,文","]"]"#), ["a", "", "中,文", "]"]);
+        assert_eq!(strings(r#"[""]"#), [""]);
+        assert_eq!(strings(r#"["", ""]"#), ["", ""]);
+        assert_eq!(strings(r#"["a","b\u0022"]"#), ["a", "b\""]);
+        for tight in [r#"["x","yz"]"#, "[]", r#"[""]"#] {
+            assert!(
+                Scanner::new(tight).str_list().unwrap().unwrap().tight,
+                "{tight}"
+            );
+        }
+        for loose in [r#"["x", "yz"]"#, r#"[ "x"]"#, r#"["\n"]"#] {
+            assert!(
+                !Scanner::new(loose).str_list().unwrap().unwrap().tight,
+                "{loose}"
+            );
+        }
         assert_eq!(strings("null"), Vec::<String>::new());
         let mut p = Scanner::new(r#"["a", 1]"#);
         assert_eq!(p.str_list().unwrap(), None);

@@ -235,8 +235,24 @@ impl Queues {
                     .map(|(i, e)| (queues[e.department as usize], e.score, b as u32, i as u32)),
             );
         }
-        order.sort_by_key(|&(q, score, ..)| (q, score));
-        for group in order.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        // A counting sort by queue and score: stable, and linear in the rows.
+        let slot = |&(q, score, ..): &(u32, u8, u32, u32)| {
+            q as usize * SCORES + usize::from(score).min(SCORES - 1)
+        };
+        let mut starts = vec![0usize; self.queues.len() * SCORES + 1];
+        for e in &order {
+            starts[slot(e) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut sorted = vec![(0, 0, 0, 0); order.len()];
+        for e in &order {
+            let at = &mut starts[slot(e)];
+            sorted[*at] = *e;
+            *at += 1;
+        }
+        for group in sorted.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (q, score, ..) = group[0];
             let entry = |&(_, _, b, i): &(u32, u8, u32, u32)| {
                 let batch = batches[b as usize];

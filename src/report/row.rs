@@ -46,8 +46,12 @@ impl<'a> Row<'a> {
     /// Parses one output line; the error names the record and the field. The whole line is
     /// checked for UTF-8 at once, with SIMD where the processor has it.
     pub(crate) fn parse(line: &'a [u8], number: u64, layout: &Layout) -> Result<Row<'a>, String> {
-        let line = simdutf8::compat::from_utf8(line)
-            .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
+        // The fast check first; the one that says where only for a bad line.
+        let line = match simdutf8::basic::from_utf8(line) {
+            Ok(line) => line,
+            Err(_) => simdutf8::compat::from_utf8(line)
+                .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?,
+        };
         let mut row = Row::default();
         let mut error: Option<FieldError> = None;
         read_fields(&mut Scanner::new(line), &mut row, &mut error, layout)
@@ -441,10 +445,16 @@ fn sentiment<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, Syntax
         Ok(match key {
             "label" => text(p.scalar()?, "label").map(|s| label = Some(s)),
             "score" => match p.scalar()? {
-                Scalar::Num(n) => n
-                    .parse::<f64>()
-                    .map(|v| score = Some(v))
-                    .map_err(|_| format!("`score` {n} is not a number")),
+                Scalar::Num(n) => match milli(n) {
+                    Some(k) => {
+                        score = Some(Score::Milli(k));
+                        Ok(())
+                    }
+                    None => n
+                        .parse::<f64>()
+                        .map(|v| score = Some(Score::Float(v)))
+                        .map_err(|_| format!("`score` {n} is not a number")),
+                },
                 other => Err(format!("`score` is {}, not a number", other.kind())),
             },
             _ => p.skip().map(|()| Ok(()))?,
@@ -455,13 +465,50 @@ fn sentiment<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, Syntax
         let score = score.ok_or_else(|| missing("score"))?;
         let label =
             SentimentLabel::parse(&label).ok_or_else(|| format!("unknown label {label:?}"))?;
-        if !(-1.0..=1.0).contains(&score) {
-            return Err(format!("score {score} is outside [-1, 1]"));
-        }
+        row.score_milli = match score {
+            Score::Milli(k) => k,
+            Score::Float(score) if !(-1.0..=1.0).contains(&score) => {
+                return Err(format!("score {score} is outside [-1, 1]"));
+            }
+            Score::Float(score) => (score * 1000.0).round() as i64,
+        };
         row.sentiment = Some(label);
-        row.score_milli = (score * 1000.0).round() as i64;
         Ok(())
     }))
+}
+
+/// A sentiment score as read.
+#[derive(Clone, Copy)]
+enum Score {
+    /// Thousandths, in [-1000, 1000].
+    Milli(i64),
+    Float(f64),
+}
+
+/// A score in [-1, 1] written with at most three decimals (as `fankui analyze` writes it), in
+/// thousandths: what `(n.parse::<f64>()? * 1000.0).round()` gives, without parsing a float.
+/// `None` for any other number.
+fn milli(n: &str) -> Option<i64> {
+    let (negative, digits) = match n.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    let (whole, fraction) = match digits {
+        [w] => (*w, &[][..]),
+        [w, b'.', f @ ..] if (1..=3).contains(&f.len()) => (*w, f),
+        _ => return None,
+    };
+    if !matches!(whole, b'0' | b'1') || !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut k = i64::from(whole - b'0') * 1000;
+    for (d, scale) in fraction.iter().zip([100, 10, 1]) {
+        k += i64::from(d - b'0') * scale;
+    }
+    if k > 1000 {
+        return None;
+    }
+    Some(if negative { -k } else { k })
 }
 
 fn topic<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
@@ -576,6 +623,38 @@ mod tests {
         );
         let err = Row::parse(br#"{"text":"a""#, 9, &Layout::new("text")).unwrap_err();
         assert!(err.starts_with("malformed JSON"), "{err}");
+    }
+
+    #[test]
+    fn scores_in_thousandths_match_the_float_reading() {
+        for k in -1000i64..=1000 {
+            let v = k as f64 / 1000.0;
+            for n in [format!("{v}"), format!("{v:.3}"), format!("{v:.1}")] {
+                let float = n.parse::<f64>().unwrap();
+                let want = ((-1.0..=1.0).contains(&float)).then(|| (float * 1000.0).round() as i64);
+                if let Some(got) = milli(&n) {
+                    assert_eq!(Some(got), want, "{n}");
+                }
+            }
+            assert_eq!(milli(&format!("{v:.3}")), Some(k));
+        }
+        for n in [
+            "1.001", "-1.5", "2", "0.1234", "1e-3", "-", "0.", "10", "-0.0001",
+        ] {
+            assert_eq!(milli(n), None, "{n}");
+        }
+        assert_eq!(milli("-0"), Some(0));
+        assert_eq!(milli("1"), Some(1000));
+        let line = LINE.replace("-0.83", "-0.8300001");
+        let row = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap();
+        assert_eq!(row.score_milli, -830);
+        let line = LINE.replace("-0.83", "-1.2");
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        assert!(err.contains("score -1.2 is outside [-1, 1]"), "{err}");
+        let mut bad = LINE.as_bytes().to_vec();
+        bad[3] = 0xff;
+        let err = Row::parse(&bad, 1, &Layout::new("text")).unwrap_err();
+        assert_eq!(err, "invalid UTF-8 at column 4");
     }
 
     #[test]
