@@ -25,6 +25,16 @@ pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u6
     })
 }
 
+/// Opens `path` like [`open_input`] for a reader with its own buffer (the report's record
+/// reader): a plain file is read straight into that buffer, not copied through a second one.
+pub(crate) fn open_buffered_input(path: &Path) -> Result<Box<dyn Read + Send>> {
+    if path == Path::new("-") || is_gzip(path) {
+        return Ok(open_input(path)?.0);
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Box::new(file))
+}
+
 /// Opens `path` for writing (`-` or `None` is stdout).
 pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> {
     let Some(path) = path.filter(|p| *p != Path::new("-")) else {

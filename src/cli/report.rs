@@ -12,7 +12,7 @@ use fankui::report::compare::{compare_files, compare_split, CompareOptions, Comp
 use fankui::report::{write_report, Dimension, Period, ReportOptions, Resolved};
 use fankui::Timestamp;
 
-use super::files::open_input;
+use super::files::open_buffered_input;
 use super::parallelism;
 
 #[derive(Debug, Args)]
@@ -92,7 +92,7 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
         title: args.title.clone(),
         ..ReportOptions::default()
     };
-    let (input, _) = open_input(&args.input)?;
+    let input = open_buffered_input(&args.input)?;
     let run = write_report(input, &args.output, &options, &parallelism(args.threads))?;
     if !args.quiet {
         let s = &run.summary;
@@ -224,15 +224,21 @@ pub(crate) fn compare(args: CompareArgs) -> Result<ExitCode> {
             let Some(split) = Timestamp::parse(date) else {
                 bail!("--split-date: expected YYYY-MM-DD, found {date:?}");
             };
-            compare_split(open_input(input)?.0, split, &options, &par, &mut rejects)?
+            compare_split(
+                open_buffered_input(input)?,
+                split,
+                &options,
+                &par,
+                &mut rejects,
+            )?
         }
         (None, Some(before), Some(after)) => {
             if args.split_date.is_some() {
                 bail!("--split-date splits one input; with --before and --after leave it out");
             }
             compare_files(
-                open_input(before)?.0,
-                open_input(after)?.0,
+                open_buffered_input(before)?,
+                open_buffered_input(after)?,
                 &options,
                 &par,
                 &mut rejects,

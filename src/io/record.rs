@@ -215,8 +215,8 @@ impl Timestamp {
             return None;
         }
         let year: i32 = digits(&b[0..4])?;
-        let month: u8 = digits(&b[5..7])?;
-        let day: u8 = digits(&b[8..10])?;
+        let month = u8::try_from(digits::<u16>(&b[5..7])?).ok()?;
+        let day = u8::try_from(digits::<u16>(&b[8..10])?).ok()?;
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
@@ -291,11 +291,15 @@ impl Timestamp {
     }
 }
 
-fn digits<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
+/// The value of two or four ASCII digits.
+fn digits<T: From<u16>>(b: &[u8]) -> Option<T> {
+    debug_assert!(b.len() <= 4, "at most four digits fit");
     if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    std::str::from_utf8(b).ok()?.parse().ok()
+    Some(T::from(
+        b.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')),
+    ))
 }
 
 fn days_in_month(year: i32, month: u8) -> u8 {

@@ -69,6 +69,9 @@ pub(crate) struct StrList<'a> {
     /// The array as written, brackets included (empty for `null` or a missing field).
     raw: &'a str,
     len: usize,
+    /// No escapes and no white space, as `fankui analyze` writes it: the strings are what
+    /// lies between the quotes.
+    tight: bool,
 }
 
 impl<'a> StrList<'a> {
@@ -80,12 +83,23 @@ impl<'a> StrList<'a> {
     /// The strings, in order, unescaped.
     pub(crate) fn iter(&self) -> StrIter<'a> {
         let mut scanner = Scanner::new(self.raw);
+        if self.tight {
+            // After `["`, or nothing left for `[]`.
+            let rest = self.raw.get(2..).filter(|_| self.len > 0);
+            return StrIter {
+                scanner,
+                open: false,
+                first: true,
+                tight: rest,
+            };
+        }
         let open = scanner.byte() == Some(b'[');
         scanner.pos += usize::from(open);
         StrIter {
             scanner,
             open,
             first: true,
+            tight: None,
         }
     }
 }
@@ -96,12 +110,21 @@ pub(crate) struct StrIter<'a> {
     scanner: Scanner<'a>,
     open: bool,
     first: bool,
+    /// In a tight list: the rest, from the start of the next string.
+    tight: Option<&'a str>,
 }
 
 impl<'a> Iterator for StrIter<'a> {
     type Item = Cow<'a, str>;
 
     fn next(&mut self) -> Option<Cow<'a, str>> {
+        if let Some(rest) = self.tight {
+            // Every quote closes a string: the next is `,"` or `]`.
+            let end = find_quote_or_backslash(rest.as_bytes(), 0)?;
+            let more = rest.as_bytes().get(end + 1) == Some(&b',');
+            self.tight = more.then(|| rest.get(end + 3..)).flatten();
+            return Some(Cow::Borrowed(&rest[..end]));
+        }
         // The array was checked when it was scanned, so these steps do not fail.
         if self.open && matches!(self.scanner.next_element(&mut self.first), Ok(true)) {
             if let Ok(s) = self.scanner.string() {
@@ -143,6 +166,28 @@ fn find_quote_or_backslash(bytes: &[u8], from: usize) -> Option<usize> {
         .iter()
         .position(|b| matches!(b, b'"' | b'\\'))
         .map(|k| i + k)
+}
+
+/// Whether two slices of the same length are equal: keys are short, and two overlapping
+/// words compare them for less than a call to `memcmp`.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        s[at..at + N].try_into().expect("N bytes")
+    }
+    let n = a.len();
+    debug_assert_eq!(n, b.len());
+    match n {
+        8..=16 => {
+            u64::from_ne_bytes(word(a, 0)) == u64::from_ne_bytes(word(b, 0))
+                && u64::from_ne_bytes(word(a, n - 8)) == u64::from_ne_bytes(word(b, n - 8))
+        }
+        4..=7 => {
+            u32::from_ne_bytes(word(a, 0)) == u32::from_ne_bytes(word(b, 0))
+                && u32::from_ne_bytes(word(a, n - 4)) == u32::from_ne_bytes(word(b, n - 4))
+        }
+        _ => a == b,
+    }
 }
 
 /// Reads one JSON text front to back.
@@ -223,6 +268,27 @@ impl<'a> Scanner<'a> {
         let key = self.string()?;
         self.expect(b':', "expected `:`")?;
         Ok(Some(key))
+    }
+
+    /// Consumes the next key if it is `quoted` (the key with its quotes and colon, `"id":`),
+    /// written without white space right after the `,` (none before the first key), as
+    /// `fankui analyze` writes it; false (and nothing consumed) otherwise. `first` is as for
+    /// [`Scanner::next_key`], which reads any other key.
+    #[inline(always)]
+    pub(crate) fn key_is(&mut self, first: &mut bool, quoted: &[u8]) -> bool {
+        let bytes = &self.s.as_bytes()[self.pos..];
+        let at = usize::from(!*first);
+        if (at == 0 || bytes.first() == Some(&b','))
+            && bytes
+                .get(at..at + quoted.len())
+                .is_some_and(|b| same(b, quoted))
+        {
+            self.pos += at + quoted.len();
+            *first = false;
+            true
+        } else {
+            false
+        }
     }
 
     /// Inside an array (after `[`): whether another element follows; false after `]`.
@@ -478,19 +544,24 @@ impl<'a> Scanner<'a> {
         self.pos += 1;
         let mut first = true;
         let mut len = 0;
+        // Bytes of the strings, when none has an escape.
+        let mut plain = Some(0);
         while self.next_element(&mut first)? {
             if self.peek() != Some(b'"') {
                 self.pos = start;
                 self.skip()?;
                 return Ok(None);
             }
-            self.string()?;
+            match self.string()? {
+                Cow::Borrowed(s) => plain = plain.map(|n| n + s.len()),
+                Cow::Owned(_) => plain = None,
+            }
             len += 1;
         }
-        Ok(Some(StrList {
-            raw: &self.s[start..self.pos],
-            len,
-        }))
+        let raw = &self.s[start..self.pos];
+        // Brackets, quotes and commas only around the strings.
+        let tight = plain.is_some_and(|n| raw.len() == n + 2 + 2 * len + len.saturating_sub(1));
+        Ok(Some(StrList { raw, len, tight }))
     }
 }
 
@@ -553,6 +624,31 @@ mod tests {
     }
 
     #[test]
+    fn keys_compare_at_every_length() {
+        let text = b"abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            assert!(same(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "{n} {i}");
+            }
+        }
+        let mut p = Scanner::new(r#"{"id":1, "lang":"zh","x" :2}"#);
+        let mut first = true;
+        p.begin_object().unwrap();
+        assert!(!p.key_is(&mut first, br#""lang":"#));
+        assert!(p.key_is(&mut first, br#""id":"#));
+        p.skip().unwrap();
+        // White space after the comma: left to the general reader.
+        assert!(!p.key_is(&mut first, br#""lang":"#));
+        assert_eq!(p.next_key(&mut first).unwrap().as_deref(), Some("lang"));
+        p.skip().unwrap();
+        assert!(!p.key_is(&mut first, br#""x":"#));
+    }
+
+    #[test]
     fn bad_strings_are_errors() {
         for s in [
             r#""open"#,
@@ -570,6 +666,22 @@ mod tests {
     fn lists_are_read_again_on_demand() {
         assert_eq!(strings(r#"["a", "b\"c" ,"中"]"#), ["a", "b\"c", "中"]);
         assert_eq!(strings("[]"), Vec::<String>::new());
+        assert_eq!(strings(r#"["a","","中,文","]"]"#), ["a", "", "中,文", "]"]);
+        assert_eq!(strings(r#"[""]"#), [""]);
+        assert_eq!(strings(r#"["", ""]"#), ["", ""]);
+        assert_eq!(strings(r#"["a","b\u0022"]"#), ["a", "b\""]);
+        for tight in [r#"["x","yz"]"#, "[]", r#"[""]"#] {
+            assert!(
+                Scanner::new(tight).str_list().unwrap().unwrap().tight,
+                "{tight}"
+            );
+        }
+        for loose in [r#"["x", "yz"]"#, r#"[ "x"]"#, r#"["\n"]"#] {
+            assert!(
+                !Scanner::new(loose).str_list().unwrap().unwrap().tight,
+                "{loose}"
+            );
+        }
         assert_eq!(strings("null"), Vec::<String>::new());
         let mut p = Scanner::new(r#"["a", 1]"#);
         assert_eq!(p.str_list().unwrap(), None);

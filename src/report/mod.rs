@@ -221,6 +221,7 @@ where
     S: FnMut(&JsonChunk, Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
 {
     let executor = Executor::new(parallelism)?;
+    let layout = row::Layout::new(text_field);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the next chunk and a sink thread merges and writes the previous
     // one while the pool parses and counts this one.
@@ -267,7 +268,7 @@ where
                         rejects.push(reject(line, reason.clone(), bytes));
                         continue;
                     }
-                    match Row::parse(bytes, line.number, text_field) {
+                    match Row::parse(bytes, line.number, &layout) {
                         Ok(row) => fold(&mut acc, &row, line, bytes),
                         Err(reason) => rejects.push(reject(line, reason, bytes)),
                     }
@@ -495,7 +496,7 @@ pub fn write_report<R: Read + Send>(
 fn queue_row(out: &mut Vec<u8>, row: &Row<'_>) {
     let mut record = queue::CsvRecord::new(out);
     record
-        .display(row.priority)
+        .uint(u64::from(row.priority))
         .field(row.level.map_or("", crate::priority::Level::as_str))
         .field(&row.id)
         .field(row.kind.map_or("", Kind::as_str))
@@ -503,9 +504,9 @@ fn queue_row(out: &mut Vec<u8>, row: &Row<'_>) {
             row.sentiment
                 .map_or("", crate::sentiment::SentimentLabel::as_str),
         )
-        .display(Milli(row.score_milli));
+        .milli(row.score_milli);
     match &row.topic {
-        Some((id, label)) => record.display(id).field(label),
+        Some((id, label)) => record.uint(u64::from(*id)).field(label),
         None => record.field("").field(""),
     };
     record
@@ -519,17 +520,6 @@ fn queue_row(out: &mut Vec<u8>, row: &Row<'_>) {
         .field(row.store.as_deref().unwrap_or(""))
         .field(row.text.as_deref().unwrap_or(""));
     record.end();
-}
-
-/// Thousandths written with three decimals, as `format!("{:.3}", v / 1000.0)` would.
-struct Milli(i64);
-
-impl std::fmt::Display for Milli {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let v = self.0.unsigned_abs();
-        write!(f, "{sign}{}.{:03}", v / 1000, v % 1000)
-    }
 }
 
 /// Appends one `customers_to_tell.csv` row (see [`CUSTOMER_COLUMNS`]).

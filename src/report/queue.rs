@@ -235,8 +235,24 @@ impl Queues {
                     .map(|(i, e)| (queues[e.department as usize], e.score, b as u32, i as u32)),
             );
         }
-        order.sort_by_key(|&(q, score, ..)| (q, score));
-        for group in order.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        // A counting sort by queue and score: stable, and linear in the rows.
+        let slot = |&(q, score, ..): &(u32, u8, u32, u32)| {
+            q as usize * SCORES + usize::from(score).min(SCORES - 1)
+        };
+        let mut starts = vec![0usize; self.queues.len() * SCORES + 1];
+        for e in &order {
+            starts[slot(e) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut sorted = vec![(0, 0, 0, 0); order.len()];
+        for e in &order {
+            let at = &mut starts[slot(e)];
+            sorted[*at] = *e;
+            *at += 1;
+        }
+        for group in sorted.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
             let (q, score, ..) = group[0];
             let entry = |&(_, _, b, i): &(u32, u8, u32, u32)| {
                 let batch = batches[b as usize];
@@ -377,12 +393,29 @@ impl<'o> CsvRecord<'o> {
         self
     }
 
-    /// A field written with `Display`.
-    pub(crate) fn display(&mut self, value: impl std::fmt::Display) -> &mut Self {
-        let start = self.begin();
-        // Writing into a Vec cannot fail.
-        let _ = write!(self.out, "{value}");
-        self.quote_from(start);
+    /// A whole number (never quoted).
+    pub(crate) fn uint(&mut self, value: u64) -> &mut Self {
+        self.begin();
+        push_digits(self.out, value);
+        self
+    }
+
+    /// Thousandths with three decimals, as `format!("{:.3}", v as f64 / 1000.0)` writes them
+    /// (never quoted).
+    pub(crate) fn milli(&mut self, value: i64) -> &mut Self {
+        self.begin();
+        if value < 0 {
+            self.out.push(b'-');
+        }
+        let v = value.unsigned_abs();
+        push_digits(self.out, v / 1000);
+        let frac = v % 1000;
+        self.out.extend_from_slice(&[
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ]);
         self
     }
 
@@ -394,9 +427,8 @@ impl<'o> CsvRecord<'o> {
     /// Quotes the field that starts at `start` (the end of the buffer) if it needs it.
     fn quote_from(&mut self, start: usize) {
         let field = &self.out[start..];
-        let special = |c: &u8| matches!(c, b',' | b'"' | b'\n' | b'\r');
         let quote = if field.len() < 64 {
-            field.iter().any(special)
+            needs_quotes(field)
         } else {
             memchr::memchr3(b',', b'"', b'\n', field).is_some()
                 || memchr::memchr(b'\r', field).is_some()
@@ -427,6 +459,45 @@ impl<'o> CsvRecord<'o> {
         let last = out.len() - 1;
         out[last] = b'"';
     }
+}
+
+/// Appends `v` in decimal.
+fn push_digits(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Whether a short field holds a comma, quote or line break: eight bytes at a time in a
+/// register, each byte compared with all four at once.
+fn needs_quotes(field: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // Non-zero where a byte of `x` is zero.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut words = field.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+        let found = zero(x ^ (ONES * u64::from(b',')))
+            | zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\n')))
+            | zero(x ^ (ONES * u64::from(b'\r')));
+        if found != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
 }
 
 #[cfg(test)]
@@ -515,7 +586,7 @@ mod tests {
         let mut record = CsvRecord::new(&mut out);
         record
             .joined(["x", "y\"", "z"], ", ")
-            .display(-0.5)
+            .milli(-500)
             .joined(Vec::<&str>::new(), "|")
             .field(&"long, ".repeat(20));
         record.end();
@@ -531,8 +602,34 @@ mod tests {
         let long = "long, ".repeat(20);
         assert_eq!(
             rec.iter().collect::<Vec<_>>(),
-            ["x, y\", z", "-0.5", "", long.as_str()]
+            ["x, y\", z", "-0.500", "", long.as_str()]
         );
+    }
+
+    #[test]
+    fn numbers_and_quoting_tests_match_the_general_ones() {
+        let special = |f: &[u8]| f.iter().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'));
+        for len in 0..40 {
+            for at in 0..=len {
+                for c in [b',', b'"', b'\n', b'\r', b'a', 0x80, 0xff] {
+                    let mut f = "中文ab".repeat(len).into_bytes();
+                    f.truncate(len);
+                    if at < len {
+                        f[at] = c;
+                    }
+                    assert_eq!(needs_quotes(&f), special(&f), "{len} {at} {c}");
+                }
+            }
+        }
+        for v in [0i64, 1, -1, 7, -59, 999, -1000, 1000, 12_345, -987_654] {
+            let mut out = Vec::new();
+            CsvRecord::new(&mut out).milli(v).uint(v.unsigned_abs());
+            let want = format!("{:.3},{}", v as f64 / 1000.0, v.unsigned_abs());
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+        let mut out = Vec::new();
+        CsvRecord::new(&mut out).uint(u64::MAX);
+        assert_eq!(out, u64::MAX.to_string().as_bytes());
     }
 
     #[test]

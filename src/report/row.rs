@@ -45,12 +45,16 @@ type FieldError = (String, String);
 impl<'a> Row<'a> {
     /// Parses one output line; the error names the record and the field. The whole line is
     /// checked for UTF-8 at once, with SIMD where the processor has it.
-    pub(crate) fn parse(line: &'a [u8], number: u64, text_field: &str) -> Result<Row<'a>, String> {
-        let line = simdutf8::compat::from_utf8(line)
-            .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
+    pub(crate) fn parse(line: &'a [u8], number: u64, layout: &Layout) -> Result<Row<'a>, String> {
+        // The fast check first; the one that says where only for a bad line.
+        let line = match simdutf8::basic::from_utf8(line) {
+            Ok(line) => line,
+            Err(_) => simdutf8::compat::from_utf8(line)
+                .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?,
+        };
         let mut row = Row::default();
         let mut error: Option<FieldError> = None;
-        read_fields(&mut Scanner::new(line), &mut row, &mut error, text_field)
+        read_fields(&mut Scanner::new(line), &mut row, &mut error, layout)
             .map_err(|e| format!("malformed JSON: {e}"))?;
         if row.id.is_empty() {
             row.id = Cow::Owned(number.to_string());
@@ -83,25 +87,33 @@ fn read_fields<'a>(
     p: &mut Scanner<'a>,
     row: &mut Row<'a>,
     error: &mut Option<FieldError>,
-    text_field: &str,
+    layout: &Layout,
 ) -> Result<(), SyntaxError> {
     p.begin_object()?;
     let mut first = true;
-    while let Some(key) = p.next_key(&mut first)? {
+    let mut next = 0;
+    loop {
+        let (key, f) = match layout.predicted(p, &mut first, &mut next) {
+            Some(known) => (Cow::Borrowed(&*known.name), known.field),
+            None => match p.next_key(&mut first)? {
+                None => break,
+                Some(key) => {
+                    let f = layout.field(&key);
+                    (key, f)
+                }
+            },
+        };
         let mut bad = |message: String| {
             if error.is_none() {
                 *error = Some((key.to_string(), message));
             }
         };
-        if key.len() == text_field.len() && key == text_field {
-            match p.scalar()? {
+        match f {
+            Field::Text => match p.scalar()? {
                 Scalar::Str(s) if !s.trim().is_empty() => row.text = Some(s),
                 Scalar::Null | Scalar::Str(_) => {}
                 other => bad(format!("expected a string, found {}", other.kind())),
-            }
-            continue;
-        }
-        match field(&key) {
+            },
             Field::Id => match p.scalar()? {
                 Scalar::Str(s) => row.id = s,
                 Scalar::Num(n) => row.id = Cow::Borrowed(n),
@@ -221,6 +233,8 @@ fn read_fields<'a>(
 /// The top-level fields read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
+    /// The text field of the options.
+    Text,
     Id,
     Lang,
     Sentiment,
@@ -267,13 +281,104 @@ fn field(key: &str) -> Field {
     }
 }
 
+/// The top-level keys in the order `fankui analyze` writes them (the input fields of the
+/// contract last, in the order of its documentation), each with its quotes and colon: a line
+/// in this order is read without decoding its keys, and any other key is read and looked up
+/// as usual.
+pub(crate) struct Layout {
+    keys: Vec<Known>,
+    text_field: Box<str>,
+}
+
+struct Known {
+    /// `"name":`.
+    quoted: Box<[u8]>,
+    name: Box<str>,
+    field: Field,
+}
+
+/// The usual order; `text` stands for the text field of the options.
+const USUAL_ORDER: [&str; 20] = [
+    "id",
+    "lang",
+    "script",
+    "sentiment",
+    "kind",
+    "keywords",
+    "topic",
+    "department",
+    "priority",
+    "tokens",
+    "text",
+    "channel",
+    "created_at",
+    "customer_id",
+    "product",
+    "store",
+    "nps",
+    "csat",
+    "ces",
+    "rating",
+];
+
+impl Layout {
+    /// The layout of lines whose feedback text is in `text_field`.
+    pub(crate) fn new(text_field: &str) -> Layout {
+        // A name that JSON would escape cannot be matched as written.
+        let plain = |name: &str| !name.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        let mut keys: Vec<Known> = Vec::new();
+        for name in USUAL_ORDER {
+            let name = if name == "text" { text_field } else { name };
+            if !plain(name) || keys.iter().any(|k| *k.name == *name) {
+                continue;
+            }
+            keys.push(Known {
+                quoted: format!("\"{name}\":").into_bytes().into(),
+                name: name.into(),
+                field: if name == text_field {
+                    Field::Text
+                } else {
+                    field(name)
+                },
+            });
+        }
+        Layout {
+            keys,
+            text_field: text_field.into(),
+        }
+    }
+
+    /// The field a key names.
+    fn field(&self, key: &str) -> Field {
+        if key.len() == self.text_field.len() && *key == *self.text_field {
+            Field::Text
+        } else {
+            field(key)
+        }
+    }
+
+    /// Consumes the next key if it is the one expected after the last known one (`next`), or
+    /// the one after that (a field left out).
+    #[inline]
+    fn predicted(&self, p: &mut Scanner<'_>, first: &mut bool, next: &mut usize) -> Option<&Known> {
+        let end = (*next + 2).min(self.keys.len());
+        let at = (*next..end).find(|&i| p.key_is(first, &self.keys[i].quoted))?;
+        *next = at + 1;
+        Some(&self.keys[at])
+    }
+}
+
 /// What is wrong with a nested field, when its syntax is fine.
 type Shape = Result<(), String>;
 
 /// Reads an object whose keys `f` handles (skipping those it does not want); a value that is
 /// not an object is skipped and reported.
+///
+/// `usual` are its keys in the order `fankui analyze` writes them, quoted as for
+/// [`Scanner::key_is`].
 fn object<'a>(
     p: &mut Scanner<'a>,
+    usual: &[&str],
     mut f: impl FnMut(&mut Scanner<'a>, &str) -> Result<Shape, SyntaxError>,
 ) -> Result<Shape, SyntaxError> {
     if p.peek() != Some(b'{') {
@@ -282,9 +387,22 @@ fn object<'a>(
     }
     p.begin_object()?;
     let mut first = true;
+    let mut next = 0;
     let mut shape = Ok(());
-    while let Some(key) = p.next_key(&mut first)? {
-        let r = f(p, &key)?;
+    loop {
+        let end = (next + 2).min(usual.len());
+        let known = (next..end).find(|&i| p.key_is(&mut first, usual[i].as_bytes()));
+        let r = match known {
+            Some(at) => {
+                next = at + 1;
+                let quoted = usual[at];
+                f(p, &quoted[1..quoted.len() - 2])?
+            }
+            None => match p.next_key(&mut first)? {
+                Some(key) => f(p, &key)?,
+                None => break,
+            },
+        };
         if shape.is_ok() {
             shape = r;
         }
@@ -323,14 +441,20 @@ fn missing(name: &str) -> String {
 
 fn sentiment<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
     let (mut label, mut score) = (None, None);
-    let shape = object(p, |p, key| {
+    let shape = object(p, &["\"label\":", "\"score\":"], |p, key| {
         Ok(match key {
             "label" => text(p.scalar()?, "label").map(|s| label = Some(s)),
             "score" => match p.scalar()? {
-                Scalar::Num(n) => n
-                    .parse::<f64>()
-                    .map(|v| score = Some(v))
-                    .map_err(|_| format!("`score` {n} is not a number")),
+                Scalar::Num(n) => match milli(n) {
+                    Some(k) => {
+                        score = Some(Score::Milli(k));
+                        Ok(())
+                    }
+                    None => n
+                        .parse::<f64>()
+                        .map(|v| score = Some(Score::Float(v)))
+                        .map_err(|_| format!("`score` {n} is not a number")),
+                },
                 other => Err(format!("`score` is {}, not a number", other.kind())),
             },
             _ => p.skip().map(|()| Ok(()))?,
@@ -341,18 +465,55 @@ fn sentiment<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, Syntax
         let score = score.ok_or_else(|| missing("score"))?;
         let label =
             SentimentLabel::parse(&label).ok_or_else(|| format!("unknown label {label:?}"))?;
-        if !(-1.0..=1.0).contains(&score) {
-            return Err(format!("score {score} is outside [-1, 1]"));
-        }
+        row.score_milli = match score {
+            Score::Milli(k) => k,
+            Score::Float(score) if !(-1.0..=1.0).contains(&score) => {
+                return Err(format!("score {score} is outside [-1, 1]"));
+            }
+            Score::Float(score) => (score * 1000.0).round() as i64,
+        };
         row.sentiment = Some(label);
-        row.score_milli = (score * 1000.0).round() as i64;
         Ok(())
     }))
 }
 
+/// A sentiment score as read.
+#[derive(Clone, Copy)]
+enum Score {
+    /// Thousandths, in [-1000, 1000].
+    Milli(i64),
+    Float(f64),
+}
+
+/// A score in [-1, 1] written with at most three decimals (as `fankui analyze` writes it), in
+/// thousandths: what `(n.parse::<f64>()? * 1000.0).round()` gives, without parsing a float.
+/// `None` for any other number.
+fn milli(n: &str) -> Option<i64> {
+    let (negative, digits) = match n.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    let (whole, fraction) = match digits {
+        [w] => (*w, &[][..]),
+        [w, b'.', f @ ..] if (1..=3).contains(&f.len()) => (*w, f),
+        _ => return None,
+    };
+    if !matches!(whole, b'0' | b'1') || !fraction.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut k = i64::from(whole - b'0') * 1000;
+    for (d, scale) in fraction.iter().zip([100, 10, 1]) {
+        k += i64::from(d - b'0') * scale;
+    }
+    if k > 1000 {
+        return None;
+    }
+    Some(if negative { -k } else { k })
+}
+
 fn topic<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
     let (mut id, mut label) = (None, None);
-    let shape = object(p, |p, key| {
+    let shape = object(p, &["\"id\":", "\"label\":"], |p, key| {
         Ok(match key {
             "id" => whole(&p.scalar()?, "id", u32::MAX).map(|v| id = Some(v)),
             "label" => text(p.scalar()?, "label").map(|s| label = Some(s)),
@@ -368,13 +529,22 @@ fn topic<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxErro
 
 fn department<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
     let (mut id, mut evidence) = (None, StrList::default());
-    let shape = object(p, |p, key| {
-        Ok(match key {
-            "id" => text(p.scalar()?, "id").map(|s| id = Some(s)),
-            "evidence" => list(p, "evidence")?.map(|l| evidence = l),
-            _ => p.skip().map(|()| Ok(()))?,
-        })
-    })?;
+    let shape = object(
+        p,
+        &[
+            "\"id\":",
+            "\"confidence\":",
+            "\"evidence\":",
+            "\"secondary\":",
+        ],
+        |p, key| {
+            Ok(match key {
+                "id" => text(p.scalar()?, "id").map(|s| id = Some(s)),
+                "evidence" => list(p, "evidence")?.map(|l| evidence = l),
+                _ => p.skip().map(|()| Ok(()))?,
+            })
+        },
+    )?;
     Ok(shape.and_then(|()| {
         row.department = Some(id.ok_or_else(|| missing("id"))?);
         row.evidence = evidence;
@@ -384,14 +554,18 @@ fn department<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, Synta
 
 fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
     let (mut score, mut level, mut reasons) = (None, None, StrList::default());
-    let shape = object(p, |p, key| {
-        Ok(match key {
-            "score" => whole(&p.scalar()?, "score", 100).map(|v| score = Some(v as u8)),
-            "level" => text(p.scalar()?, "level").map(|s| level = Some(s)),
-            "reasons" => list(p, "reasons")?.map(|l| reasons = l),
-            _ => p.skip().map(|()| Ok(()))?,
-        })
-    })?;
+    let shape = object(
+        p,
+        &["\"score\":", "\"level\":", "\"reasons\":"],
+        |p, key| {
+            Ok(match key {
+                "score" => whole(&p.scalar()?, "score", 100).map(|v| score = Some(v as u8)),
+                "level" => text(p.scalar()?, "level").map(|s| level = Some(s)),
+                "reasons" => list(p, "reasons")?.map(|l| reasons = l),
+                _ => p.skip().map(|()| Ok(()))?,
+            })
+        },
+    )?;
     Ok(shape.and_then(|()| {
         let level = level.ok_or_else(|| missing("level"))?;
         row.level = Some(match level.as_ref() {
@@ -415,7 +589,7 @@ mod tests {
 
     #[test]
     fn reads_the_contract() {
-        let row = Row::parse(LINE.as_bytes(), 1, "text").unwrap();
+        let row = Row::parse(LINE.as_bytes(), 1, &Layout::new("text")).unwrap();
         assert_eq!(row.id, "17");
         assert_eq!(row.sentiment, Some(SentimentLabel::Negative));
         assert_eq!(row.score_milli, -830);
@@ -434,29 +608,61 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let line = LINE.replace(r#""nps":"3""#, r#""nps":11"#);
-        let err = Row::parse(line.as_bytes(), 1, "text").unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
         assert_eq!(
             err,
             "record 17: field `nps`: expected a whole number 0–10, found 11"
         );
         let line = LINE.replace("2026-03-01", "yesterday");
-        let err = Row::parse(line.as_bytes(), 1, "text").unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
         assert!(err.contains("field `created_at`"), "{err}");
-        let err = Row::parse(br#"{"id":"x","text":"a"}"#, 9, "text").unwrap_err();
+        let err = Row::parse(br#"{"id":"x","text":"a"}"#, 9, &Layout::new("text")).unwrap_err();
         assert!(
             err.contains("record x: field `sentiment`: missing"),
             "{err}"
         );
-        let err = Row::parse(br#"{"text":"a""#, 9, "text").unwrap_err();
+        let err = Row::parse(br#"{"text":"a""#, 9, &Layout::new("text")).unwrap_err();
         assert!(err.starts_with("malformed JSON"), "{err}");
+    }
+
+    #[test]
+    fn scores_in_thousandths_match_the_float_reading() {
+        for k in -1000i64..=1000 {
+            let v = k as f64 / 1000.0;
+            for n in [format!("{v}"), format!("{v:.3}"), format!("{v:.1}")] {
+                let float = n.parse::<f64>().unwrap();
+                let want = ((-1.0..=1.0).contains(&float)).then(|| (float * 1000.0).round() as i64);
+                if let Some(got) = milli(&n) {
+                    assert_eq!(Some(got), want, "{n}");
+                }
+            }
+            assert_eq!(milli(&format!("{v:.3}")), Some(k));
+        }
+        for n in [
+            "1.001", "-1.5", "2", "0.1234", "1e-3", "-", "0.", "10", "-0.0001",
+        ] {
+            assert_eq!(milli(n), None, "{n}");
+        }
+        assert_eq!(milli("-0"), Some(0));
+        assert_eq!(milli("1"), Some(1000));
+        let line = LINE.replace("-0.83", "-0.8300001");
+        let row = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap();
+        assert_eq!(row.score_milli, -830);
+        let line = LINE.replace("-0.83", "-1.2");
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        assert!(err.contains("score -1.2 is outside [-1, 1]"), "{err}");
+        let mut bad = LINE.as_bytes().to_vec();
+        bad[3] = 0xff;
+        let err = Row::parse(&bad, 1, &Layout::new("text")).unwrap_err();
+        assert_eq!(err, "invalid UTF-8 at column 4");
     }
 
     #[test]
     fn another_text_field() {
         let line = LINE.replace(r#""text":"#, r#""content":"#);
-        let row = Row::parse(line.as_bytes(), 1, "content").unwrap();
+        let row = Row::parse(line.as_bytes(), 1, &Layout::new("content")).unwrap();
         assert_eq!(row.text.as_deref(), Some("物流太慢\n了"));
-        assert!(Row::parse(line.as_bytes(), 1, "text")
+        assert!(Row::parse(line.as_bytes(), 1, &Layout::new("text"))
             .unwrap()
             .text
             .is_none());

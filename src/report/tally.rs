@@ -247,8 +247,15 @@ fn hash_term(term: &str) -> u64 {
 }
 
 impl TopTerms {
-    pub(crate) fn add(&mut self, term: &str, by: u64) {
-        self.add_hashed(hash_term(term), term, by);
+    #[cfg(test)]
+    fn add(&mut self, term: &str, by: u64) {
+        self.add_with_hash(hash_term(term), term, by);
+    }
+
+    /// [`TopTerms::add`] with the term's [`hash_term`] already made (a record's keywords go
+    /// into several counters).
+    fn add_with_hash(&mut self, hash: u64, term: &str, by: u64) {
+        self.add_hashed(hash, term, by);
         if self.table.len() > 2 * TERMS_CAPACITY {
             self.prune();
         }
@@ -523,20 +530,34 @@ impl Tally {
         if let Some(topic) = topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
         }
-        // A record's keywords come best first; its top three say what it is about.
-        let keywords = row.keywords.iter().take(KEYWORDS_PER_RECORD);
-        if matches!(row.kind, Some(Kind::Complaint | Kind::Suggestion)) {
-            for k in keywords.clone() {
-                self.keywords.add(&k, 1);
-                if let Some(dept) = &row.department {
-                    entry(&mut self.department_keywords, dept).add(&k, 1);
+        // A record's keywords come best first; its top three say what it is about. Each is
+        // hashed once for the counters it goes into.
+        let problem = matches!(row.kind, Some(Kind::Complaint | Kind::Suggestion));
+        if !problem && topic_key.is_none() {
+            return;
+        }
+        let mut keywords: [(u64, Cow<'_, str>); KEYWORDS_PER_RECORD] = Default::default();
+        let mut n = 0;
+        for (slot, k) in keywords.iter_mut().zip(row.keywords.iter()) {
+            *slot = (hash_term(&k), k);
+            n += 1;
+        }
+        let keywords = &keywords[..n];
+        if problem {
+            for (h, k) in keywords {
+                self.keywords.add_with_hash(*h, k, 1);
+            }
+            if let Some(dept) = &row.department {
+                let counter = entry(&mut self.department_keywords, dept);
+                for (h, k) in keywords {
+                    counter.add_with_hash(*h, k, 1);
                 }
             }
         }
         if let Some(topic) = topic_key {
             let counter = entry(&mut self.topic_keywords, topic);
-            for k in keywords {
-                counter.add(&k, 1);
+            for (h, k) in keywords {
+                counter.add_with_hash(*h, k, 1);
             }
         }
     }
