@@ -198,11 +198,12 @@ impl LinearModel {
             let b = b as usize;
             sum += weights.get(b).copied().unwrap_or_default();
             count += 1;
-            known = known
-                || self
+            if !known {
+                known = self
                     .seen
                     .get(b / 64)
                     .is_some_and(|w| w >> (b % 64) & 1 == 1);
+            }
         });
         if count == 0 {
             return (self.header.bias, false);
