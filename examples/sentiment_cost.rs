@@ -15,18 +15,24 @@
 //! done
 //! ```
 //!
-//! Instructions of scoring: `I(linear) − I(segment)`; of segmenting: `I(segment)` less the
-//! start-up (model loading), which `callgrind_annotate --inclusive=yes cg.linear` shows apart.
+//! Instructions of scoring: `I(linear) − I(segment)`; of segmenting: the inclusive count of
+//! `Engine::segment` in `callgrind_annotate --inclusive=yes cg.linear`. A third argument, a
+//! number of passes, also times that many passes of segmenting and (with `linear`) scoring
+//! all texts and prints the fastest of each.
 
+use std::hint::black_box;
 use std::path::Path;
+use std::time::Instant;
 
 use fankui::sentiment::{LinearModel, SentimentModel};
 use fankui::{Engine, Lang, Tokens};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, mode] = args.as_slice() else {
-        return Err("usage: sentiment_cost segment|linear".into());
+    let (mode, passes) = match args.as_slice() {
+        [_, mode] => (mode, 0),
+        [_, mode, passes] => (mode, passes.parse::<usize>()?),
+        _ => return Err("usage: sentiment_cost segment|linear [PASSES]".into()),
     };
     let score = match mode.as_str() {
         "segment" => false,
@@ -48,6 +54,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(t, lang)| f64::from(linear.score(t, *lang)))
             .sum();
         println!("sum of linear scores {sum:.9}");
+    }
+    if passes > 0 {
+        // Timed passes over all texts, the fastest of each kind: a rough wall-clock check.
+        let (mut segment, mut linear_ms) = (f64::MAX, f64::MAX);
+        for _ in 0..passes {
+            let start = Instant::now();
+            let n: usize = texts
+                .iter()
+                .map(|t| engine.segment(black_box(t)).len())
+                .sum();
+            segment = segment.min(start.elapsed().as_secs_f64() * 1e3);
+            assert_eq!(n, tokens);
+            if score {
+                let start = Instant::now();
+                let s: f32 = segmented
+                    .iter()
+                    .map(|(t, lang)| linear.score(black_box(t), *lang))
+                    .sum();
+                linear_ms = linear_ms.min(start.elapsed().as_secs_f64() * 1e3);
+                black_box(s);
+            }
+        }
+        println!("fastest of {passes} passes: segment {segment:.2} ms");
+        if score {
+            let share = 100.0 * linear_ms / segment;
+            println!("linear {linear_ms:.2} ms, {share:.1}% of segmenting");
+        }
     }
     Ok(())
 }
