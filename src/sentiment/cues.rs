@@ -33,6 +33,8 @@ pub(crate) struct Cues {
     /// Hashes (as [`hash_word`]) of the negators, for the feature extractor, which has the
     /// hash already.
     negator_hashes: HashSet<u64, BuildHasherDefault<WordHasher>>,
+    /// Bit `hash >> 52` of each negator hash: most words miss it, and skip the set.
+    negator_filter: Box<[u64; 64]>,
     longest: usize,
 }
 
@@ -74,11 +76,17 @@ impl Cues {
                 .iter()
                 .filter(|(_, c)| **c == Cue::Negator)
                 .map(|(w, _)| hash_word(w))
-                .collect();
+                .collect::<HashSet<_, _>>();
+            let mut negator_filter = Box::new([0u64; 64]);
+            for &h in &negator_hashes {
+                let bit = filter_bit(h);
+                negator_filter[bit / 64] |= 1 << (bit % 64);
+            }
             let longest = cues.keys().map(|k| k.len()).max().unwrap_or(0);
             Cues {
                 cues,
                 negator_hashes,
+                negator_filter,
                 longest,
             }
         })
@@ -102,8 +110,11 @@ impl Cues {
     }
 
     /// Whether the word whose form is `form` and hash `hash` negates what follows.
+    #[inline]
     pub(crate) fn is_negator_hashed(&self, form: &str, hash: u64) -> bool {
-        self.negator_hashes.contains(&hash) || negates_by_suffix(form)
+        let bit = filter_bit(hash);
+        let maybe = self.negator_filter[bit / 64] >> (bit % 64) & 1 == 1;
+        (maybe && self.negator_hashes.contains(&hash)) || negates_by_suffix(form)
     }
 
     /// The polarity of a word, if it has one.
@@ -116,9 +127,17 @@ impl Cues {
     }
 }
 
+/// The bit of the negator filter (4,096 bits) for a word hash: its top 12 bits.
+#[inline]
+fn filter_bit(hash: u64) -> usize {
+    (hash >> 52) as usize
+}
+
 /// `don't`, `isn’t`.
+#[inline]
 fn negates_by_suffix(form: &str) -> bool {
-    form.ends_with("n't") || form.ends_with("n’t")
+    // Both suffixes end in `t`: one byte rules out nearly every word.
+    form.as_bytes().last() == Some(&b't') && (form.ends_with("n't") || form.ends_with("n’t"))
 }
 
 /// Lines that are not blank or `#` comments, trimmed.

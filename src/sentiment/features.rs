@@ -96,9 +96,7 @@ impl Hasher for WordHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.0 = mix(self.0, u64::from_le_bytes(buf));
+            self.0 = mix(self.0, padded_le(rest));
         }
     }
 
@@ -110,6 +108,21 @@ impl Hasher for WordHasher {
     #[inline]
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+/// The 1–7 bytes of `rest` as a little-endian `u64` padded with zero bytes, read as two
+/// overlapping loads rather than copied into a buffer (a `memcpy` call per word otherwise).
+#[inline]
+fn padded_le(rest: &[u8]) -> u64 {
+    let r = rest.len();
+    if let (Some(lo), Some(hi)) = (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+        // Bytes 0..4 and r-4..r: together every byte, the overlap twice with the same value.
+        u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (r - 4))
+    } else {
+        // Bytes 0, r/2 and r-1 of 1–3: together every byte.
+        let byte = |i: usize| u64::from(rest.get(i).copied().unwrap_or_default()) << (8 * i);
+        byte(0) | byte(r / 2) | byte(r.saturating_sub(1))
     }
 }
 
@@ -189,20 +202,28 @@ pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit
             continue;
         }
         // A one-character word is its own character unigram already.
-        let unigrams = spec.char_unigrams && form.chars().nth(1).is_some();
+        // (A character is at most 4 bytes: a longer form has two without decoding any.)
+        let unigrams = spec.char_unigrams
+            && (form.len() > 4 || (form.len() > 1 && form.chars().nth(1).is_some()));
+        // How many earlier characters each character joins in an n-gram.
+        let joins = n - 1;
         for c in form.chars() {
             let c = u64::from(c);
             let mut h = mix(CHARS, c);
             if unigrams {
                 bucket(h);
             }
-            for (k, &p) in run.iter().enumerate().take(run_len.min(n - 1)) {
-                h = mix(h, p ^ ((k as u64 + 1) << 32));
+            let mut k = 0;
+            while k < run_len && k < joins {
+                h = mix(h, run[k] ^ ((k as u64 + 1) << 32));
                 bucket(h);
+                k += 1;
             }
-            run.copy_within(0..2, 1);
-            run[0] = c;
-            run_len = (run_len + 1).min(3);
+            // Shifted by hand: `copy_within` is a `memmove` call per character.
+            run = [c, run[0], run[1]];
+            if run_len < 3 {
+                run_len += 1;
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 //! header as JSON ([`ModelHeader`]), `2^bits` `f32` weights, then the `2^bits`-bit set of the
 //! buckets training saw, as `u64` words.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -190,24 +191,42 @@ impl LinearModel {
 
     /// The raw score, and whether any feature was seen in training.
     pub(crate) fn raw(&self, tokens: &Tokens) -> (f32, bool) {
-        let weights = self.weights.as_slice().unwrap_or_default();
-        let mut sum = 0.0f32;
-        let mut count = 0u32;
-        let mut known = false;
+        thread_local! {
+            static BUCKETS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+        }
+        BUCKETS.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut buckets) => self.raw_in(tokens, &mut buckets),
+            Err(_) => self.raw_in(tokens, &mut Vec::new()),
+        })
+    }
+
+    /// [`raw`](Self::raw) with `buckets` for the features' buckets.
+    ///
+    /// The buckets are all hashed before any weight is read. The weight table is larger than
+    /// a core's L2 cache, so most lookups miss it; made one after another, apart from the
+    /// hashing, they do not wait for each other and the core has many misses in flight at
+    /// once. The weights are added in feature order all the same: the sum is the same `f32`.
+    fn raw_in(&self, tokens: &Tokens, buckets: &mut Vec<u32>) -> (f32, bool) {
+        buckets.clear();
         extract(&self.header.features, tokens, self.cues, |b| {
-            let b = b as usize;
-            sum += weights.get(b).copied().unwrap_or_default();
-            count += 1;
-            known = known
-                || self
-                    .seen
-                    .get(b / 64)
-                    .is_some_and(|w| w >> (b % 64) & 1 == 1);
+            buckets.push(b)
         });
-        if count == 0 {
+        if buckets.is_empty() {
             return (self.header.bias, false);
         }
-        (self.header.bias + sum / (count as f32).sqrt(), known)
+        let weights = self.weights.as_slice().unwrap_or_default();
+        let mut sum = 0.0f32;
+        for &b in buckets.iter() {
+            sum += weights.get(b as usize).copied().unwrap_or_default();
+        }
+        let known = buckets.iter().any(|&b| {
+            let b = b as usize;
+            self.seen
+                .get(b / 64)
+                .is_some_and(|w| w >> (b % 64) & 1 == 1)
+        });
+        let count = buckets.len() as f32;
+        (self.header.bias + sum / count.sqrt(), known)
     }
 
     fn trained_on(&self, lang: Lang) -> bool {
