@@ -134,7 +134,7 @@ struct Inner {
     kind_model: Option<Arc<ClassModel>>,
     route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
-    /// The kind cues, the taxonomy and the risk lexicon in one automaton (lists [`CUES`],
+    /// The kind cues, the taxonomy and the risk lexicon in one index (lists [`CUES`],
     /// [`TAXONOMY`], [`RISKS`]), so a record is scanned once for all three.
     phrases: PhraseScanner,
     executor: Executor,
