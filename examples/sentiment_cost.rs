@@ -27,6 +27,9 @@ use std::time::Instant;
 use fankui::sentiment::{LinearModel, SentimentModel};
 use fankui::{Engine, Lang, Tokens};
 
+#[path = "../benches/support/texts.rs"]
+mod bench_texts;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (mode, passes) = match args.as_slice() {
@@ -87,21 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// The bench's texts; an error when the shared corpora are missing.
 fn texts() -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
-    let mut texts = Vec::new();
-    for (file, column, delimiter, n) in [
-        ("zh/online_shopping_10_cats.csv", 2, b',', 3000),
-        ("zh/waimai_10k.csv", 1, b',', 1500),
-        ("en/sst2_glue/dev.tsv", 1, b'\t', 800),
-    ] {
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .from_path(shared.join(file))?;
-        for row in rdr.records().flatten().take(n) {
-            if let Some(t) = row.get(column).filter(|t| !t.trim().is_empty()) {
-                texts.push(t.to_owned());
-            }
-        }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("../shared/corpora").is_dir() {
+        return Err("../shared/corpora is missing: the bench's texts come from it".into());
     }
-    Ok(texts)
+    Ok(bench_texts::texts(root))
 }

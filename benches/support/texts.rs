@@ -1,4 +1,4 @@
-//! The texts of the segmentation benches, shared with `examples/segment_cost.rs`.
+//! The texts of the segmentation benches, shared with `examples/segment_cost.rs` and `examples/sentiment_cost.rs`.
 //!
 //! Reviews from `../shared/corpora` (the non-blank texts among the first 3,000 rows of
 //! online_shopping_10_cats, 1,500 of waimai_10k and 800 of SST-2 dev) when present, otherwise the project's

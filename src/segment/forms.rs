@@ -88,13 +88,11 @@ impl WordForms {
             let span = text.original_span(range.clone());
             match (half_width_punct(c), source) {
                 (Some(h), _) => out.push_with(span, kind, script, |forms| forms.push(h)),
-                (None, Some(base)) => out.push_stored(
-                    span,
-                    base + range.start as u32..base + range.end as u32,
-                    kind,
-                    script,
-                ),
-                (None, None) => out.push(span, c.encode_utf8(&mut [0; 4]), kind, script),
+                (None, _) => {
+                    let mut buf = [0; 4];
+                    let s = c.encode_utf8(&mut buf);
+                    push_unchanged(out, source, range, span, s, kind, script);
+                }
             }
         } else {
             self.emit(text, source, range, out);
@@ -145,15 +143,7 @@ impl WordForms {
             });
             return;
         }
-        match source {
-            Some(base) => out.push_stored(
-                span,
-                base + range.start as u32..base + range.end as u32,
-                kind,
-                script,
-            ),
-            None => out.push(span, s, kind, script),
-        }
+        push_unchanged(out, source, range, span, s, kind, script);
     }
 
     /// [`push_as`](Self::push_as), with `source` as in [`emit`](Self::emit).
@@ -182,15 +172,7 @@ impl WordForms {
             || script == Script::Han
             || (self.stemmer.is_none() && !(self.options.lowercase && has_upper(s)));
         if as_is {
-            match source {
-                Some(base) => out.push_stored(
-                    span,
-                    base + range.start as u32..base + range.end as u32,
-                    kind,
-                    script,
-                ),
-                None => out.push(span, s, kind, script),
-            }
+            push_unchanged(out, source, range, span, s, kind, script);
             return;
         }
         let lower;
@@ -214,6 +196,28 @@ impl WordForms {
             }
             _ => out.push(span, form, kind, script),
         }
+    }
+}
+
+/// Pushes a token whose form is its normalised text `s` (at `range`): a range of the stored
+/// text when there is one (`source`, as in [`WordForms::emit`]), otherwise a copy of `s`.
+fn push_unchanged(
+    out: &mut Tokens,
+    source: Option<u32>,
+    range: Range<usize>,
+    span: Range<usize>,
+    s: &str,
+    kind: TokenKind,
+    script: Script,
+) {
+    match source {
+        Some(base) => out.push_stored(
+            span,
+            base + range.start as u32..base + range.end as u32,
+            kind,
+            script,
+        ),
+        None => out.push(span, s, kind, script),
     }
 }
 
