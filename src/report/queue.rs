@@ -3,9 +3,10 @@
 //! While the input streams by, each chunk's rows are grouped by department and by priority
 //! score (0–100), input order kept within a group, and each group is appended to its
 //! department's spill file as one block; only the blocks' places are remembered. At the end
-//! each final file is put together block by block, score 100's first, with
-//! [`std::io::copy`], which copies between files inside the kernel (`copy_file_range`) where it
-//! can. No row is held in memory past its chunk and none passes through the program twice.
+//! each final file is put together block by block, score 100's first, one
+//! `copy_file_range(2)` call a block, which copies between files inside the kernel (through a
+//! buffer where the kernel refuses). No row is held in memory past its chunk and none passes
+//! through the program twice.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -137,9 +138,10 @@ impl Spill {
             .map_err(|e| err("cannot write", target, e))?;
         let mut copier = BlockCopier::default();
         for &(at, len) in blocks.iter().rev().flatten() {
-            copier
-                .copy(&spill, at, len, &mut out)
-                .map_err(|e| err("cannot copy into", target, e))?;
+            copier.copy(&spill, at, len, &mut out).map_err(|e| {
+                let what = format!("cannot copy {} into", path.display());
+                err(&what, target, e)
+            })?;
         }
         drop(spill);
         fs::remove_file(&path).map_err(|e| err("cannot remove", &path, e))?;
