@@ -191,9 +191,12 @@ pub struct ReportRun {
 const BATCH_LINES: usize = 4096;
 /// Lines read per chunk.
 const CHUNK_LINES: usize = 8 * BATCH_LINES;
-/// Bytes read per chunk at most: with one chunk being read, one counted and one written,
-/// memory stays under a few times this.
+/// Bytes read per chunk at most: with one chunk being read, one waiting and
+/// [`CHUNKS_IN_FLIGHT`] counted or written, memory stays under a few times this.
 const CHUNK_BYTES: usize = 12 << 20;
+/// Chunks the pool and the sink work on at once: one more than two threads need so that
+/// neither waits for the other.
+const CHUNKS_IN_FLIGHT: usize = 3;
 
 /// The outcome of one batch of lines.
 #[derive(Default)]
@@ -223,10 +226,9 @@ where
     let executor = Executor::new(parallelism)?;
     let layout = row::Layout::new(text_field);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
-    // A reader thread splits the next chunk and a sink thread merges and writes the previous
-    // one while the pool parses and counts this one.
+    // A reader thread splits the chunks ahead; the pool parses and counts a chunk's batches
+    // while a sink thread merges and writes the chunks before it.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
-    let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<(JsonChunk, Vec<(T, Vec<Reject>)>)>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
             let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES) {
@@ -241,28 +243,27 @@ where
                 return;
             }
         });
-        let sink = scope.spawn(move || -> Result<()> {
-            for (chunk, outs) in out_rx {
-                sink(&chunk, outs)?;
-            }
-            Ok(())
-        });
         let mut read = 0u64;
         let mut failed = None;
-        for chunk in rx {
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            };
-            read += chunk.lines.len() as u64;
-            let batches: Vec<&[JsonLine]> = chunk.lines.chunks(BATCH_LINES).collect();
-            let outs = executor.map(&batches, |batch| {
+        let chunks = rx.iter().map_while(|chunk| match chunk {
+            Ok(chunk) => {
+                read += chunk.lines.len() as u64;
+                Some(chunk)
+            }
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        });
+        executor.stream(
+            chunks,
+            CHUNKS_IN_FLIGHT,
+            |chunk| chunk.lines.len().div_ceil(BATCH_LINES),
+            |chunk, i| {
+                let end = chunk.lines.len().min((i + 1) * BATCH_LINES);
                 let mut acc = T::default();
                 let mut rejects = Vec::new();
-                for line in *batch {
+                for line in &chunk.lines[i * BATCH_LINES..end] {
                     let bytes = &chunk.data[line.range.clone()];
                     if let Some(reason) = &line.over_limit {
                         rejects.push(reject(line, reason.clone(), bytes));
@@ -274,13 +275,9 @@ where
                     }
                 }
                 (acc, rejects)
-            });
-            if out_tx.send((chunk, outs)).is_err() {
-                break; // the sink failed: its error is below
-            }
-        }
-        drop(out_tx);
-        sink.join().expect("the report sink does not panic")?;
+            },
+            &mut sink,
+        )?;
         match failed {
             Some(e) => Err(e),
             None => Ok(read),
