@@ -13,6 +13,19 @@ use crate::error::{Error, Result};
 
 /// How much of an over-long record is kept for the rejects file.
 const KEEP_OF_LONG_RECORD: usize = 1024;
+/// Bytes asked for per read by [`RecordReader::read_json_chunk`].
+const READ_BLOCK: usize = 256 * 1024;
+
+/// Where [`RecordReader::read_json_chunk`] is in its buffer.
+#[derive(Default)]
+struct Split {
+    /// Start of the line being read.
+    start: usize,
+    /// End of the bytes read.
+    filled: usize,
+    /// Bytes of the lines taken (what the lines' ranges span).
+    kept: usize,
+}
 
 /// One record as read, before parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,8 +225,12 @@ impl<R: Read> RecordReader<R> {
     }
 
     /// Reads JSONL lines into one buffer until it holds `max_lines` lines or `max_bytes` bytes
-    /// (one allocation for many lines instead of one per line); the rules are those of
-    /// [`RecordReader::next_record`]. An empty chunk means the end of the input.
+    /// of them; the rules are those of [`RecordReader::next_record`]. An empty chunk means the
+    /// end of the input.
+    ///
+    /// The input is read straight into the chunk's buffer and the lines are found where they
+    /// lie, so their bytes are copied once, by the system call. `buffer` is the buffer of an
+    /// earlier chunk to fill again (its pages are already mapped), or empty.
     ///
     /// # Errors
     ///
@@ -222,52 +239,110 @@ impl<R: Read> RecordReader<R> {
         &mut self,
         max_lines: usize,
         max_bytes: usize,
+        buffer: Vec<u8>,
     ) -> Result<JsonChunk> {
         debug_assert!(self.format.delimiter().is_none(), "JSONL only");
         let mut chunk = JsonChunk {
-            data: Vec::with_capacity(max_bytes + (64 << 10)),
+            data: buffer,
             lines: Vec::with_capacity(max_lines),
         };
-        while chunk.lines.len() < max_lines && chunk.data.len() < max_bytes {
-            let line = self.line;
-            let start = chunk.data.len();
-            let Some(len) = self
-                .src
-                .read_line(&mut chunk.data, self.limit + 1)
-                .map_err(read_err)?
-            else {
-                break;
-            };
-            self.line += 1;
-            let data = &mut chunk.data;
-            let crlf = len == self.limit as u64 + 1 && data.last() == Some(&b'\r');
-            let over = len > self.limit as u64 && !crlf;
-            if over {
-                data.truncate(start + KEEP_OF_LONG_RECORD);
-            } else {
-                if data.len() > start && data.last() == Some(&b'\r') {
-                    data.pop();
-                }
-                if data[start..].iter().all(u8::is_ascii_whitespace) {
-                    data.truncate(start);
-                    self.blank_lines += 1;
-                    continue;
+        // The lines, a read and one long line fit without growing.
+        let room = max_bytes + 2 * READ_BLOCK;
+        if chunk.data.len() < room {
+            chunk.data.resize(room, 0);
+        }
+        let mut split = Split::default();
+        let mut scanned = 0;
+        loop {
+            while let Some(i) = memchr::memchr(b'\n', &chunk.data[scanned..split.filled]) {
+                let end = scanned + i;
+                self.take_json_line(&mut chunk, &mut split, end, None);
+                scanned = split.start;
+                if chunk.lines.len() >= max_lines || split.kept >= max_bytes {
+                    self.src.unread(&chunk.data[split.start..split.filled]);
+                    chunk.data.truncate(split.start);
+                    return Ok(chunk);
                 }
             }
-            self.number += 1;
-            chunk.lines.push(JsonLine {
-                line,
-                number: self.number,
-                range: start..data.len(),
-                over_limit: over.then(|| {
-                    format!(
-                        "line is {len} bytes, over the limit of {} bytes",
-                        self.limit
-                    )
-                }),
-            });
+            scanned = split.filled;
+            if split.filled - split.start > self.limit + 1 {
+                // Over the limit already: keep the head, count the rest without keeping it.
+                let rest = self
+                    .src
+                    .read_line(&mut Vec::new(), 0)
+                    .map_err(read_err)?
+                    .unwrap_or(0);
+                let len = (split.filled - split.start) as u64 + rest;
+                let end = split.filled;
+                self.take_json_line(&mut chunk, &mut split, end, Some(len));
+                // Only the head is kept: the room after it is free again.
+                let head = chunk.lines.last().map_or(split.start, |l| l.range.end);
+                (split.start, split.filled, scanned) = (head, head, head);
+                if chunk.lines.len() >= max_lines || split.kept >= max_bytes {
+                    chunk.data.truncate(split.start);
+                    return Ok(chunk);
+                }
+            }
+            if chunk.data.len() < split.filled + READ_BLOCK {
+                chunk.data.resize(split.filled + READ_BLOCK, 0);
+            }
+            let n = self
+                .src
+                .read_into(&mut chunk.data[split.filled..split.filled + READ_BLOCK])
+                .map_err(read_err)?;
+            if n == 0 {
+                if split.start < split.filled {
+                    let end = split.filled;
+                    self.take_json_line(&mut chunk, &mut split, end, None);
+                }
+                chunk.data.truncate(split.start);
+                return Ok(chunk);
+            }
+            split.filled += n;
         }
-        Ok(chunk)
+    }
+
+    /// Takes the line from `split.start` to `end` (its `\n` or the end of input) into
+    /// `chunk`; `over` is the full length of a line already known to be over the limit, of
+    /// which only the head was read.
+    fn take_json_line(
+        &mut self,
+        chunk: &mut JsonChunk,
+        split: &mut Split,
+        end: usize,
+        over: Option<u64>,
+    ) {
+        let start = split.start;
+        split.start = end + usize::from(over.is_none() && end < split.filled);
+        let line = self.line;
+        self.line += 1;
+        let raw = &chunk.data[start..end];
+        // The CR of a CRLF line end is not part of the record.
+        let content = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let is_over = over.is_some() || content.len() > self.limit;
+        let range = if is_over {
+            start..start + raw.len().min(self.limit + 1).min(KEEP_OF_LONG_RECORD)
+        } else if content.iter().all(u8::is_ascii_whitespace) {
+            self.blank_lines += 1;
+            return;
+        } else {
+            start..start + content.len()
+        };
+        let over_limit = is_over.then(|| {
+            format!(
+                "line is {} bytes, over the limit of {} bytes",
+                over.unwrap_or(raw.len() as u64),
+                self.limit
+            )
+        });
+        split.kept += range.len();
+        self.number += 1;
+        chunk.lines.push(JsonLine {
+            line,
+            number: self.number,
+            range,
+            over_limit,
+        });
     }
 
     /// Reads one CSV/TSV row (RFC 4180: quoted fields may hold delimiters, quotes as `""`,
@@ -420,4 +495,108 @@ impl<R: Read> RecordReader<R> {
 
 fn read_err(e: std::io::Error) -> Error {
     Error::io("cannot read the input", e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes a call, to put every boundary in a
+    /// different place.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = out.len().min(self.step).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// (line, number, bytes, over-limit reason) of each record.
+    type Seen = Vec<(u64, u64, Vec<u8>, Option<String>)>;
+
+    /// The records read one at a time, and the blank lines.
+    fn one_by_one(input: &[u8], limit: usize) -> (Seen, u64) {
+        let mut reader = RecordReader::new(input, InputFormat::Jsonl, limit).unwrap();
+        let mut out = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            out.push(match r.body {
+                RawBody::Json(bytes) => (r.line, r.number, bytes, None),
+                RawBody::Invalid { reason, raw } => (r.line, r.number, raw, Some(reason)),
+                RawBody::Row { .. } => unreachable!(),
+            });
+        }
+        (out, reader.blank_lines())
+    }
+
+    fn chunked(
+        input: &[u8],
+        limit: usize,
+        step: usize,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> (Seen, u64) {
+        let trickle = Trickle { data: input, step };
+        let mut reader = RecordReader::new(trickle, InputFormat::Jsonl, limit).unwrap();
+        let mut out = Vec::new();
+        let mut buffer = Vec::new();
+        loop {
+            let chunk = reader
+                .read_json_chunk(max_lines, max_bytes, buffer)
+                .unwrap();
+            if chunk.lines.is_empty() {
+                break;
+            }
+            assert!(chunk.lines.len() <= max_lines);
+            for l in &chunk.lines {
+                let bytes = chunk.data[l.range.clone()].to_vec();
+                out.push((l.line, l.number, bytes, l.over_limit.clone()));
+            }
+            buffer = chunk.data;
+        }
+        (out, reader.blank_lines())
+    }
+
+    #[test]
+    fn chunks_hold_the_records_that_reading_one_by_one_gives() {
+        let long = "x".repeat(40);
+        let mut input = String::from("\u{feff}{\"a\":1}\r\n\n   \r\n{\"b\":2}\n");
+        input.push_str(&format!("{{\"c\":\"{long}\"}}\n{long}{long}{long}\r\n"));
+        input.push_str("{\"d\":\"0123456789\"}\r\n{\"e\":\"012345678\"}\n\t\n");
+        input.push_str(&"y".repeat(300));
+        input.push_str("\n{\"f\":\"last, with no line end\"}");
+        let input = input.as_bytes();
+        // 17 bytes of content with a CR after them: just at a limit of 17, over one of 16.
+        for limit in [16, 17, 60, 1 << 20] {
+            let expected = one_by_one(input, limit);
+            assert!(expected.0.len() >= 6, "{limit}: {:?}", expected.0.len());
+            for step in [1, 2, 3, 7, 64, 1 << 20] {
+                for (max_lines, max_bytes) in [(1, 1 << 20), (2, 1 << 20), (100, 30), (100, 1)] {
+                    assert_eq!(
+                        chunked(input, limit, step, max_lines, max_bytes),
+                        expected,
+                        "limit {limit}, reads of {step}, chunks of {max_lines} lines or {max_bytes} bytes"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_keeps_its_head_and_its_length() {
+        let input = format!("{}\n{{\"ok\":1}}\n", "z".repeat(5000));
+        let (records, _) = chunked(input.as_bytes(), 3000, 100, 10, 1 << 20);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].2, vec![b'z'; KEEP_OF_LONG_RECORD]);
+        assert_eq!(
+            records[0].3.as_deref(),
+            Some("line is 5000 bytes, over the limit of 3000 bytes")
+        );
+        assert_eq!(records[1], (2, 2, b"{\"ok\":1}".to_vec(), None));
+    }
 }

@@ -107,6 +107,56 @@ impl<R: Read> ByteSource<R> {
         Ok(any.then_some(total))
     }
 
+    /// Fills the start of `out` with the next bytes, the buffered ones first and then
+    /// straight from the reader, with no copy in between; 0 at the end of input.
+    pub(crate) fn read_into(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.first && !self.fill()? {
+            return Ok(0);
+        }
+        if self.pos < self.len {
+            let n = out.len().min(self.len - self.pos);
+            out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            self.consumed += n as u64;
+            return Ok(n);
+        }
+        if self.eof || out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(out) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.consumed += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Puts `bytes` back in front of what is left, to be read again.
+    pub(crate) fn unread(&mut self, bytes: &[u8]) {
+        let k = bytes.len();
+        if k <= self.pos {
+            self.pos -= k;
+            self.buf[self.pos..self.pos + k].copy_from_slice(bytes);
+        } else {
+            let mut joined = Vec::with_capacity((k + self.len - self.pos).max(BUF));
+            joined.extend_from_slice(bytes);
+            joined.extend_from_slice(&self.buf[self.pos..self.len]);
+            self.len = joined.len();
+            self.pos = 0;
+            joined.resize(joined.len().max(BUF), 0);
+            self.buf = joined.into_boxed_slice();
+        }
+        self.consumed -= k as u64;
+    }
+
     /// Skips to just after the next `\n`.
     pub(crate) fn skip_line(&mut self) -> io::Result<()> {
         let mut sink = Vec::new();

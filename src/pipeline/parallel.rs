@@ -67,7 +67,8 @@ impl Executor {
 
     /// Streams `groups` through the pool: `work(group, i)` for each of a group's `parts`,
     /// then `done(group, results)` for each group in the order the groups came, on a thread
-    /// of its own, while the pool already works on the groups after it.
+    /// of its own, while the pool already works on the groups after it. `done` gets the group
+    /// back, to keep or to reuse.
     ///
     /// A map per group would wait for the group's slowest part before starting the next
     /// group, leaving threads idle at the end of every group. Here up to `ahead` groups are in
@@ -89,19 +90,19 @@ impl Executor {
         E: Send,
         P: Fn(&G) -> usize,
         W: Fn(&G, usize) -> R + Sync,
-        D: FnMut(&G, Vec<R>) -> std::result::Result<(), E> + Send,
+        D: FnMut(G, Vec<R>) -> std::result::Result<(), E> + Send,
     {
         let pool = match self {
             Executor::Pool(pool) => pool,
             Executor::Sequential => {
                 for group in groups {
                     let results = (0..parts(&group)).map(|i| work(&group, i)).collect();
-                    done(&group, results)?;
+                    done(group, results)?;
                 }
                 return Ok(());
             }
         };
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<(u64, Arc<InFlight<G, R>>)>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<(u64, InFlight<G, R>)>();
         // One credit a group in flight: the sink hands one back for each group it is done
         // with, and it is gone (the send fails) once the sink stops.
         let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel::<()>(ahead.max(1));
@@ -111,9 +112,9 @@ impl Executor {
                 let mut next = 0u64;
                 for (seq, group) in ready_rx {
                     waiting.insert(seq, group);
-                    while let Some(group) = waiting.remove(&next) {
-                        let results = group.take();
-                        done(&group.group, results)?;
+                    while let Some(mut group) = waiting.remove(&next) {
+                        let results = group.results();
+                        done(group.group, results)?;
                         next += 1;
                         let _ = credit_rx.recv();
                     }
@@ -127,10 +128,6 @@ impl Executor {
                     }
                     let n = parts(&group);
                     let group = Arc::new(InFlight::new(group, n));
-                    if n == 0 {
-                        let _ = ready_tx.send((seq, group));
-                        continue;
-                    }
                     for i in 0..n {
                         let (group, ready_tx, work) = (Arc::clone(&group), ready_tx.clone(), &work);
                         scope.spawn(move |_| {
@@ -138,10 +135,15 @@ impl Executor {
                                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                                     work(&group.group, i)
                                 }));
-                            if group.put(i, result) {
+                            group.put(i, result);
+                            // The part that lets go of the group last hands it over.
+                            if let Some(group) = Arc::into_inner(group) {
                                 let _ = ready_tx.send((seq, group));
                             }
                         });
+                    }
+                    if let Some(group) = Arc::into_inner(group) {
+                        let _ = ready_tx.send((seq, group));
                     }
                 }
                 drop(ready_tx);
@@ -180,7 +182,6 @@ impl Executor {
 struct InFlight<G, R> {
     group: G,
     results: Vec<std::sync::Mutex<Option<std::thread::Result<R>>>>,
-    missing: std::sync::atomic::AtomicUsize,
 }
 
 impl<G, R> InFlight<G, R> {
@@ -188,30 +189,25 @@ impl<G, R> InFlight<G, R> {
         InFlight {
             group,
             results: (0..parts).map(|_| std::sync::Mutex::new(None)).collect(),
-            missing: std::sync::atomic::AtomicUsize::new(parts),
         }
     }
 
-    /// Stores part `i`'s result; `true` for the last one.
-    fn put(&self, i: usize, result: std::thread::Result<R>) -> bool {
+    fn put(&self, i: usize, result: std::thread::Result<R>) {
         *self.results[i]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
-        self.missing
-            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel)
-            == 1
     }
 
-    /// The results in part order, once all are in; a part's panic is raised again.
-    fn take(&self) -> Vec<R> {
+    /// The results in part order; a part's panic is raised again.
+    fn results(&mut self) -> Vec<R> {
         self.results
-            .iter()
+            .iter_mut()
             .map(|slot| {
                 let result = slot
-                    .lock()
+                    .get_mut()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .take()
-                    .expect("every part is in before its group is ready");
+                    .expect("every part is in before its group is handed over");
                 result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
@@ -236,7 +232,7 @@ mod tests {
                     std::thread::sleep(std::time::Duration::from_micros(((n - i) * 50) as u64));
                     g * 100 + i
                 },
-                |&(g, _), results| -> std::result::Result<(), ()> {
+                |(g, _), results| -> std::result::Result<(), ()> {
                     seen.push((g, results));
                     Ok(())
                 },
@@ -276,7 +272,7 @@ mod tests {
             2,
             |_| 3,
             |&g, i| g + i,
-            |&g, _| {
+            |g, _| {
                 done += 1;
                 if g == 5 {
                     Err(format!("group {g}"))

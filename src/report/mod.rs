@@ -228,10 +228,13 @@ where
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the chunks ahead; the pool parses and counts a chunk's batches
     // while a sink thread merges and writes the chunks before it.
+    // The sink hands each chunk's buffer back to be filled again.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
+    let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES) {
+            let buffer = spent_rx.try_recv().unwrap_or_default();
+            let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES, buffer) {
                 Ok(chunk) if chunk.lines.is_empty() => return,
                 Ok(chunk) => tx.send(Ok(chunk)),
                 Err(e) => {
@@ -276,7 +279,11 @@ where
                 }
                 (acc, rejects)
             },
-            &mut sink,
+            |chunk, outs| {
+                sink(&chunk, outs)?;
+                let _ = spent_tx.try_send(chunk.data);
+                Ok(())
+            },
         )?;
         match failed {
             Some(e) => Err(e),
