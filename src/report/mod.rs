@@ -187,10 +187,13 @@ pub struct ReportRun {
     pub seconds: f64,
 }
 
-/// Lines parsed per task: fixed, so the figures never depend on the number of threads.
-const BATCH_LINES: usize = 4096;
+/// Lines parsed per task: fixed, so the figures never depend on the number of threads. Each
+/// task's counts are merged into the total on one thread; large tasks make that merge (and
+/// setting up the task's tables) rare. Chunks stream through the pool, so a chunk of one
+/// task and a small one keeps the threads as busy as many equal tasks would.
+const BATCH_LINES: usize = 16384;
 /// Lines read per chunk.
-const CHUNK_LINES: usize = 8 * BATCH_LINES;
+const CHUNK_LINES: usize = 4 * BATCH_LINES;
 /// Bytes read per chunk at most: with one chunk being read, one waiting and
 /// [`CHUNKS_IN_FLIGHT`] counted or written, memory stays under a few times this.
 const CHUNK_BYTES: usize = 12 << 20;
