@@ -16,17 +16,6 @@ const KEEP_OF_LONG_RECORD: usize = 1024;
 /// Bytes asked for per read by [`RecordReader::read_json_chunk`].
 const READ_BLOCK: usize = 256 * 1024;
 
-/// Where [`RecordReader::read_json_chunk`] is in its buffer.
-#[derive(Default)]
-struct Split {
-    /// Start of the line being read.
-    start: usize,
-    /// End of the bytes read.
-    filled: usize,
-    /// Bytes of the lines taken (what the lines' ranges span).
-    kept: usize,
-}
-
 /// One record as read, before parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRecord {
@@ -251,72 +240,70 @@ impl<R: Read> RecordReader<R> {
         if chunk.data.len() < room {
             chunk.data.resize(room, 0);
         }
-        let mut split = Split::default();
-        let mut scanned = 0;
+        // The line being read starts at `start`; bytes are read up to `filled`; the lines
+        // taken span `kept` bytes.
+        let (mut start, mut filled, mut kept, mut scanned) = (0, 0, 0, 0);
+        let full = |chunk: &JsonChunk, kept| chunk.lines.len() >= max_lines || kept >= max_bytes;
         loop {
-            while let Some(i) = memchr::memchr(b'\n', &chunk.data[scanned..split.filled]) {
+            while let Some(i) = memchr::memchr(b'\n', &chunk.data[scanned..filled]) {
                 let end = scanned + i;
-                self.take_json_line(&mut chunk, &mut split, end, None);
-                scanned = split.start;
-                if chunk.lines.len() >= max_lines || split.kept >= max_bytes {
-                    self.src.unread(&chunk.data[split.start..split.filled]);
-                    chunk.data.truncate(split.start);
+                kept += self.take_json_line(&mut chunk, start..end, None);
+                (start, scanned) = (end + 1, end + 1);
+                if full(&chunk, kept) {
+                    self.src.unread(&chunk.data[start..filled]);
+                    chunk.data.truncate(start);
                     return Ok(chunk);
                 }
             }
-            scanned = split.filled;
-            if split.filled - split.start > self.limit + 1 {
+            scanned = filled;
+            if filled - start > self.limit + 1 {
                 // Over the limit already: keep the head, count the rest without keeping it.
                 let rest = self
                     .src
                     .read_line(&mut Vec::new(), 0)
                     .map_err(read_err)?
                     .unwrap_or(0);
-                let len = (split.filled - split.start) as u64 + rest;
-                let end = split.filled;
-                self.take_json_line(&mut chunk, &mut split, end, Some(len));
+                let len = (filled - start) as u64 + rest;
+                let head = self.take_json_line(&mut chunk, start..filled, Some(len));
+                kept += head;
                 // Only the head is kept: the room after it is free again.
-                let head = chunk.lines.last().map_or(split.start, |l| l.range.end);
-                (split.start, split.filled, scanned) = (head, head, head);
-                if chunk.lines.len() >= max_lines || split.kept >= max_bytes {
-                    chunk.data.truncate(split.start);
+                (start, filled, scanned) = (start + head, start + head, start + head);
+                if full(&chunk, kept) {
+                    chunk.data.truncate(start);
                     return Ok(chunk);
                 }
             }
-            if chunk.data.len() < split.filled + READ_BLOCK {
-                chunk.data.resize(split.filled + READ_BLOCK, 0);
+            if chunk.data.len() < filled + READ_BLOCK {
+                chunk.data.resize(filled + READ_BLOCK, 0);
             }
             let n = self
                 .src
-                .read_into(&mut chunk.data[split.filled..split.filled + READ_BLOCK])
+                .read_into(&mut chunk.data[filled..filled + READ_BLOCK])
                 .map_err(read_err)?;
             if n == 0 {
-                if split.start < split.filled {
-                    let end = split.filled;
-                    self.take_json_line(&mut chunk, &mut split, end, None);
+                if start < filled {
+                    self.take_json_line(&mut chunk, start..filled, None);
                 }
-                chunk.data.truncate(split.start);
+                chunk.data.truncate(filled);
                 return Ok(chunk);
             }
-            split.filled += n;
+            filled += n;
         }
     }
 
-    /// Takes the line from `split.start` to `end` (its `\n` or the end of input) into
-    /// `chunk`; `over` is the full length of a line already known to be over the limit, of
-    /// which only the head was read.
+    /// Takes the line at `raw` in the chunk's buffer (without its `\n`) into `chunk`, unless
+    /// it is blank; `over` is the full length of a line already known to be over the limit,
+    /// of which only the head was read. Returns the bytes the record spans.
     fn take_json_line(
         &mut self,
         chunk: &mut JsonChunk,
-        split: &mut Split,
-        end: usize,
+        raw: std::ops::Range<usize>,
         over: Option<u64>,
-    ) {
-        let start = split.start;
-        split.start = end + usize::from(over.is_none() && end < split.filled);
+    ) -> usize {
         let line = self.line;
         self.line += 1;
-        let raw = &chunk.data[start..end];
+        let start = raw.start;
+        let raw = &chunk.data[raw];
         // The CR of a CRLF line end is not part of the record.
         let content = raw.strip_suffix(b"\r").unwrap_or(raw);
         let is_over = over.is_some() || content.len() > self.limit;
@@ -324,7 +311,7 @@ impl<R: Read> RecordReader<R> {
             start..start + raw.len().min(self.limit + 1).min(KEEP_OF_LONG_RECORD)
         } else if content.iter().all(u8::is_ascii_whitespace) {
             self.blank_lines += 1;
-            return;
+            return 0;
         } else {
             start..start + content.len()
         };
@@ -335,14 +322,15 @@ impl<R: Read> RecordReader<R> {
                 self.limit
             )
         });
-        split.kept += range.len();
         self.number += 1;
+        let spans = range.len();
         chunk.lines.push(JsonLine {
             line,
             number: self.number,
             range,
             over_limit,
         });
+        spans
     }
 
     /// Reads one CSV/TSV row (RFC 4180: quoted fields may hold delimiters, quotes as `""`,

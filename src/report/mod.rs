@@ -230,8 +230,8 @@ where
     let layout = row::Layout::new(text_field);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
     // A reader thread splits the chunks ahead; the pool parses and counts a chunk's batches
-    // while a sink thread merges and writes the chunks before it.
-    // The sink hands each chunk's buffer back to be filled again.
+    // while a sink thread merges and writes the chunks before it, then hands each chunk's
+    // buffer back to the reader to be filled again.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
     let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
