@@ -416,6 +416,76 @@ fn months_days_and_threads() {
     );
 }
 
+/// P(X >= k) for X ~ Binomial(n, p), summed term by term.
+fn binomial_tail(k: u64, n: u64, p: f64) -> f64 {
+    let mut term = (1.0 - p).powf(n as f64); // P(X = 0)
+    let mut tail = if k == 0 { term } else { 0.0 };
+    for i in 1..=n {
+        term *= (n - i + 1) as f64 / i as f64 * p / (1.0 - p);
+        if i >= k {
+            tail += term;
+        }
+    }
+    tail
+}
+
+#[test]
+fn spike_alerts_are_held_to_a_false_discovery_rate() {
+    // Thirty topics, ten negative records a week for nine weeks. In the last week topic 0
+    // has 40 (a plain spike) and topic 1 has 20: alone, topic 1's p-value is under 0.01,
+    // but it is one of 31 tests (overall and the thirty topics), and adjusted it is not.
+    let mut lines = String::new();
+    let mut n = 0;
+    for week in 0..9i64 {
+        for topic in 0..30u32 {
+            let count = match (week, topic) {
+                (8, 0) => 40,
+                (8, 1) => 20,
+                _ => 10,
+            };
+            for i in 0..count {
+                n += 1;
+                let line = json!({
+                    "id": format!("r{n}"),
+                    "sentiment": {"label": "negative", "score": -0.7},
+                    "kind": "complaint",
+                    "topic": {"id": topic, "label": format!("t{topic}")},
+                    "priority": {"score": 40, "level": "P3", "reasons": []},
+                    "text": "slow",
+                    "created_at": date(FIRST_MONDAY + 7 * week + i64::from(i % 7)),
+                });
+                lines.push_str(&line.to_string());
+                lines.push('\n');
+            }
+        }
+    }
+    let dir = Dir::new();
+    let input = dir.create("analysed.jsonl", lines);
+    dir.command()
+        .arg("report")
+        .arg(&input)
+        .args(["-o", "rep", "-q"])
+        .run()
+        .expect_success();
+    let s: Value = serde_json::from_str(&dir.read("rep/summary.json")).unwrap();
+    let alerts = s["alerts"].as_array().unwrap();
+    let keys: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| (a["dimension"].as_str().unwrap(), a["key"].as_str().unwrap()))
+        .collect();
+    assert!(keys.contains(&("topic", "0")), "{keys:?}");
+    assert!(!keys.contains(&("topic", "1")), "{keys:?}");
+    // Topic 1 alone: 20 of the 100 records of the last nine weeks, each week 1/9 likely.
+    let p1 = binomial_tail(20, 100, 1.0 / 9.0);
+    assert!(p1 < 0.01 && p1 > 0.005, "{p1}");
+    let spike = alerts.iter().find(|a| a["key"] == "0").unwrap();
+    assert_eq!(spike["tests"], 31);
+    let p0 = binomial_tail(40, 120, 1.0 / 9.0);
+    assert!((f(spike, &["p_value"]) / p0 - 1.0).abs() < 1e-6);
+    // The smallest p-value of 31 tests: q = 31 p.
+    assert!((f(spike, &["q_value"]) / (31.0 * p0) - 1.0).abs() < 1e-6);
+}
+
 /// Product complaints: `n` records, `negative` of them negative, plus 300 praise records.
 fn side(n: usize, negative: usize, day: &str) -> String {
     let mut s = String::new();

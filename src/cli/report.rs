@@ -47,7 +47,7 @@ pub(crate) struct ReportArgs {
     /// Spike alerts: earlier periods the latest one is compared with.
     #[arg(long, default_value_t = 8, value_name = "N")]
     alert_baseline: u64,
-    /// Spike alerts: p-value threshold.
+    /// Spike alerts: false discovery rate (p-values adjusted over all spike tests).
     #[arg(long, default_value_t = 0.01, value_name = "P")]
     alert_p: f64,
     /// Spike alerts: least negative records in the latest period.
@@ -118,14 +118,15 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
         }
         for a in &s.alerts {
             eprintln!(
-                "  alert: {} {} {}: {} negative in {} vs {:.1} a period (p = {:.1e})",
+                "  alert: {} {} {}: {} negative in {} vs {:.1} a period (p = {:.1e}, q = {:.1e})",
                 a.dimension,
                 a.key,
                 a.label.as_deref().unwrap_or(""),
                 a.negative,
                 a.period,
                 a.baseline_mean,
-                a.p_value
+                a.p_value,
+                a.q_value
             );
         }
     }

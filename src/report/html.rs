@@ -247,13 +247,15 @@ fn alerts(h: &mut String, s: &ReportSummary) {
         let _ = write!(
             h,
             "<div class=\"alert\"><b>{what}</b>: {} negative records in {} against {:.1} a period \
-             over the {} periods before{} (p = {:.2e}).</div>",
+             over the {} periods before{} (p = {:.2e}; q = {:.2e} over {} tests).</div>",
             a.negative,
             esc(&a.period),
             a.baseline_mean,
             a.baseline_periods,
             a.ratio.map(|r| format!(", {r:.1}×")).unwrap_or_default(),
-            a.p_value
+            a.p_value,
+            a.q_value,
+            a.tests
         );
     }
     h.push_str("</section>");

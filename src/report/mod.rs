@@ -49,7 +49,7 @@ use tally::{Tally, TallyOptions};
 /// | `text_field` | `text` | the field holding the feedback text |
 /// | `min_count` | 30 | survey metrics on fewer answers are flagged `low_count` |
 /// | `alert_baseline` | 8 | earlier periods a spike is compared with (at least 3 needed) |
-/// | `alert_p` | 0.01 | p-value under which a spike is reported |
+/// | `alert_p` | 0.01 | false discovery rate of the spike alerts (Benjamini–Hochberg over all the report's spike tests) |
 /// | `alert_min` | 5 | least negative records in the latest period for an alert |
 /// | `items` | 5 | highest-priority records shown per department |
 /// | `keywords` | 10 | keywords shown per department and topic |
@@ -66,7 +66,8 @@ pub struct ReportOptions {
     pub min_count: u64,
     /// Spike alerts: earlier periods in the baseline.
     pub alert_baseline: u64,
-    /// Spike alerts: p-value threshold.
+    /// Spike alerts: the false discovery rate; a spike is reported when its p-value, adjusted
+    /// over all the spike tests of the report (Benjamini–Hochberg), is under it.
     pub alert_p: f64,
     /// Spike alerts: least negative records in the latest period.
     pub alert_min: u64,

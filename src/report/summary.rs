@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::period::Period;
-use super::stats::poisson_rate_test;
+use super::stats::{benjamini_hochberg, poisson_rate_test};
 use super::tally::{Cell, Dimension, Item, Series, Tally};
 
 /// The whole summary.
@@ -67,7 +67,7 @@ pub struct SummaryOptions {
     pub min_count: u64,
     /// Spike alerts: earlier periods in the baseline.
     pub alert_baseline: u64,
-    /// Spike alerts: p-value threshold.
+    /// Spike alerts: the false discovery rate, to which each alert's `q_value` is held.
     pub alert_p: f64,
     /// Spike alerts: least negative records in the latest period.
     pub alert_min: u64,
@@ -263,6 +263,11 @@ pub struct Alert {
     pub ratio: Option<f64>,
     /// One-sided p-value of the exact conditional Poisson rate test.
     pub p_value: f64,
+    /// The p-value adjusted (Benjamini–Hochberg) over all the spike tests of the report.
+    pub q_value: f64,
+    /// How many series were tested: overall, each department and each topic with enough
+    /// earlier periods.
+    pub tests: u64,
 }
 
 /// What a department should fix first.
@@ -522,8 +527,10 @@ fn natural(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// The spike test of one series: the latest period against up to `baseline` periods before it.
-fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<(u64, u64, u64, f64)> {
+/// The spike test of one series: the latest period against up to `baseline` periods before
+/// it. `None` when there are too few earlier periods to test; a p-value of 1 when the latest
+/// count is under `alert_min` or not above the baseline mean (tested, but no spike).
+fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<SpikeTest> {
     let (&latest, before) = periods.split_last()?;
     let base: Vec<i64> = before
         .iter()
@@ -538,11 +545,29 @@ fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<(u64, u64, u64, f64)
     let current = negative(latest);
     let total: u64 = base.iter().map(|&p| negative(p)).sum();
     let periods = base.len() as u64;
-    if current < o.alert_min || (current as f64) <= total as f64 / periods as f64 {
-        return None;
-    }
-    let p = poisson_rate_test(current, total, periods);
-    (p < o.alert_p).then_some((current, total, periods, p))
+    let p = if current < o.alert_min || (current as f64) <= total as f64 / periods as f64 {
+        1.0
+    } else {
+        poisson_rate_test(current, total, periods)
+    };
+    Some(SpikeTest {
+        negative: current,
+        baseline: total,
+        periods,
+        p,
+    })
+}
+
+/// One series' spike test.
+#[derive(Clone, Copy)]
+struct SpikeTest {
+    /// Negative records in the latest period.
+    negative: u64,
+    /// Negative records in the baseline periods.
+    baseline: u64,
+    /// Baseline periods.
+    periods: u64,
+    p: f64,
 }
 
 pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
@@ -590,35 +615,46 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
         by.insert(d.as_str(), list);
     }
 
-    let mut alerts = Vec::new();
-    let mut push_alert = |dimension: &'static str, key: &str, s: &Series| {
-        if let Some((negative, base, n, p)) = spike(s, &periods, o) {
-            let mean = base as f64 / n as f64;
-            alerts.push(Alert {
-                dimension,
-                key: key.to_owned(),
-                label: (dimension == "topic")
-                    .then(|| topic_label(tally, key))
-                    .flatten(),
-                period: o
-                    .period
-                    .label(*periods.last().expect("a spike has a period")),
-                negative,
-                baseline_mean: round(mean, 2),
-                baseline_periods: n,
-                ratio: (base > 0).then(|| round(negative as f64 / mean, 2)),
-                p_value: p,
-            });
-        }
-    };
-    push_alert("overall", "", &tally.trend);
+    // Every series with enough history is one test; the alerts are the ones whose p-value,
+    // adjusted over all of them, stays under `alert_p`.
+    let mut tested: Vec<(&'static str, &str, SpikeTest)> = Vec::new();
+    if let Some(t) = spike(&tally.trend, &periods, o) {
+        tested.push(("overall", "", t));
+    }
     for d in [Dimension::Department, Dimension::Topic] {
         let map = tally.trends(d);
         let mut keys: Vec<&str> = map.keys().map(|k| &**k).collect();
         keys.sort_by(|a, b| natural(a, b));
         for k in keys {
-            push_alert(d.as_str(), k, &map[k]);
+            if let Some(t) = spike(&map[k], &periods, o) {
+                tested.push((d.as_str(), k, t));
+            }
         }
+    }
+    let q_values = benjamini_hochberg(&tested.iter().map(|t| t.2.p).collect::<Vec<_>>());
+    let mut alerts = Vec::new();
+    for (&(dimension, key, t), &q) in tested.iter().zip(&q_values) {
+        if t.p >= 1.0 || q >= o.alert_p {
+            continue;
+        }
+        let mean = t.baseline as f64 / t.periods as f64;
+        alerts.push(Alert {
+            dimension,
+            key: key.to_owned(),
+            label: (dimension == "topic")
+                .then(|| topic_label(tally, key))
+                .flatten(),
+            period: o
+                .period
+                .label(*periods.last().expect("a tested series has a period")),
+            negative: t.negative,
+            baseline_mean: round(mean, 2),
+            baseline_periods: t.periods,
+            ratio: (t.baseline > 0).then(|| round(t.negative as f64 / mean, 2)),
+            p_value: t.p,
+            q_value: q,
+            tests: tested.len() as u64,
+        });
     }
     alerts.sort_by(|a, b| {
         a.p_value
