@@ -104,7 +104,9 @@ pub(crate) fn render(s: &ReportSummary, title: &str) -> String {
          answers 4–5 on a 1–5 scale. <b>CES</b> = mean effort, 1–7 (lower is easier). A metric on \
          fewer answers than the minimum count is marked <span class=\"low\">low n</span>. \
          <b>Alerts</b>: negative records in the latest period against the periods before it \
-         (exact conditional Poisson test). All counts are in <code>summary.json</code>.</p></section>",
+         (exact conditional Poisson test); q is its p-value adjusted for the number of series \
+         tested (overall, each department and topic), so the alerts hold a false discovery rate. \
+         All counts are in <code>summary.json</code>.</p></section>",
     );
     h.push_str("</main></body></html>\n");
     h
