@@ -299,6 +299,9 @@ fn every_figure_matches_the_construction() {
     // What to fix first: logistics has the P1s.
     let focus = s["fix_first"].as_array().unwrap();
     assert_eq!(focus[0]["department"], "logistics");
+    // Named as in the shipped taxonomy, wherever a department is shown.
+    assert_eq!(focus[0]["name"], "Logistics · 物流配送");
+    assert_eq!(spike["label"], "Logistics · 物流配送");
     let p1 = records
         .iter()
         .filter(|r| r.department == Some("logistics") && r.level == "P1")
@@ -414,6 +417,47 @@ fn months_days_and_threads() {
         topics[0]["figures"]["n"],
         records.iter().filter(|r| r.topic == Some(1)).count() as u64
     );
+}
+
+#[test]
+fn departments_are_named_by_the_taxonomy_given() {
+    let dir = Dir::new();
+    let input = dir.create("analysed.jsonl", jsonl(&planted(), &[]));
+    let taxonomy = dir.create(
+        "taxonomy.toml",
+        "[[department]]\nid = \"logistics\"\nname = { zh = \"配送组\", en = \"Delivery team\" }\n\
+         [[department.terms]]\nweight = 1.0\nzh = [\"快递\"]\nen = []\n",
+    );
+    dir.command()
+        .arg("report")
+        .arg(&input)
+        .args(["-o", "rep", "-q", "--taxonomy"])
+        .arg(&taxonomy)
+        .run()
+        .expect_success();
+    let s: Value = serde_json::from_str(&dir.read("rep/summary.json")).unwrap();
+    let names: BTreeMap<&str, &Value> = s["breakdowns"]["department"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), &g["label"]))
+        .collect();
+    // `product` is not in this taxonomy: it keeps its id alone.
+    assert_eq!(names["logistics"], "Delivery team · 配送组");
+    assert_eq!(names["product"], &Value::Null);
+    let html = dir.read("rep/report.html");
+    assert!(html.contains("<h3>Delivery team · 配送组 <code>logistics</code></h3>"));
+    assert!(html.contains("<h3>product</h3>"));
+    let bad = dir.create("bad.toml", "[[department]]\nid = \"x\"\n");
+    let run = dir
+        .command()
+        .arg("report")
+        .arg(&input)
+        .args(["-o", "rep2", "-q", "--taxonomy"])
+        .arg(&bad)
+        .run();
+    run.expect_code(1);
+    assert!(run.stderr.contains("bad.toml"), "{run}");
 }
 
 /// P(X >= k) for X ~ Binomial(n, p), summed term by term.

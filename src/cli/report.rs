@@ -9,7 +9,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use fankui::report::compare::{compare_files, compare_split, CompareOptions, Comparison};
-use fankui::report::{write_report, Dimension, Period, ReportOptions, Resolved};
+use fankui::report::{department_names, write_report, Dimension, Period, ReportOptions, Resolved};
+use fankui::route::Taxonomy;
 use fankui::Timestamp;
 
 use super::files::open_buffered_input;
@@ -56,6 +57,10 @@ pub(crate) struct ReportArgs {
     /// The report's title.
     #[arg(long, default_value = "Customer feedback report")]
     title: String,
+    /// The taxonomy the records were routed with, for the departments' names [default: the
+    /// shipped one].
+    #[arg(long, value_name = "FILE")]
+    taxonomy: Option<PathBuf>,
     /// Where unreadable lines go [default: DIR/rejects.jsonl].
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
@@ -78,7 +83,7 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
         )),
         None => None,
     };
-    let options = ReportOptions {
+    let mut options = ReportOptions {
         period: args.period,
         by: args.by.clone(),
         text_field: args.text_field.clone(),
@@ -92,6 +97,9 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
         title: args.title.clone(),
         ..ReportOptions::default()
     };
+    if let Some(path) = &args.taxonomy {
+        options.department_names = department_names(&Taxonomy::from_path(path)?);
+    }
     let input = open_buffered_input(&args.input)?;
     let run = write_report(input, &args.output, &options, &parallelism(args.threads))?;
     if !args.quiet {

@@ -184,9 +184,13 @@ fn fix_first(h: &mut String, s: &ReportSummary) {
     for f in &s.fix_first {
         let _ = write!(
             h,
-            "<div class=\"card\" data-department=\"{d}\"><h3>{d}</h3><p class=\"hint\">{q} in queue · \
+            "<div class=\"card\" data-department=\"{d}\"><h3>{name}</h3><p class=\"hint\">{q} in queue · \
              <span class=\"badge P1\">P1 {p1}</span> <span class=\"badge P2\">P2 {p2}</span> · {neg} negative</p>",
             d = esc(&f.department),
+            name = match &f.name {
+                Some(n) => format!("{} <code>{}</code>", esc(n), esc(&f.department)),
+                None => esc(&f.department),
+            },
             q = f.queue,
             p1 = f.p1,
             p2 = f.p2,
@@ -244,7 +248,7 @@ fn alerts(h: &mut String, s: &ReportSummary) {
                 esc(&a.key),
                 esc(a.label.as_deref().unwrap_or(""))
             ),
-            d => format!("{} {}", esc(d), esc(&a.key)),
+            d => format!("{d} {}", esc(&group_name(d, &a.key, a.label.as_deref()))),
         };
         let _ = write!(
             h,
@@ -261,6 +265,16 @@ fn alerts(h: &mut String, s: &ReportSummary) {
         );
     }
     h.push_str("</section>");
+}
+
+/// A group as shown: a topic by its id and keywords, a department by its name (its id when
+/// the taxonomy has none), anything else by its key.
+fn group_name(dim: &str, key: &str, label: Option<&str>) -> String {
+    match (dim, label) {
+        ("topic", Some(l)) => format!("{key} {l}"),
+        ("department", Some(l)) => l.to_owned(),
+        _ => key.to_owned(),
+    }
 }
 
 fn tile(h: &mut String, value: &str, label: &str) {
@@ -362,7 +376,10 @@ fn departments(h: &mut String, s: &ReportSummary) {
         .iter()
         .map(|g| {
             let p = &g.figures.priority;
-            (g.key.clone(), vec![p.p1, p.p2, p.p3, p.p4])
+            (
+                group_name("department", &g.key, g.label.as_deref()),
+                vec![p.p1, p.p2, p.p3, p.p4],
+            )
         })
         .collect();
     stacked_bars(
@@ -394,7 +411,10 @@ fn departments(h: &mut String, s: &ReportSummary) {
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td>{}</td></tr>",
-            esc(&g.key),
+            match &g.label {
+                Some(l) => format!("{} <code>{}</code>", esc(l), esc(&g.key)),
+                None => esc(&g.key),
+            },
             f.n,
             f.kind.complaint,
             f.kind.suggestion,
@@ -510,12 +530,8 @@ fn trends(h: &mut String, s: &ReportSummary) {
             .take(8)
             .enumerate()
             .map(|(i, g)| {
-                let name = match &g.label {
-                    Some(l) => format!("{} {}", g.key, l),
-                    None => g.key.clone(),
-                };
                 (
-                    name,
+                    group_name(dim, &g.key, g.label.as_deref()),
                     count(&g.periods, |f| f.sentiment.negative),
                     PALETTE[i % PALETTE.len()],
                 )
@@ -577,10 +593,7 @@ fn survey(h: &mut String, s: &ReportSummary) {
             if g.figures.nps.is_none() && g.figures.csat.is_none() && g.figures.ces.is_none() {
                 continue;
             }
-            let name = match &g.label {
-                Some(l) => format!("{dim} {} {l}", g.key),
-                None => format!("{dim} {}", g.key),
-            };
+            let name = format!("{dim} {}", group_name(dim, &g.key, g.label.as_deref()));
             row(h, &name, &g.figures);
         }
     }
@@ -619,7 +632,16 @@ fn stacked_bars(
     parts: &[(&str, &str)],
     normalise: bool,
 ) {
-    let (label_w, bar_w, row_h) = (150.0, 560.0, 22.0);
+    // Labels get the room the widest needs, between 150 and 270 pixels.
+    const UNIT: f64 = 6.6;
+    let widest = rows
+        .iter()
+        .map(|(l, _)| display_width(l))
+        .max()
+        .unwrap_or(0);
+    let label_w = (widest as f64 * UNIT + 14.0).clamp(150.0, 270.0);
+    let label_units = ((label_w - 14.0) / UNIT) as usize;
+    let (bar_w, row_h) = (560.0, 22.0);
     let max = rows
         .iter()
         .map(|(_, v)| v.iter().sum::<u64>())
@@ -646,7 +668,7 @@ fn stacked_bars(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
             label_w - 6.0,
             y + 15.0,
-            esc(&truncate(label, 22))
+            esc(&truncate_width(label, label_units))
         );
         let mut x = label_w;
         for (v, (part, color)) in values.iter().zip(parts) {
@@ -684,22 +706,44 @@ fn stacked_bars(
 fn legend<'a>(h: &mut String, parts: impl Iterator<Item = (&'a str, &'a str)>, x0: f64, y: f64) {
     let mut x = x0;
     for (name, color) in parts {
+        let shown = truncate_width(name, 30);
         let _ = write!(
             h,
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{y:.1}\">{}</text>",
             y - 9.0,
             x + 14.0,
-            esc(&truncate(name, 30))
+            esc(&shown)
         );
-        x += 24.0 + 7.0 * name.chars().count().min(30) as f64;
+        x += 24.0 + 6.6 * display_width(&shown) as f64;
     }
 }
 
-fn truncate(s: &str, chars: usize) -> String {
-    match s.char_indices().nth(chars) {
-        Some((at, _)) => format!("{}…", &s[..at]),
-        None => s.to_owned(),
+/// Width in half-width cells: wide (East Asian) characters take two.
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// `s` cut to at most `units` half-width cells, `…` included.
+fn truncate_width(s: &str, units: usize) -> String {
+    if display_width(s) <= units {
+        return s.to_owned();
     }
+    let mut used = 1; // the ellipsis
+    let mut out = String::new();
+    for c in s.chars() {
+        let w = if is_wide(c) { 2 } else { 1 };
+        if used + w > units {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
 }
 
 /// A tiny inline proportion bar.
@@ -814,5 +858,15 @@ mod tests {
             highlight("物流太慢<br>物流", &["物流".into()]),
             "<mark class=\"ev\">物流</mark>太慢&lt;br&gt;<mark class=\"ev\">物流</mark>"
         );
+    }
+
+    #[test]
+    fn labels_are_cut_by_their_width_on_screen() {
+        assert_eq!(display_width("Tech · 技术"), 11);
+        assert_eq!(truncate_width("Tech · 技术", 11), "Tech · 技术");
+        // Ten cells: nine and the ellipsis; a wide character that would cross it is left out.
+        assert_eq!(truncate_width("Tech · 技术", 10), "Tech · 技…");
+        assert_eq!(truncate_width("Tech · 技术", 9), "Tech · …");
+        assert_eq!(truncate_width("客户服务与售后", 6), "客户…");
     }
 }

@@ -16,7 +16,7 @@ pub mod stats;
 mod summary;
 mod tally;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -36,6 +36,7 @@ use crate::io::{InputFormat, JsonChunk, JsonLine, RecordReader, Reject};
 use crate::kind::Kind;
 use crate::pipeline::parallel::Executor;
 use crate::pipeline::Parallelism;
+use crate::route::Taxonomy;
 use queue::{QueueBatch, QueueEntry, Queues};
 use row::Row;
 use tally::{Tally, TallyOptions};
@@ -54,6 +55,7 @@ use tally::{Tally, TallyOptions};
 /// | `items` | 5 | highest-priority records shown per department |
 /// | `keywords` | 10 | keywords shown per department and topic |
 /// | `max_record_bytes` | 16 MiB | longer lines are rejected |
+/// | `department_names` | the shipped taxonomy's | display names of department ids |
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     /// Trend period.
@@ -83,6 +85,44 @@ pub struct ReportOptions {
     pub rejects: Option<PathBuf>,
     /// The report's title.
     pub title: String,
+    /// Display names of department ids (`English · 中文`, see [`department_names`]); ids
+    /// without one are shown as they are.
+    pub department_names: BTreeMap<String, String>,
+}
+
+/// The shipped taxonomy's names, made once.
+fn shipped_department_names() -> BTreeMap<String, String> {
+    static NAMES: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| department_names(&Taxonomy::shipped()))
+        .clone()
+}
+
+/// The display names of a taxonomy's departments, `English · 中文` (one of them when the two
+/// are the same), by id.
+///
+/// # Examples
+///
+/// ```
+/// let names = fankui::report::department_names(&fankui::route::Taxonomy::shipped());
+/// assert_eq!(names["logistics"], "Logistics · 物流配送");
+/// ```
+#[must_use]
+pub fn department_names(taxonomy: &Taxonomy) -> BTreeMap<String, String> {
+    taxonomy
+        .departments
+        .iter()
+        .map(|d| {
+            let (en, zh) = (d.name.en.trim(), d.name.zh.trim());
+            let name = match (en.is_empty(), zh.is_empty()) {
+                (false, false) if en != zh => format!("{en} · {zh}"),
+                (true, false) => zh.to_owned(),
+                _ => en.to_owned(),
+            };
+            (d.id.clone(), name)
+        })
+        .filter(|(_, name)| !name.is_empty())
+        .collect()
 }
 
 impl Default for ReportOptions {
@@ -101,6 +141,7 @@ impl Default for ReportOptions {
             max_record_bytes: 16 << 20,
             rejects: None,
             title: "Customer feedback report".into(),
+            department_names: shipped_department_names(),
         }
     }
 }
@@ -464,6 +505,7 @@ pub fn write_report<R: Read + Send>(
         alert_p: options.alert_p,
         alert_min: options.alert_min,
         keywords: options.keywords,
+        department_names: options.department_names.clone(),
     };
     let mut summary = summary::build(&tally, rejected, &derive);
     summary.queues = files

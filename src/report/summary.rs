@@ -248,7 +248,7 @@ pub struct Alert {
     pub dimension: &'static str,
     /// Department id or topic id (empty for overall).
     pub key: String,
-    /// Topic label.
+    /// Topic label or department name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// The latest period.
@@ -275,6 +275,8 @@ pub struct Alert {
 pub struct Focus {
     /// Department id.
     pub department: String,
+    /// Its name in the taxonomy (`English · 中文`), if the taxonomy has it.
+    pub name: Option<String>,
     /// Records in its queue.
     pub queue: u64,
     /// P1 records.
@@ -474,6 +476,16 @@ pub(crate) struct Derive {
     pub alert_p: f64,
     pub alert_min: u64,
     pub keywords: usize,
+    pub department_names: BTreeMap<String, String>,
+}
+
+/// A group's display label: a topic's keywords, a department's name.
+fn group_label(tally: &Tally, o: &Derive, d: Dimension, key: &str) -> Option<String> {
+    match d {
+        Dimension::Topic => topic_label(tally, key),
+        Dimension::Department => o.department_names.get(key).cloned(),
+        _ => None,
+    }
 }
 
 fn topic_label(tally: &Tally, key: &str) -> Option<String> {
@@ -579,9 +591,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             .into_iter()
             .map(|(key, c)| Group {
                 key: key.to_owned(),
-                label: (d == Dimension::Topic)
-                    .then(|| topic_label(tally, key))
-                    .flatten(),
+                label: group_label(tally, o, d, key),
                 share: ratio(c.n, total, 4),
                 figures: Figures::of(c, o.min_count),
             })
@@ -606,9 +616,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             .into_iter()
             .map(|(k, _)| GroupSeries {
                 key: k.to_owned(),
-                label: (d == Dimension::Topic)
-                    .then(|| topic_label(tally, k))
-                    .flatten(),
+                label: group_label(tally, o, d, k),
                 periods: series(map.get(k), &periods, o),
             })
             .collect();
@@ -641,9 +649,11 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
         alerts.push(Alert {
             dimension,
             key: key.to_owned(),
-            label: (dimension == "topic")
-                .then(|| topic_label(tally, key))
-                .flatten(),
+            label: match dimension {
+                "topic" => group_label(tally, o, Dimension::Topic, key),
+                "department" => group_label(tally, o, Dimension::Department, key),
+                _ => None,
+            },
             period: o
                 .period
                 .label(*periods.last().expect("a tested series has a period")),
@@ -690,6 +700,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             topics.truncate(5);
             Focus {
                 department: dept.to_string(),
+                name: o.department_names.get(&**dept).cloned(),
                 queue: c.n,
                 p1: c.level[0],
                 p2: c.level[1],
