@@ -150,6 +150,7 @@ fn could_start(c: char) -> bool {
             | '┭'
             | 'ಥ'
             | '¯'
+            | '：'
     )
 }
 
@@ -164,7 +165,8 @@ fn bracket_tag(rest: &str) -> Option<usize> {
 
 /// For byte `b` of UTF-8 text at a character boundary: 0 when the character there may be one
 /// for which [`may_start`] holds (the ASCII ones, and those whose lead byte is that of `¯`
-/// (C2), `ಥ` (E0), `╮` or `┭` (E2)), otherwise the character's length, to skip it.
+/// (C2), `ಥ` (E0), `╮` or `┭` (E2), the full-width `：` (EF)), otherwise the character's
+/// length, to skip it.
 #[must_use]
 pub fn start_skip(b: u8) -> usize {
     static TABLE: [u8; 256] = {
@@ -189,6 +191,7 @@ pub fn start_skip(b: u8) -> usize {
         t[0xC2] = 0;
         t[0xE0] = 0;
         t[0xE2] = 0;
+        t[0xEF] = 0;
         t
     };
     usize::from(TABLE[usize::from(b)])
@@ -215,6 +218,9 @@ mod tests {
         assert_eq!(match_at("orz", 0), Some(3));
         assert_eq!(match_at("a:)", 1), Some(2));
         assert_eq!(match_at("http://x", 4), None);
+        assert_eq!(match_at("好的：）", 6), Some("：）".len()));
+        assert_eq!(match_at("不好：-（", 6), Some("：-（".len()));
+        assert_eq!(match_at("价格：一百", 6), None);
     }
 
     #[test]
