@@ -111,10 +111,21 @@ pub fn match_at(text: &str, at: usize) -> Option<usize> {
                         .is_some_and(char::is_alphanumeric);
             // `://` in a link is not a frown.
             let link = e.ends_with('/') && rest[e.len()..].starts_with('/');
-            !alnum_edge && !link
+            // Nor is the colon before a parenthesis: `如下：（１）…`, `note:(a)`.
+            let opens = (e.ends_with('(') || e.ends_with('（')) && closes_soon(&rest[e.len()..]);
+            !alnum_edge && !link && !opens
         })
         .map(|e| e.len())
         .max()
+}
+
+/// Whether a closing parenthesis comes within the next 16 characters of `s`, before any
+/// opening one or line break: the `(` before `s` then opened a parenthesis.
+fn closes_soon(s: &str) -> bool {
+    s.chars()
+        .take(16)
+        .take_while(|c| !matches!(c, '(' | '（' | '\n' | '\r'))
+        .any(|c| matches!(c, ')' | '）'))
 }
 
 /// The emoticons whose first byte is `b`.
@@ -221,6 +232,10 @@ mod tests {
         assert_eq!(match_at("好的：）", 6), Some("：）".len()));
         assert_eq!(match_at("不好：-（", 6), Some("：-（".len()));
         assert_eq!(match_at("价格：一百", 6), None);
+        assert_eq!(match_at("分为四种：（１）生产", 12), None);
+        assert_eq!(match_at("see note:(a) below", 8), None);
+        assert_eq!(match_at("sad :( (really)", 4), Some(2));
+        assert_eq!(match_at("太差了：（ 再也不买", 9), Some("：（".len()));
     }
 
     #[test]
