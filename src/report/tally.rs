@@ -388,7 +388,12 @@ impl Item {
     }
 }
 
-/// The `k` highest-priority records of a stream (earlier records first on ties).
+/// The `k` highest-priority records of a stream with different texts (earlier records first on
+/// ties): a text posted many times is shown once, by its best record.
+///
+/// Exact under merging in any grouping: a text among the `k` best of the whole stream is
+/// among the `k` best of any part that holds its best record, since every text ranked above
+/// it there ranks above it in the whole too.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TopItems {
     items: Vec<Item>,
@@ -400,14 +405,30 @@ impl TopItems {
     }
 
     pub(crate) fn offer(&mut self, row: &Row<'_>, seq: u64, k: usize) {
-        if self.items.len() < k {
-            self.items.push(Item::from_row(row, seq));
+        // Most records lose to the worst kept one and are not looked at further.
+        if self.items.len() >= k {
+            match self.worst() {
+                Some(w) if Self::better(row.priority, seq, &self.items[w]) => {}
+                _ => return,
+            }
+        }
+        self.insert(Item::from_row(row, seq), k);
+    }
+
+    /// Keeps `item` if it is among the `k` best texts: in place of the same text's record
+    /// when it is better than that one, else in place of the worst.
+    fn insert(&mut self, item: Item, k: usize) {
+        if let Some(same) = self.items.iter().position(|i| i.text == item.text) {
+            if Self::better(item.priority, item.seq, &self.items[same]) {
+                self.items[same] = item;
+            }
             return;
         }
-        let worst = self.worst();
-        if let Some(w) = worst {
-            if Self::better(row.priority, seq, &self.items[w]) {
-                self.items[w] = Item::from_row(row, seq);
+        if self.items.len() < k {
+            self.items.push(item);
+        } else if let Some(w) = self.worst() {
+            if Self::better(item.priority, item.seq, &self.items[w]) {
+                self.items[w] = item;
             }
         }
     }
@@ -421,13 +442,7 @@ impl TopItems {
 
     pub(crate) fn merge(&mut self, other: &TopItems, k: usize) {
         for item in &other.items {
-            if self.items.len() < k {
-                self.items.push(item.clone());
-            } else if let Some(w) = self.worst() {
-                if Self::better(item.priority, item.seq, &self.items[w]) {
-                    self.items[w] = item.clone();
-                }
-            }
+            self.insert(item.clone(), k);
         }
     }
 
@@ -650,6 +665,56 @@ mod tests {
             small.top(5),
             vec![("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]
         );
+    }
+
+    #[test]
+    fn top_items_keep_the_best_record_of_each_text_whatever_the_batches() {
+        // 400 records, priorities from a fixed generator; those of 90 and more are three
+        // texts posted again and again, the rest 25 others.
+        let mut x = 7u64;
+        let records: Vec<(u8, String)> = (0..400)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                let p = (x >> 33) as u8 % 40 + 60;
+                let text = if p >= 90 {
+                    format!("hot {}", p % 3)
+                } else {
+                    format!("text {}", (x >> 45) % 25)
+                };
+                (p, text)
+            })
+            .collect();
+        let k = 5;
+        // By hand: each text's best record (highest priority, then earliest), the k best.
+        let mut best: BTreeMap<&str, (u8, u64)> = BTreeMap::new();
+        for (i, (p, t)) in records.iter().enumerate() {
+            let seq = i as u64 + 1;
+            let e = best.entry(t).or_insert((*p, seq));
+            if (*p, std::cmp::Reverse(seq)) > (e.0, std::cmp::Reverse(e.1)) {
+                *e = (*p, seq);
+            }
+        }
+        let mut want: Vec<(u8, u64)> = best.into_values().collect();
+        want.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        want.truncate(k);
+        assert!(want[3].0 < 90, "three hot texts, then others: {want:?}");
+        for batch in [1, 3, 17, 64, 400] {
+            let mut total = TopItems::default();
+            for (b, part) in records.chunks(batch).enumerate() {
+                let mut top = TopItems::default();
+                for (i, (p, t)) in part.iter().enumerate() {
+                    let row = Row {
+                        priority: *p,
+                        text: Some(Cow::Borrowed(t)),
+                        ..Row::default()
+                    };
+                    top.offer(&row, (b * batch + i) as u64 + 1, k);
+                }
+                total.merge(&top, k);
+            }
+            let got: Vec<(u8, u64)> = total.sorted().iter().map(|i| (i.priority, i.seq)).collect();
+            assert_eq!(got, want, "batches of {batch}");
+        }
     }
 
     #[test]
