@@ -112,7 +112,9 @@ pub(crate) fn render(s: &ReportSummary, title: &str) -> String {
     h
 }
 
-fn item_list(h: &mut String, items: &[Item], max: usize) {
+/// Lists the first `max` items, each text cut to about `chars` characters around its first
+/// evidence (the whole text in the tooltip).
+fn item_list(h: &mut String, items: &[Item], max: usize, chars: usize) {
     if items.is_empty() {
         return;
     }
@@ -120,11 +122,23 @@ fn item_list(h: &mut String, items: &[Item], max: usize) {
     for it in items.iter().take(max) {
         let _ = write!(
             h,
-            "<li><span class=\"badge {l}\">{l} {p}</span> {text}",
+            "<li><span class=\"badge {l}\">{l} {p}</span> ",
             l = it.level,
-            p = it.priority,
-            text = highlight(&it.text, &it.evidence),
+            p = it.priority
         );
+        let (before, shown, after) = excerpt(&it.text, &it.evidence, chars);
+        if before || after {
+            let _ = write!(h, "<span title=\"{}\">", esc(&it.text));
+        }
+        if before {
+            h.push('…');
+        }
+        h.push_str(&highlight(shown, &it.evidence));
+        if after {
+            h.push_str("…</span>");
+        } else if before {
+            h.push_str("</span>");
+        }
         let mut meta = vec![it.kind.to_owned(), format!("#{}", it.id)];
         if let Some(c) = &it.channel {
             meta.push(c.clone());
@@ -142,6 +156,25 @@ fn item_list(h: &mut String, items: &[Item], max: usize) {
         );
     }
     h.push_str("</ol>");
+}
+
+/// About `chars` characters of `text` around its first evidence (a third of them before it),
+/// and whether text was left out before and after.
+fn excerpt<'a>(text: &'a str, evidence: &[String], chars: usize) -> (bool, &'a str, bool) {
+    let total = text.chars().count();
+    if total <= chars {
+        return (false, text, false);
+    }
+    let at = evidence
+        .iter()
+        .filter(|e| !e.is_empty())
+        .filter_map(|e| text.find(e.as_str()))
+        .min()
+        .map_or(0, |b| text[..b].chars().count());
+    let first = at.saturating_sub(chars / 3).min(total - chars);
+    let byte = |c: usize| text.char_indices().nth(c).map_or(text.len(), |(b, _)| b);
+    let (from, to) = (byte(first), byte(first + chars));
+    (first > 0, &text[from..to], first + chars < total)
 }
 
 /// The text with its evidence marked.
@@ -221,7 +254,7 @@ fn fix_first(h: &mut String, s: &ReportSummary) {
             }
             h.push_str("</p>");
         }
-        item_list(h, &f.items, 3);
+        item_list(h, &f.items, 3, 120);
         h.push_str("</div>");
     }
     h.push_str("</div></section>");
@@ -480,7 +513,7 @@ fn topics(h: &mut String, s: &ReportSummary) {
             .collect();
         h.push_str(&depts.join(", "));
         h.push_str("</td><td><details><summary>examples</summary>");
-        item_list(h, &t.examples, 3);
+        item_list(h, &t.examples, 3, usize::MAX);
         h.push_str("</details></td></tr>");
     }
     h.push_str("</table></section>");
@@ -857,6 +890,38 @@ mod tests {
         assert_eq!(
             highlight("物流太慢<br>物流", &["物流".into()]),
             "<mark class=\"ev\">物流</mark>太慢&lt;br&gt;<mark class=\"ev\">物流</mark>"
+        );
+    }
+
+    #[test]
+    fn long_texts_are_shown_around_their_evidence() {
+        let ev = ["退款".to_owned()];
+        // Short enough: whole.
+        assert_eq!(excerpt("退款太慢", &ev, 10), (false, "退款太慢", false));
+        // Evidence at character 20 of 40, ten shown: three before it.
+        let text = format!("{}退款{}", "甲".repeat(20), "乙".repeat(18));
+        let (before, shown, after) = excerpt(&text, &ev, 10);
+        assert_eq!((before, after), (true, true));
+        assert_eq!(shown, format!("甲甲甲退款{}", "乙".repeat(5)));
+        // Near the end the window ends with the text; with no evidence it starts it.
+        let text = format!("{}退款", "甲".repeat(30));
+        assert_eq!(
+            excerpt(&text, &ev, 10),
+            (true, &text[text.len() - 30..], false)
+        );
+        assert_eq!(excerpt(&text, &[], 10), (false, &text[..30], true));
+        let mut h = String::new();
+        let mut item = Item::from_row(&super::super::row::Row::default(), 1);
+        item.evidence = ev.to_vec();
+        item.text = format!("{}退款{}", "甲".repeat(20), "乙".repeat(18));
+        item_list(&mut h, &[item], 3, 10);
+        assert!(
+            h.contains("…甲甲甲<mark class=\"ev\">退款</mark>乙乙乙乙乙…</span>"),
+            "{h}"
+        );
+        assert!(
+            h.contains(&format!("title=\"{}退款", "甲".repeat(20))),
+            "{h}"
         );
     }
 

@@ -358,6 +358,9 @@ pub struct Item {
     pub text: String,
     #[serde(skip)]
     pub(crate) seq: u64,
+    /// Hash of the whole text (the shown one may be cut), which tells texts apart.
+    #[serde(skip)]
+    text_hash: u64,
 }
 
 /// Characters of text kept in an [`Item`].
@@ -366,6 +369,7 @@ const ITEM_TEXT_CHARS: usize = 280;
 impl Item {
     pub(crate) fn from_row(row: &Row<'_>, seq: u64) -> Item {
         let text = row.text.as_deref().unwrap_or("");
+        let text_hash = hash_term(text);
         let text = match text.char_indices().nth(ITEM_TEXT_CHARS) {
             Some((at, _)) => format!("{}…", &text[..at]),
             None => text.to_owned(),
@@ -384,6 +388,7 @@ impl Item {
             customer_id: row.customer_id.as_deref().map(str::to_owned),
             text,
             seq,
+            text_hash,
         }
     }
 }
@@ -418,7 +423,11 @@ impl TopItems {
     /// Keeps `item` if it is among the `k` best texts: in place of the same text's record
     /// when it is better than that one, else in place of the worst.
     fn insert(&mut self, item: Item, k: usize) {
-        if let Some(same) = self.items.iter().position(|i| i.text == item.text) {
+        if let Some(same) = self
+            .items
+            .iter()
+            .position(|i| i.text_hash == item.text_hash)
+        {
             if Self::better(item.priority, item.seq, &self.items[same]) {
                 self.items[same] = item;
             }
@@ -715,6 +724,31 @@ mod tests {
             let got: Vec<(u8, u64)> = total.sorted().iter().map(|i| (i.priority, i.seq)).collect();
             assert_eq!(got, want, "batches of {batch}");
         }
+    }
+
+    #[test]
+    fn top_items_tell_long_texts_apart_by_their_whole_text() {
+        let head = "慢".repeat(ITEM_TEXT_CHARS);
+        let texts = [
+            format!("{head}一"),
+            format!("{head}二"),
+            format!("{head}一"),
+        ];
+        let mut top = TopItems::default();
+        for (i, t) in texts.iter().enumerate() {
+            let row = Row {
+                priority: 80 - i as u8,
+                text: Some(Cow::Borrowed(t)),
+                ..Row::default()
+            };
+            top.offer(&row, i as u64 + 1, 5);
+        }
+        let got = top.sorted();
+        // Both shown texts are the same cut, yet they are two texts; the repeat is one.
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].text, got[1].text);
+        assert!(got[0].text.ends_with('…'));
+        assert_eq!((got[0].seq, got[1].seq), (1, 2));
     }
 
     #[test]
