@@ -64,6 +64,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 ol.items{padding-left:18px;margin:4px 0}
 ol.items li{margin:4px 0;font-size:13px}
 .ev{background:#fff1b8}
+.why{color:#5b6670;font-size:12px;margin-top:1px}
 .kw{display:inline-block;background:#eef2f6;border-radius:4px;padding:0 5px;margin:1px 2px;font-size:12px}
 svg text{font-size:11px;fill:#333}
 details summary{cursor:pointer;color:#2b5e8c}
@@ -146,14 +147,20 @@ fn item_list(h: &mut String, items: &[Item], max: usize, chars: usize) {
         if let Some(c) = &it.customer_id {
             meta.push(format!("customer {c}"));
         }
-        if !it.reasons.is_empty() {
-            meta.push(it.reasons.join(", "));
-        }
         let _ = write!(
             h,
-            " <span class=\"hint\">({})</span></li>",
+            " <span class=\"hint\">({})</span>",
             esc(&meta.join(" · "))
         );
+        if !it.reasons.is_empty() {
+            let _ = write!(
+                h,
+                "<div class=\"why\">why {}: {}</div>",
+                it.level,
+                esc(&it.reasons.join(" · "))
+            );
+        }
+        h.push_str("</li>");
     }
     h.push_str("</ol>");
 }
