@@ -114,7 +114,7 @@ pub(crate) fn render(s: &ReportSummary, title: &str) -> String {
 }
 
 /// Lists the first `max` items, each text cut to about `chars` characters around its first
-/// evidence (the whole text in the tooltip).
+/// evidence (the item's text, itself at most 280 characters, in the tooltip).
 fn item_list(h: &mut String, items: &[Item], max: usize, chars: usize) {
     if items.is_empty() {
         return;
@@ -128,7 +128,8 @@ fn item_list(h: &mut String, items: &[Item], max: usize, chars: usize) {
             p = it.priority
         );
         let (before, shown, after) = excerpt(&it.text, &it.evidence, chars);
-        if before || after {
+        let cut = before || after;
+        if cut {
             let _ = write!(h, "<span title=\"{}\">", esc(&it.text));
         }
         if before {
@@ -136,8 +137,9 @@ fn item_list(h: &mut String, items: &[Item], max: usize, chars: usize) {
         }
         h.push_str(&highlight(shown, &it.evidence));
         if after {
-            h.push_str("…</span>");
-        } else if before {
+            h.push('…');
+        }
+        if cut {
             h.push_str("</span>");
         }
         let mut meta = vec![it.kind.to_owned(), format!("#{}", it.id)];
