@@ -60,6 +60,13 @@ pub enum Error {
         message: String,
     },
 
+    /// A stream held no record that could be used (all were rejected, or there were none).
+    #[error("no analysable record to {task}")]
+    NoRecords {
+        /// What the records were for.
+        task: &'static str,
+    },
+
     /// A thread pool could not be built.
     #[error("cannot build a thread pool of {threads} threads")]
     ThreadPool {

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
-use fankui::io::{InputFormat, OutputFormat, OutputOptions};
+use fankui::io::OutputFormat;
+use fankui::pipeline::OutputOptions;
 use fankui::{run_stream, StreamOptions, Summary, TopicModel};
 
-use super::files::{open_input, open_output};
+use super::files::{input_format, open_input, open_output, Format};
 use super::{parallelism, EngineArgs};
 
 #[derive(Debug, Args)]
@@ -62,13 +63,6 @@ pub(crate) struct AnalyzeArgs {
     fit: super::topics::FitOptions,
     #[command(flatten)]
     engine: EngineArgs,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum Format {
-    Jsonl,
-    Csv,
-    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -162,23 +156,6 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
-    })
-}
-
-/// The input format: as given, else from the extension (stdin: JSONL).
-pub(crate) fn input_format(format: Option<Format>, input: &Path) -> Result<InputFormat> {
-    Ok(match format {
-        Some(Format::Jsonl) => InputFormat::Jsonl,
-        Some(Format::Csv) => InputFormat::Csv,
-        Some(Format::Tsv) => InputFormat::Tsv,
-        None if input == Path::new("-") => InputFormat::Jsonl,
-        None => match InputFormat::from_path(input) {
-            Some(f) => f,
-            None => bail!(
-                "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
-                input.display()
-            ),
-        },
     })
 }
 

@@ -9,11 +9,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 
-use fankui::learn::{
-    f1, read_class_file, set_scores, ClassDoc, ClassExample, ClassModel, ClassTrainOptions,
-};
+use fankui::eval::{evaluate_classes, ClassPredictor};
+use fankui::learn::{read_class_file, ClassDoc, ClassExample, ClassModel, ClassTrainOptions};
 use fankui::route::DEFAULT_TAXONOMY;
-use fankui::{Engine, EngineConfig, Kind, LearnedTask, Record};
+use fankui::{Engine, EngineConfig, Kind, LearnedTask};
 
 use super::{parallelism, EngineArgs};
 
@@ -216,67 +215,15 @@ pub(crate) fn eval(task: &str, args: EvalClassesArgs) -> Result<ExitCode> {
         }
         Some(m)
     };
-    // The class list: the gold labels, plus what the predictor can say.
-    let mut labels: Vec<String> = examples
+    let predictor = learned
+        .as_ref()
+        .map_or(ClassPredictor::Rules, ClassPredictor::Learned);
+    let s = evaluate_classes(&engine, learned_task(task), predictor, &examples)?;
+    let accuracy = s.accuracy;
+    let classes: Vec<_> = s
+        .classes
         .iter()
-        .flat_map(|e| e.labels.iter().cloned())
-        .collect();
-    match (&learned, task) {
-        (Some(m), _) => labels.extend(m.header().classes.iter().map(|c| c.label.clone())),
-        (None, "kind") => labels.extend(Kind::ALL.iter().map(|k| k.as_str().to_owned())),
-        (None, _) => labels.extend(engine.departments().iter().cloned()),
-    }
-    labels.sort();
-    labels.dedup();
-    let index = |l: &str| labels.iter().position(|x| x == l);
-    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
-    let names: Vec<Vec<String>> = match (&learned, task) {
-        (Some(m), _) => engine
-            .learned_batch_features(learned_task(task), m.header().features, &texts)
-            .iter()
-            .map(|doc| {
-                m.predict(doc)
-                    .into_iter()
-                    .map(|k| m.header().classes[k].label.clone())
-                    .collect()
-            })
-            .collect(),
-        (None, "kind") => {
-            let records: Vec<Record> = texts.iter().map(|t| Record::new("", *t)).collect();
-            engine
-                .analyze_batch(&records)
-                .into_iter()
-                .map(|r| {
-                    r.map(|a| vec![a.kind.as_str().to_owned()])
-                        .unwrap_or_default()
-                })
-                .collect()
-        }
-        (None, _) => texts
-            .iter()
-            .map(|t| engine.owners(t).into_iter().map(|(id, _, _)| id).collect())
-            .collect(),
-    };
-    let predicted: Vec<Vec<usize>> = names
-        .iter()
-        .map(|names| names.iter().filter_map(|n| index(n)).collect())
-        .collect();
-    let gold: Vec<Vec<usize>> = examples
-        .iter()
-        .map(|e| e.labels.iter().filter_map(|l| index(l)).collect())
-        .collect();
-    let gold_refs: Vec<&[usize]> = gold.iter().map(Vec::as_slice).collect();
-    let s = set_scores(labels.len(), &gold_refs, &predicted);
-    let accuracy = s.exact;
-    let classes: Vec<_> = labels
-        .iter()
-        .zip(&s.counts)
-        .filter(|(_, c)| c.0 + c.1 + c.2 > 0)
-        .map(|(l, &(tp, fp, fn_))| {
-            let p = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
-            let r = if tp + fn_ == 0 { 0.0 } else { tp as f64 / (tp + fn_) as f64 };
-            json!({"label": l, "precision": p, "recall": r, "f1": f1(tp, fp, fn_), "support": tp + fn_})
-        })
+        .map(|c| json!({"label": c.label, "precision": c.precision, "recall": c.recall, "f1": c.f1, "support": c.support}))
         .collect();
     let report = json!({
         "task": task,

@@ -4,11 +4,12 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use clap::ValueEnum;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
-use fankui::io::is_gzip;
+use fankui::io::{is_gzip, InputFormat};
 
 /// Opens `path` for reading (`-` is stdin); returns the reader and the file size if known.
 pub(crate) fn open_input(path: &Path) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
@@ -46,5 +47,29 @@ pub(crate) fn open_output(path: Option<&Path>) -> Result<Box<dyn Write + Send>> 
         Box::new(GzEncoder::new(writer, flate2::Compression::fast()))
     } else {
         Box::new(writer)
+    })
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Jsonl,
+    Csv,
+    Tsv,
+}
+
+/// The input format: as given, else from the extension (stdin: JSONL).
+pub(crate) fn input_format(format: Option<Format>, input: &Path) -> Result<InputFormat> {
+    Ok(match format {
+        Some(Format::Jsonl) => InputFormat::Jsonl,
+        Some(Format::Csv) => InputFormat::Csv,
+        Some(Format::Tsv) => InputFormat::Tsv,
+        None if input == Path::new("-") => InputFormat::Jsonl,
+        None => match InputFormat::from_path(input) {
+            Some(f) => f,
+            None => bail!(
+                "cannot tell the format of {} from its extension: use --format jsonl|csv|tsv",
+                input.display()
+            ),
+        },
     })
 }

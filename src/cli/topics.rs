@@ -12,12 +12,12 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 use serde_json::Value;
 
+use fankui::pipeline::fit_topics;
 use fankui::topics::eval::{evaluate, TopicScores};
-use fankui::topics::{CountedDoc, TopicCorpus, TopicModel, TopicOptions};
+use fankui::topics::{TopicModel, TopicOptions};
 use fankui::{scan_stream, Engine, StreamOptions, Summary};
 
-use super::analyze::{input_format, Format};
-use super::files::{open_input, open_output};
+use super::files::{input_format, open_input, open_output, Format};
 use super::{parallelism, EngineArgs};
 
 #[derive(Debug, Subcommand)]
@@ -159,28 +159,13 @@ pub(crate) fn fit_model(
     topic_options: &TopicOptions,
 ) -> Result<(TopicModel, Vec<Option<u32>>, Summary)> {
     let (reader, _) = open_input(input)?;
-    let mut corpus = TopicCorpus::new();
     let rejects: Box<dyn std::io::Write> = match rejects {
         Some(path) => open_output(Some(path))?,
         None => Box::new(sink()),
     };
-    // Terms are counted and hashed in parallel; the corpus interns them in input order.
-    let summary = scan_stream(
-        engine,
-        reader,
-        rejects,
-        options,
-        |record| engine.topic_doc(record).map(CountedDoc::from),
-        &mut |doc| corpus.add(doc),
-    )?;
-    if corpus.is_empty() {
-        bail!("{}: no record to fit topics to", input.display());
-    }
-    let (model, assigned) =
-        TopicModel::fit(&corpus, topic_options, engine.departments(), &|n, f| {
-            engine.map_indices(n, f)
-        });
-    Ok((model, assigned, summary))
+    let fit = fit_topics(engine, reader, rejects, options, topic_options)
+        .with_context(|| input.display().to_string())?;
+    Ok((fit.model, fit.assigned, fit.summary))
 }
 
 pub(crate) fn report_fit(model: &TopicModel, summary: &Summary, seconds: f64, path: &Path) {

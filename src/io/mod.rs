@@ -1,20 +1,17 @@
-//! Records in and out: streaming JSONL, CSV and TSV readers, output writers, rejects.
+//! Records in: streaming JSONL, CSV and TSV readers, input records and their fields, rejects.
 
 mod format;
-mod output;
 mod reader;
 mod record;
+mod reject;
 mod source;
 
 pub use format::{is_gzip, InputFormat, OutputFormat};
-pub use output::{
-    csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, Reject,
-    OUTPUT_KEYS,
-};
 pub(crate) use reader::{JsonChunk, JsonLine};
 pub use reader::{RawBody, RawRecord, RecordReader};
 pub(crate) use record::days_from_civil;
 pub use record::{Record, Timestamp};
+pub use reject::Reject;
 
 use serde_json::{Map, Value};
 

@@ -29,7 +29,8 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::segment::{is_stopword, FxBuild};
+use crate::learn::hash::StableBuild as FxBuild;
+use crate::segment::is_stopword;
 use crate::types::{Script, TokenKind, Tokens};
 
 type FxMap<K, V> = std::collections::HashMap<K, V, FxBuild>;

@@ -15,10 +15,11 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::features::FeatureSpec;
+use super::metrics::set_scores;
 use super::solver::{fit, platt, Calibration, Solver, SparseDoc};
 use super::split::stratified_holdout;
 use crate::error::{Error, Result};
-use crate::sentiment::FeatureSpec;
 
 const MAGIC: &[u8; 8] = b"FKCLS\0\0\x01";
 /// Version of the layout after the magic.
@@ -337,69 +338,6 @@ fn decide(probs: &[f32], multi_label: bool) -> Vec<usize> {
         } else {
             vec![best]
         }
-    }
-}
-
-/// Per-class and averaged scores of set predictions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SetScores {
-    /// Per class: (true positives, false positives, false negatives).
-    pub counts: Vec<(usize, usize, usize)>,
-    /// Mean F1 over classes that occur in the gold data.
-    pub macro_f1: f64,
-    /// F1 of the pooled counts.
-    pub micro_f1: f64,
-    /// Share of texts whose predicted set equals the gold set.
-    pub exact: f64,
-}
-
-/// F1 from counts (0 when undefined).
-#[must_use]
-pub fn f1(tp: usize, fp: usize, fn_: usize) -> f64 {
-    let d = 2 * tp + fp + fn_;
-    if d == 0 {
-        0.0
-    } else {
-        2.0 * tp as f64 / d as f64
-    }
-}
-
-/// Scores set predictions against gold sets over `n` classes.
-#[must_use]
-pub fn set_scores(n: usize, gold: &[&[usize]], predicted: &[Vec<usize>]) -> SetScores {
-    let mut counts = vec![(0usize, 0usize, 0usize); n];
-    let mut exact = 0;
-    for (g, p) in gold.iter().zip(predicted) {
-        for (k, c) in counts.iter_mut().enumerate() {
-            match (g.contains(&k), p.contains(&k)) {
-                (true, true) => c.0 += 1,
-                (false, true) => c.1 += 1,
-                (true, false) => c.2 += 1,
-                (false, false) => {}
-            }
-        }
-        let mut gs = g.to_vec();
-        let mut ps = p.clone();
-        gs.sort_unstable();
-        ps.sort_unstable();
-        if gs == ps {
-            exact += 1;
-        }
-    }
-    let present: Vec<&(usize, usize, usize)> = counts.iter().filter(|c| c.0 + c.2 > 0).collect();
-    let macro_f1 = if present.is_empty() {
-        0.0
-    } else {
-        present.iter().map(|c| f1(c.0, c.1, c.2)).sum::<f64>() / present.len() as f64
-    };
-    let (tp, fp, fn_) = counts
-        .iter()
-        .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
-    SetScores {
-        counts,
-        macro_f1,
-        micro_f1: f1(tp, fp, fn_),
-        exact: exact as f64 / gold.len().max(1) as f64,
     }
 }
 

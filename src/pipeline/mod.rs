@@ -1,22 +1,29 @@
 //! The engine: stages wired together, built once, cloned cheaply, used from many threads.
 
 mod config;
+mod output;
 pub(crate) mod parallel;
 mod stream;
+mod topics;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use config::{EngineConfig, Limits};
+pub use output::{
+    csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, OUTPUT_KEYS,
+};
 pub use parallel::Parallelism;
 pub use stream::{run_stream, scan_stream, StreamOptions, Summary};
+pub use topics::{fit_topics, TopicFit};
 
 use crate::error::{Error, Result};
 use crate::io::Record;
 use crate::keywords::{extract_terms, Keyword, KeywordExtractor, PhraseLexicon, Terms};
 use crate::kind::{Kind, KindInput, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
+use crate::learn::{extract_features, feature_bucket, FeatureSpec};
 use crate::learn::{ClassModel, SparseDoc};
 use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner};
 use crate::priority::{
@@ -27,7 +34,6 @@ use crate::route::RuleRouter;
 use crate::route::{DepartmentScore, Router, Routing};
 use crate::segment::Normalized;
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
-use crate::sentiment::{extract_features, feature_bucket, FeatureSpec};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
 use crate::topics::{TopicDoc, TopicModel};
 use crate::types::{ChineseScript, Lang, Tokens};

@@ -5,12 +5,11 @@ use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use super::output::{csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord};
 use super::{Analysis, Engine};
 use crate::error::{Error, Result};
-use crate::io::Record;
 use crate::io::{
-    csv_analysis_columns, csv_row, parse_record, raw_bytes, write_json_line, InputFormat,
-    OutputFormat, OutputOptions, OutputRecord, RawRecord, RecordReader, Reject,
+    parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
 };
 
 /// How a stream is read and written.
@@ -348,7 +347,7 @@ impl<W: Write> Sink<W> {
                     .collect();
                 // Input columns named like analysis columns are renamed, as in JSONL output.
                 cols.extend(pass_through.iter().map(|c| {
-                    if crate::io::OUTPUT_KEYS.contains(&c.as_str()) {
+                    if super::OUTPUT_KEYS.contains(&c.as_str()) {
                         format!("input_{c}")
                     } else {
                         c.clone()

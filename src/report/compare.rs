@@ -22,11 +22,11 @@ use std::io::{Read, Write};
 
 use serde::Serialize;
 
-use super::stats::{benjamini_hochberg, binomial_upper_tail, two_proportion_test};
 use super::tally::{Cell, Dimension, Tally, TallyOptions};
 use super::{scan, Period};
 use crate::error::{Error, Result};
 use crate::io::{Reject, Timestamp};
+use crate::learn::stats::{benjamini_hochberg, binomial_upper_tail, two_proportion_test};
 use crate::pipeline::Parallelism;
 
 /// How a comparison is made.

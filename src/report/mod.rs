@@ -12,7 +12,6 @@ mod json;
 pub mod period;
 mod queue;
 mod row;
-pub mod stats;
 mod summary;
 mod tally;
 
@@ -353,7 +352,7 @@ fn reject(line: &JsonLine, reason: String, bytes: &[u8]) -> Reject {
 /// # Examples
 ///
 /// ```
-/// use fankui::io::{write_json_line, OutputOptions, OutputRecord};
+/// use fankui::pipeline::{write_json_line, OutputOptions, OutputRecord};
 /// use fankui::report::{write_report, ReportOptions};
 /// use fankui::{Engine, Parallelism, Record};
 ///

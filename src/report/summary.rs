@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::period::Period;
-use super::stats::{benjamini_hochberg, poisson_rate_test};
 use super::tally::{Cell, Dimension, Item, Series, Tally};
+use crate::learn::stats::{benjamini_hochberg, poisson_rate_test};
 
 /// The whole summary.
 #[derive(Debug, Clone, Serialize)]

@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -319,7 +318,7 @@ fn is_punctuation(c: char) -> bool {
 /// Longest stopword, in bytes: longer tokens skip the lookup.
 const MAX_STOPWORD: usize = 12;
 
-type WordSet = HashSet<&'static str, BuildHasherDefault<FxHasher>>;
+type WordSet = HashSet<&'static str, foldhash::fast::FixedState>;
 
 /// Whether a token is a stopword: `text` is the token's text (its original or normalised
 /// form; English is compared case-insensitively, Chinese after conversion to Simplified).
@@ -375,26 +374,6 @@ fn word_list(text: &'static str) -> WordSet {
         .collect();
     debug_assert!(set.iter().all(|w| w.len() <= MAX_STOPWORD));
     set
-}
-
-/// The Firefox/rustc hash: a multiply and a rotate a word; plenty for short keys that are
-/// not chosen by an attacker (the keys here are a fixed list).
-#[derive(Default)]
-pub(crate) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]

@@ -24,10 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use dict::{UserDict, UserWord};
-pub(crate) use forms::FxHasher;
 pub use forms::{is_stopword, WordForms};
-/// A fast hasher for maps keyed by words (not attacker-chosen).
-pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 pub use jieba::{ChineseDict, JiebaSegmenter};
 pub use mixed::MixedSegmenter;
 pub use normalize::{

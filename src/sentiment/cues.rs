@@ -3,13 +3,14 @@
 //! The shipped lists live in `models/sentiment/lexicon/` (sources and licences in its README)
 //! and are compiled into the library, so a default engine needs no files at run time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use super::features::{hash_word, WordHasher};
+use crate::learn::hash::StableHasher;
+use crate::learn::negates_by_suffix;
 
-type Map<V> = HashMap<&'static str, V, BuildHasherDefault<WordHasher>>;
+type Map<V> = HashMap<&'static str, V, BuildHasherDefault<StableHasher>>;
 
 /// What a word does to the sentiment of the words around it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,11 +31,6 @@ pub(crate) enum Cue {
 #[derive(Debug)]
 pub(crate) struct Cues {
     cues: Map<Cue>,
-    /// Hashes (as [`hash_word`]) of the negators, for the feature extractor, which has the
-    /// hash already.
-    negator_hashes: HashSet<u64, BuildHasherDefault<WordHasher>>,
-    /// Bit `hash >> 52` of each negator hash: most words miss it, and skip the set.
-    negator_filter: Box<[u64; 64]>,
     longest: usize,
 }
 
@@ -72,23 +68,8 @@ impl Cues {
             for (file, cue) in lists {
                 cues.extend(lines(file).map(|w| (w, cue)));
             }
-            let negator_hashes = cues
-                .iter()
-                .filter(|(_, c)| **c == Cue::Negator)
-                .map(|(w, _)| hash_word(w))
-                .collect::<HashSet<_, _>>();
-            let mut negator_filter = Box::new([0u64; 64]);
-            for &h in &negator_hashes {
-                let bit = filter_bit(h);
-                negator_filter[bit / 64] |= 1 << (bit % 64);
-            }
             let longest = cues.keys().map(|k| k.len()).max().unwrap_or(0);
-            Cues {
-                cues,
-                negator_hashes,
-                negator_filter,
-                longest,
-            }
+            Cues { cues, longest }
         })
     }
 
@@ -109,14 +90,6 @@ impl Cues {
         self.cues.get(form).copied()
     }
 
-    /// Whether the word whose form is `form` and hash `hash` negates what follows.
-    #[inline]
-    pub(crate) fn is_negator_hashed(&self, form: &str, hash: u64) -> bool {
-        let bit = filter_bit(hash);
-        let maybe = self.negator_filter[bit / 64] >> (bit % 64) & 1 == 1;
-        (maybe && self.negator_hashes.contains(&hash)) || negates_by_suffix(form)
-    }
-
     /// The polarity of a word, if it has one.
     #[cfg(test)]
     pub(crate) fn polarity(&self, form: &str) -> Option<f32> {
@@ -125,19 +98,6 @@ impl Cues {
             _ => None,
         }
     }
-}
-
-/// The bit of the negator filter (4,096 bits) for a word hash: its top 12 bits.
-#[inline]
-fn filter_bit(hash: u64) -> usize {
-    (hash >> 52) as usize
-}
-
-/// `don't`, `isn’t`.
-#[inline]
-fn negates_by_suffix(form: &str) -> bool {
-    // Both suffixes end in `t`: one byte rules out nearly every word.
-    form.as_bytes().last() == Some(&b't') && (form.ends_with("n't") || form.ends_with("n’t"))
 }
 
 /// Lines that are not blank or `#` comments, trimmed.

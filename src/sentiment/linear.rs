@@ -12,12 +12,11 @@ use std::path::Path;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
-use super::cues::Cues;
-use super::features::{extract, FeatureSpec};
 use super::lexicon::LexiconModel;
 use super::SentimentModel;
 use crate::error::{Error, Result};
 pub use crate::learn::Calibration;
+use crate::learn::{extract, FeatureSpec, Negators};
 use crate::types::{Lang, Tokens};
 
 const MAGIC: &[u8; 8] = b"FKSENT\0\x01";
@@ -55,7 +54,7 @@ pub struct LinearModel {
     /// What scoring reads: the weights in one byte each (see [`Codes`]).
     codes: Codes,
     seen: Vec<u64>,
-    cues: &'static Cues,
+    negators: &'static Negators,
     lexicon: LexiconModel,
 }
 
@@ -75,7 +74,7 @@ impl LinearModel {
             codes,
             weights,
             seen,
-            cues: Cues::shipped(),
+            negators: Negators::shipped(),
             lexicon: LexiconModel::shipped(),
         }
     }
@@ -212,7 +211,7 @@ impl LinearModel {
     /// table, so far more of it stays in cache) and add the values in feature order.
     fn raw_in(&self, tokens: &Tokens, buckets: &mut Vec<u32>) -> (f32, bool) {
         buckets.clear();
-        extract(&self.header.features, tokens, self.cues, |b| {
+        extract(&self.header.features, tokens, self.negators, |b| {
             buckets.push(b)
         });
         if buckets.is_empty() {

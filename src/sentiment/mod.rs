@@ -6,7 +6,6 @@
 
 mod cues;
 mod data;
-mod features;
 mod lexicon;
 mod linear;
 mod train;
@@ -17,9 +16,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::learn::FeatureSpec;
 pub use data::{sha256_bytes, sha256_file, Example, LabelMap, LabelledFields, LabelledFile};
-pub use features::FeatureSpec;
-pub(crate) use features::{extract_features, feature_bucket};
 pub use lexicon::LexiconModel;
 pub use linear::{Calibration, LinearModel, ModelHeader, FORMAT_VERSION};
 pub use train::{stratified_folds, train, Candidate, LabelCounts, TrainOptions, TrainReport};

@@ -9,13 +9,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::cues::Cues;
 use super::data::Example;
-use super::features::{extract, FeatureSpec};
 use super::linear::{LinearModel, ModelHeader, FORMAT_VERSION};
 use super::SentimentLabel;
 use crate::error::{Error, Result};
-use crate::learn::{self, Calibration, Solver, SparseDoc};
+use crate::learn::{self, extract, Calibration, FeatureSpec, Negators, Solver, SparseDoc};
 use crate::types::Lang;
 use crate::Engine;
 
@@ -123,12 +121,12 @@ struct Doc {
 }
 
 fn featurize(engine: &Engine, spec: &FeatureSpec, examples: &[Example]) -> Vec<Doc> {
-    let cues = Cues::shipped();
+    let negators = Negators::shipped();
     engine.map(examples, |ex| {
         let (lang, _) = engine.detect(&ex.text);
         let tokens = engine.segment(&ex.text);
         let mut buckets = Vec::new();
-        extract(spec, &tokens, cues, |b| buckets.push(b));
+        extract(spec, &tokens, negators, |b| buckets.push(b));
         Doc {
             features: SparseDoc::from_buckets(buckets),
             label: ex.label,
@@ -344,10 +342,11 @@ fn fit_neutral_band(scores: &[(f64, SentimentLabel)], cal: Calibration) -> Optio
     (0..50)
         .map(|k| k as f32 * 0.02)
         .map(|band| {
-            let f1 = crate::eval::macro_f1(
+            let f1 = learn::macro_f1(
+                3,
                 calibrated
                     .iter()
-                    .map(|&(s, l)| (l, SentimentLabel::from_score(s, band))),
+                    .map(|&(s, l)| (l as usize, SentimentLabel::from_score(s, band) as usize)),
             );
             (band, f1)
         })

@@ -42,8 +42,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::keywords::{Terms, SHIPPED_DEFAULT_IDF};
+use crate::learn::hash::{StableBuild as FxBuild, StableHasher};
 use crate::learn::SplitMix64;
-use crate::segment::{FxBuild, FxHasher};
 use crate::sentiment::{is_opinion_word, SentimentLabel};
 use kmeans::{spherical_kmeans, SparseRows};
 
@@ -207,10 +207,10 @@ impl From<TopicDoc> for CountedDoc {
     }
 }
 
-/// A term's hash: FxHash of its bytes with MurmurHash3's finaliser, so that every bit
+/// A term's hash: the fixed hash of its bytes with MurmurHash3's finaliser, so that every bit
 /// depends on every byte (the corpus's table uses it as is).
 fn term_hash(form: &str) -> u64 {
-    let mut h = FxHasher::default();
+    let mut h = StableHasher::default();
     h.write(form.as_bytes());
     h.write_usize(form.len());
     let mut x = h.finish();

@@ -1,15 +1,18 @@
 //! Hashed features of a tokenised text: words, word bigrams, Chinese character n-grams, with
-//! negation marking.
+//! negation marking. Every learned model reads them: the sentiment model and the kind and
+//! routing classifiers.
 //!
 //! A feature is hashed straight to a bucket of a `2^bits` table, so a model is a flat weight
 //! array and extraction allocates nothing. The hash is fixed (not seeded per process) and
 //! reads bytes little-endian, so a model file gives the same scores on every machine.
 
-use std::hash::Hasher;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::cues::Cues;
+use super::hash::{hash_word, mix, StableHasher, K};
 use crate::types::{Script, TokenKind, Tokens};
 
 /// Which features a linear model reads; stored in the model file.
@@ -76,68 +79,67 @@ const BIGRAM: u64 = 0x1656_67b1_9e37_79f9;
 const CHARS: u64 = 0x27d4_eb2f_1656_67c5;
 const NUMBER: u64 = 0x85eb_ca77_c2b2_ae63;
 
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-#[inline]
-fn mix(h: u64, x: u64) -> u64 {
-    (h.rotate_left(5) ^ x).wrapping_mul(K)
+/// The negators of the shipped sentiment lexicon (`models/sentiment/lexicon/*_negators.txt`)
+/// plus the `n't` rule: the words whose following words the extractor marks as negated.
+#[derive(Debug)]
+pub(crate) struct Negators {
+    /// Hashes (as [`hash_word`]) of the listed negators: the extractor has the hash already.
+    hashes: HashSet<u64, BuildHasherDefault<StableHasher>>,
+    /// Bit `hash >> 52` of each negator hash: most words miss it, and skip the set.
+    filter: Box<[u64; 64]>,
 }
 
-/// A small, fixed, fast hasher (the `FxHash` step) for words.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.0 = mix(self.0, u64::from_le_bytes(c.try_into().unwrap_or_default()));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            self.0 = mix(self.0, padded_le(rest));
-        }
+impl Negators {
+    /// The shipped lists.
+    pub(crate) fn shipped() -> &'static Negators {
+        static NEGATORS: OnceLock<Negators> = OnceLock::new();
+        NEGATORS.get_or_init(|| {
+            let words = [
+                include_str!("../../models/sentiment/lexicon/zh_negators.txt"),
+                include_str!("../../models/sentiment/lexicon/en_negators.txt"),
+            ];
+            let hashes: HashSet<u64, _> = words
+                .iter()
+                .flat_map(|file| file.lines())
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(hash_word)
+                .collect();
+            let mut filter = Box::new([0u64; 64]);
+            for &h in &hashes {
+                let bit = filter_bit(h);
+                filter[bit / 64] |= 1 << (bit % 64);
+            }
+            Negators { hashes, filter }
+        })
     }
 
+    /// Whether the word whose form is `form` and hash `hash` negates what follows.
     #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.0 = mix(self.0, u64::from(i));
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The 1–7 bytes of `rest` as a little-endian `u64` padded with zero bytes, read as two
-/// overlapping loads rather than copied into a buffer (a `memcpy` call per word otherwise).
-#[inline]
-fn padded_le(rest: &[u8]) -> u64 {
-    let r = rest.len();
-    if let (Some(lo), Some(hi)) = (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
-        // Bytes 0..4 and r-4..r: together every byte, the overlap twice with the same value.
-        u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << (8 * (r - 4))
-    } else {
-        // Bytes 0, r/2 and r-1 of 1–3: together every byte.
-        let byte = |i: usize| u64::from(rest.get(i).copied().unwrap_or_default()) << (8 * i);
-        byte(0) | byte(r / 2) | byte(r.saturating_sub(1))
+    pub(crate) fn contains_hashed(&self, form: &str, hash: u64) -> bool {
+        let bit = filter_bit(hash);
+        let maybe = self.filter[bit / 64] >> (bit % 64) & 1 == 1;
+        (maybe && self.hashes.contains(&hash)) || negates_by_suffix(form)
     }
 }
 
-/// The hash of a word form, before namespacing.
+/// The bit of the negator filter (4,096 bits) for a word hash: its top 12 bits.
 #[inline]
-pub(crate) fn hash_word(form: &str) -> u64 {
-    let mut h = WordHasher(form.len() as u64);
-    h.write(form.as_bytes());
-    h.0
+fn filter_bit(hash: u64) -> usize {
+    (hash >> 52) as usize
+}
+
+/// `don't`, `isn’t`.
+#[inline]
+pub(crate) fn negates_by_suffix(form: &str) -> bool {
+    // Both suffixes end in `t`: one byte rules out nearly every word.
+    form.as_bytes().last() == Some(&b't') && (form.ends_with("n't") || form.ends_with("n’t"))
 }
 
 /// Appends the bucket of every feature of `tokens` (with the shipped cue lists for negation
 /// marking) to `out`: the text features of every learned model.
 pub(crate) fn extract_features(spec: &FeatureSpec, tokens: &Tokens, out: &mut Vec<u32>) {
-    extract(spec, tokens, Cues::shipped(), |b| out.push(b));
+    extract(spec, tokens, Negators::shipped(), |b| out.push(b));
 }
 
 /// The bucket of a named extra feature (a rule's evidence), apart from every text feature.
@@ -148,7 +150,12 @@ pub(crate) fn feature_bucket(spec: &FeatureSpec, name: &str) -> u32 {
 }
 
 /// Calls `emit` with the bucket of every feature of `tokens`, in order, repeats included.
-pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit: impl FnMut(u32)) {
+pub(crate) fn extract(
+    spec: &FeatureSpec,
+    tokens: &Tokens,
+    negators: &Negators,
+    mut emit: impl FnMut(u32),
+) {
     let shift = 64 - u32::from(spec.bits);
     let mut bucket = |h: u64| emit((h.wrapping_mul(K) >> shift) as u32);
     let mut previous: Option<u64> = None;
@@ -179,7 +186,7 @@ pub(crate) fn extract(spec: &FeatureSpec, tokens: &Tokens, cues: &Cues, mut emit
             TokenKind::Symbol => continue,
         }
         let h = hash_word(form);
-        if spec.negation_scope > 0 && cues.is_negator_hashed(form, h) {
+        if spec.negation_scope > 0 && negators.contains_hashed(form, h) {
             bucket(mix(WORD, h));
             negated = spec.negation_scope;
         } else if negated > 0 {
@@ -237,7 +244,7 @@ mod tests {
         let engine = Engine::builder().build().unwrap();
         let tokens = engine.segment(text);
         let mut out = Vec::new();
-        extract(spec, &tokens, Cues::shipped(), |b| out.push(b));
+        extract(spec, &tokens, Negators::shipped(), |b| out.push(b));
         out
     }
 

@@ -5,7 +5,7 @@
 /// The complementary error function, `erfc(x)`, with a relative error under 1.2e-7
 /// (the Chebyshev fit of Numerical Recipes, 2nd ed., §6.2): ample for p-values.
 #[must_use]
-pub fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let poly = -z * z - 1.265_512_23
@@ -26,7 +26,7 @@ pub fn erfc(x: f64) -> f64 {
 
 /// The result of a two-proportion z-test.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProportionTest {
+pub(crate) struct ProportionTest {
     /// `x1 / n1`.
     pub p1: f64,
     /// `x2 / n2`.
@@ -40,19 +40,8 @@ pub struct ProportionTest {
 /// Two-proportion z-test of `x1` out of `n1` against `x2` out of `n2`, with the pooled
 /// standard error. `None` when the normal approximation is not trustworthy: either sample under
 /// `min_n`, or an expected count of the pooled 2×2 table under 5.
-///
-/// # Examples
-///
-/// ```
-/// use fankui::report::stats::two_proportion_test;
-///
-/// // 30% negative before, 20% after, 400 records each side.
-/// let t = two_proportion_test(120, 400, 80, 400, 30).unwrap();
-/// assert!(t.z < -3.2 && t.p_value < 0.002);
-/// assert!(two_proportion_test(3, 10, 2, 10, 30).is_none());
-/// ```
 #[must_use]
-pub fn two_proportion_test(
+pub(crate) fn two_proportion_test(
     x1: u64,
     n1: u64,
     x2: u64,
@@ -107,17 +96,8 @@ fn ln_gamma(x: f64) -> f64 {
 }
 
 /// `P(X ≥ k)` for `X ~ Binomial(n, p)`, summed exactly from `k` upwards in log space.
-///
-/// # Examples
-///
-/// ```
-/// use fankui::report::stats::binomial_upper_tail;
-///
-/// assert!((binomial_upper_tail(3, 3, 0.5) - 0.125).abs() < 1e-12);
-/// assert!((binomial_upper_tail(0, 10, 0.3) - 1.0).abs() < 1e-12);
-/// ```
 #[must_use]
-pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
+pub(crate) fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
@@ -155,19 +135,8 @@ pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
 /// null hypothesis, `current` given the total is `Binomial(current + baseline, 1/(periods+1))`.
 /// Returns the one-sided p-value of a rate at least this much higher. A zero baseline is fine:
 /// the test accounts for the baseline's own uncertainty.
-///
-/// # Examples
-///
-/// ```
-/// use fankui::report::stats::poisson_rate_test;
-///
-/// // 40 events this week against 10 a week over the 8 weeks before.
-/// assert!(poisson_rate_test(40, 80, 8) < 1e-10);
-/// // 12 against 10 a week is ordinary.
-/// assert!(poisson_rate_test(12, 80, 8) > 0.2);
-/// ```
 #[must_use]
-pub fn poisson_rate_test(current: u64, baseline: u64, periods: u64) -> f64 {
+pub(crate) fn poisson_rate_test(current: u64, baseline: u64, periods: u64) -> f64 {
     if periods == 0 {
         return 1.0;
     }
@@ -175,17 +144,8 @@ pub fn poisson_rate_test(current: u64, baseline: u64, periods: u64) -> f64 {
 }
 
 /// Benjamini–Hochberg adjusted p-values (q-values), in the order of `p_values`.
-///
-/// # Examples
-///
-/// ```
-/// use fankui::report::stats::benjamini_hochberg;
-///
-/// let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.5]);
-/// assert_eq!(q, vec![0.04, 0.04 * 4.0 / 3.0, 0.04 * 4.0 / 3.0, 0.5]);
-/// ```
 #[must_use]
-pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
+pub(crate) fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
     let m = p_values.len();
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]).then(a.cmp(&b)));
@@ -201,6 +161,34 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn example_of_two_proportion_test() {
+        // 30% negative before, 20% after, 400 records each side.
+        let t = two_proportion_test(120, 400, 80, 400, 30).unwrap();
+        assert!(t.z < -3.2 && t.p_value < 0.002);
+        assert!(two_proportion_test(3, 10, 2, 10, 30).is_none());
+    }
+
+    #[test]
+    fn example_of_binomial_upper_tail() {
+        assert!((binomial_upper_tail(3, 3, 0.5) - 0.125).abs() < 1e-12);
+        assert!((binomial_upper_tail(0, 10, 0.3) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn example_of_poisson_rate_test() {
+        // 40 events this week against 10 a week over the 8 weeks before.
+        assert!(poisson_rate_test(40, 80, 8) < 1e-10);
+        // 12 against 10 a week is ordinary.
+        assert!(poisson_rate_test(12, 80, 8) > 0.2);
+    }
+
+    #[test]
+    fn example_of_benjamini_hochberg() {
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.5]);
+        assert_eq!(q, vec![0.04, 0.04 * 4.0 / 3.0, 0.04 * 4.0 / 3.0, 0.5]);
+    }
 
     #[test]
     fn erfc_matches_known_values() {
