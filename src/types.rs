@@ -4,6 +4,22 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+/// `Display` for enums by their `as_str` name (the name the output and configuration use).
+macro_rules! display_as_str {
+    ($($ty:ty),+ $(,)?) => {
+        $(
+            impl std::fmt::Display for $ty {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        )+
+    };
+}
+pub(crate) use display_as_str;
+
+display_as_str!(Lang, ChineseScript, Script, TokenKind);
+
 /// The language of a record, as PRODUCT.md defines it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,6 +88,22 @@ pub enum Script {
     Common,
 }
 
+impl Script {
+    /// `han`, `latin`, `digit`, `kana`, `hangul`, `other` or `common`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Script::Han => "han",
+            Script::Latin => "latin",
+            Script::Digit => "digit",
+            Script::Kana => "kana",
+            Script::Hangul => "hangul",
+            Script::Other => "other",
+            Script::Common => "common",
+        }
+    }
+}
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -88,6 +120,21 @@ pub enum TokenKind {
     Emoticon,
     /// Any other symbol.
     Symbol,
+}
+
+impl TokenKind {
+    /// `word`, `number`, `punct`, `emoji`, `emoticon` or `symbol`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Word => "word",
+            TokenKind::Number => "number",
+            TokenKind::Punct => "punct",
+            TokenKind::Emoji => "emoji",
+            TokenKind::Emoticon => "emoticon",
+            TokenKind::Symbol => "symbol",
+        }
+    }
 }
 
 /// One token: a span of the original text and its normalised form.

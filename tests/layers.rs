@@ -16,7 +16,14 @@ const LAYERS: &[&[&str]] = &[
     &["io"],
     &["segment", "lang", "phrases"],
     &["learn"],
-    &["sentiment", "kind", "route", "keywords", "topics", "priority"],
+    &[
+        "sentiment",
+        "kind",
+        "route",
+        "keywords",
+        "topics",
+        "priority",
+    ],
     &["pipeline"],
     &["report", "eval"],
     &["cli"],
@@ -205,8 +212,7 @@ fn paths(code: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_alphabetic() || (i > 0 && (is_ident(chars[i - 1]) || chars[i - 1] == '$'))
-        {
+        if !chars[i].is_alphabetic() || (i > 0 && (is_ident(chars[i - 1]) || chars[i - 1] == '$')) {
             i += 1;
             continue;
         }

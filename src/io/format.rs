@@ -65,6 +65,31 @@ pub enum OutputFormat {
     Csv,
 }
 
+impl OutputFormat {
+    /// `jsonl` or `csv`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+        }
+    }
+}
+
+impl InputFormat {
+    /// `jsonl`, `csv` or `tsv`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Csv => "csv",
+            InputFormat::Tsv => "tsv",
+        }
+    }
+}
+
+crate::types::display_as_str!(InputFormat, OutputFormat);
+
 /// Whether a path names gzip data.
 #[must_use]
 pub fn is_gzip(path: &Path) -> bool {

@@ -280,6 +280,19 @@ pub enum KeywordMethod {
     Textrank,
 }
 
+impl KeywordMethod {
+    /// `tfidf` or `textrank`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeywordMethod::Tfidf => "tfidf",
+            KeywordMethod::Textrank => "textrank",
+        }
+    }
+}
+
+crate::types::display_as_str!(KeywordMethod);
+
 /// The keyword stage's configuration (`[keywords]`).
 ///
 /// | Name | Default | Purpose |

@@ -5,6 +5,7 @@
 //! particles, and the sentiment score. A complaint need not be negative in its words
 //! ("still waiting for my parcel" is one), so the cues carry what sentiment does not.
 
+mod learned;
 mod rules;
 
 use std::fmt;
@@ -13,9 +14,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use learned::LearnedKind;
 pub use rules::{KindScores, RuleKind};
 
 use crate::error::Result;
+use crate::phrases::{PhraseHit, PhraseList};
 use crate::segment::{Normalized, Normalizer};
 use crate::sentiment::Sentiment;
 use crate::types::{Lang, Tokens};
@@ -88,10 +91,24 @@ pub struct KindInput<'a> {
     pub lang: Lang,
     /// Its sentiment.
     pub sentiment: Sentiment,
+    /// The matches of the model's [`phrases`](KindModel::phrases) in the normalised text,
+    /// when the caller found them already (an engine scans a record once for every stage's
+    /// phrases); `None` and the model finds them itself.
+    pub cues: Option<&'a [PhraseHit]>,
 }
 
 /// The kind stage.
+///
+/// An [`Engine`](crate::Engine) holds one as `Arc<dyn KindModel>`: the rules ([`RuleKind`]),
+/// a learned model over the rules' scores ([`LearnedKind`]), or one of your own
+/// ([`EngineBuilder::kind_model`](crate::EngineBuilder::kind_model)).
 pub trait KindModel: Send + Sync + fmt::Debug {
+    /// The phrase list the model reads, for the engine to find in its one scan of each record
+    /// and pass as [`KindInput::cues`]; `None` (the default) for a model that reads none.
+    fn phrases(&self) -> Option<&PhraseList> {
+        None
+    }
+
     /// The kind of a record.
     fn kind(&self, input: &KindInput<'_>) -> Kind;
 }

@@ -6,7 +6,7 @@ use memchr::memmem::Finder;
 
 use super::{Kind, KindConfig, KindInput, KindModel};
 use crate::error::{Error, Result};
-use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseSet};
+use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseList, PhraseSet};
 use crate::segment::Normalizer;
 
 const CUES: [(&str, &str); 2] = [
@@ -106,23 +106,18 @@ impl RuleKind {
     /// The scores of a record.
     #[must_use]
     pub fn scores(&self, input: &KindInput<'_>) -> KindScores {
-        let mut hits: Vec<PhraseHit> = Vec::new();
-        self.cues.find(input.normalized.text(), &mut hits);
-        self.scores_of(input, &hits)
+        match input.cues {
+            Some(hits) => self.scores_of(input, hits),
+            None => {
+                let mut hits: Vec<PhraseHit> = Vec::new();
+                self.cues.find(input.normalized.text(), &mut hits);
+                self.scores_of(input, &hits)
+            }
+        }
     }
 
-    /// The cue phrases, for an engine's shared scanner.
-    pub(crate) fn cues(&self) -> &PhraseSet<(Kind, f32)> {
-        &self.cues
-    }
-
-    /// The kind of scores, by this model's threshold.
-    pub(crate) fn decide(&self, scores: &KindScores) -> Kind {
-        scores.decide(self.threshold)
-    }
-
-    /// The scores of a record whose cues ([`Self::cues`]) are `hits`.
-    pub(crate) fn scores_of(&self, input: &KindInput<'_>, hits: &[PhraseHit]) -> KindScores {
+    /// The scores of a record whose cues are `hits`.
+    fn scores_of(&self, input: &KindInput<'_>, hits: &[PhraseHit]) -> KindScores {
         let text = input.normalized.text();
         let mut s = KindScores::default();
         for h in hits {
@@ -182,6 +177,10 @@ fn asks(text: &str) -> bool {
 }
 
 impl KindModel for RuleKind {
+    fn phrases(&self) -> Option<&PhraseList> {
+        Some(self.cues.list())
+    }
+
     fn kind(&self, input: &KindInput<'_>) -> Kind {
         self.scores(input).decide(self.threshold)
     }

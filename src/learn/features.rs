@@ -142,6 +142,23 @@ pub(crate) fn extract_features(spec: &FeatureSpec, tokens: &Tokens, out: &mut Ve
     extract(spec, tokens, Negators::shipped(), |b| out.push(b));
 }
 
+/// The features a learned class model reads: the hashed text features of `tokens` plus named
+/// extra features (a rule's evidence), each repeated by twice its score (at most 10 times).
+pub(crate) fn learned_doc<S: AsRef<str>>(
+    spec: &FeatureSpec,
+    tokens: &Tokens,
+    extras: impl IntoIterator<Item = (S, f32)>,
+) -> crate::learn::SparseDoc {
+    let mut buckets = Vec::new();
+    extract_features(spec, tokens, &mut buckets);
+    for (name, score) in extras {
+        let n = (2.0 * score).round().clamp(0.0, 10.0) as usize;
+        let b = feature_bucket(spec, name.as_ref());
+        buckets.extend(std::iter::repeat_n(b, n));
+    }
+    crate::learn::SparseDoc::from_buckets(buckets)
+}
+
 /// The bucket of a named extra feature (a rule's evidence), apart from every text feature.
 pub(crate) fn feature_bucket(spec: &FeatureSpec, name: &str) -> u32 {
     const EXTRA: u64 = 0x6c8e_9cf5_7093_2bd5;

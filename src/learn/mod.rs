@@ -18,7 +18,7 @@ pub use classes::{
 pub use data::{read_class_file, ClassExample};
 pub(crate) use data::{text_of, LabelledRecord, LabelledRecords};
 pub use features::FeatureSpec;
-pub(crate) use features::{extract, extract_features, feature_bucket, negates_by_suffix, Negators};
+pub(crate) use features::{extract, learned_doc, negates_by_suffix, Negators};
 pub(crate) use metrics::macro_f1;
 pub use metrics::{f1, set_scores, SetScores};
 pub use solver::{Calibration, SparseDoc};

@@ -317,6 +317,12 @@ impl<T> PhraseSet<T> {
 }
 
 impl PhraseList {
+    /// Appends the phrases of this list found by `scan` (made by a [`PhraseScanner`] in which
+    /// this list is list `set`) in the normalised `text` to `out`, as [`PhraseSet::find_in`].
+    pub fn find_in(&self, scan: &PhraseScan, set: usize, text: &str, out: &mut Vec<PhraseHit>) {
+        self.resolve(text, scan.of(set), out);
+    }
+
     /// Appends the phrases of the part matches `raw` (sorted) to `out`: single-part ones
     /// leftmost-longest, then each gapped one at its first occurrence, in phrase order.
     fn resolve(&self, text: &str, raw: &[PartMatch], out: &mut Vec<PhraseHit>) {

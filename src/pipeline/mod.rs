@@ -21,17 +21,17 @@ pub use topics::{fit_topics, TopicFit};
 use crate::error::{Error, Result};
 use crate::io::Record;
 use crate::keywords::{extract_terms, Keyword, KeywordExtractor, PhraseLexicon, Terms};
-use crate::kind::{Kind, KindInput, RuleKind};
+use crate::kind::{Kind, KindInput, KindModel, LearnedKind, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
-use crate::learn::{extract_features, feature_bucket, FeatureSpec};
-use crate::learn::{ClassModel, SparseDoc};
-use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner};
+use crate::learn::{ClassModel, FeatureSpec, SparseDoc};
+use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner, PhraseSet};
 use crate::priority::{
     day_number, Prioritizer, Priority, PriorityInput, RiskCategory, RiskLexicon, StreamTracker,
     TopicVolume,
 };
-use crate::route::RuleRouter;
-use crate::route::{DepartmentScore, Router, Routing};
+use crate::route::{
+    DepartmentScore, LearnedRouter, RouteInput, Router, Routing, RuleRouter, Taxonomy,
+};
 use crate::segment::Normalized;
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
@@ -39,12 +39,15 @@ use crate::topics::{TopicDoc, TopicModel};
 use crate::types::{ChineseScript, Lang, Tokens};
 use parallel::Executor;
 
-/// What the engine found in one record.
+/// What the engine found in one record. Serialised (serde), it is the documented output
+/// object without the input's other fields.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Analysis {
     /// The record's id.
     pub id: String,
+    /// The record's text, which keywords and evidence are spans of.
+    pub text: String,
     /// Its language.
     pub lang: Lang,
     /// Its Chinese script, when it has Chinese.
@@ -89,6 +92,7 @@ pub struct TextAnalysis {
 
 /// A record's topic.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct AssignedTopic {
     /// The topic's id in the model.
     pub id: u32,
@@ -133,15 +137,18 @@ struct Inner {
     detector: Arc<dyn LanguageDetector>,
     segmenter: Arc<dyn Segmenter>,
     sentiment: Arc<dyn SentimentModel>,
+    kind: Arc<dyn KindModel>,
+    router: Arc<dyn Router>,
+    /// The router's department ids, shared by the routings that name them.
+    department_ids: Vec<Arc<str>>,
+    /// The configured rules, whose scores learned models read as features (training too).
     rule_kind: Arc<RuleKind>,
     rules: Arc<RuleRouter>,
     lexicon: PhraseLexicon,
     keywords: KeywordExtractor,
-    kind_model: Option<Arc<ClassModel>>,
-    route_model: Option<Arc<ClassModel>>,
     prioritizer: Prioritizer,
-    /// The kind cues, the taxonomy and the risk lexicon in one index (lists [`CUES`],
-    /// [`TAXONOMY`], [`RISKS`]), so a record is scanned once for all three.
+    /// The kind model's cues, the router's phrases and the risk lexicon in one index (lists
+    /// [`CUES`], [`TAXONOMY`], [`RISKS`]), so a record is scanned once for all three.
     phrases: PhraseScanner,
     executor: Executor,
 }
@@ -169,6 +176,7 @@ impl Engine {
         let (kind, department, priority) = self.triage(record, &p, topic.as_ref());
         Ok(Analysis {
             id: record.id.clone(),
+            text: record.text.clone(),
             lang: p.lang,
             script: p.script,
             tokens: p.tokens,
@@ -248,25 +256,12 @@ impl Engine {
         scan: &PhraseScan,
         topic: Option<&AssignedTopic>,
     ) -> (Kind, Option<Routing>, Priority) {
-        let risks = self
-            .inner
-            .prioritizer
-            .risk_lexicon()
-            .risks_of(p.norm.text(), &self.hits(p, scan, RISKS));
-        let mut kind = match &self.inner.kind_model {
-            Some(model) => {
-                let doc = self.kind_doc(model.header().features, p, scan);
-                model
-                    .predict(&doc)
-                    .first()
-                    .and_then(|&k| Kind::parse(&model.header().classes[k].label))
-                    .unwrap_or(Kind::Other)
-            }
-            None => {
-                let rules = &self.inner.rule_kind;
-                rules.decide(&rules.scores_of(&p.kind_input(), &self.hits(p, scan, CUES)))
-            }
-        };
+        let risks = self.inner.prioritizer.risk_lexicon().risks_of(
+            p.norm.text(),
+            &self.hits(p, scan, RISKS).unwrap_or_default(),
+        );
+        let cues = self.hits(p, scan, CUES);
+        let mut kind = self.inner.kind.kind(&p.kind_input(cues.as_deref()));
         // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
         // worded.
         if matches!(kind, Kind::Other | Kind::Praise)
@@ -281,7 +276,7 @@ impl Engine {
             self.inner
                 .config
                 .route
-                .select(self.inner.rules.shared_ids(), &mut scores)
+                .select(&self.inner.department_ids, &mut scores)
         } else {
             None
         };
@@ -355,29 +350,17 @@ impl Engine {
         })
     }
 
-    /// The phrases of one of [`Inner::phrases`]' lists in a prepared record's `scan`.
-    fn hits(&self, p: &Prepared<'_>, scan: &PhraseScan, list: usize) -> Vec<PhraseHit> {
+    /// The phrases of one of [`Inner::phrases`]' lists in a prepared record's `scan`;
+    /// `None` when the stage reads no phrase list.
+    fn hits(&self, p: &Prepared<'_>, scan: &PhraseScan, list: usize) -> Option<Vec<PhraseHit>> {
+        let phrases = match list {
+            CUES => self.inner.kind.phrases()?,
+            TAXONOMY => self.inner.router.phrases()?,
+            _ => self.inner.prioritizer.risk_lexicon().phrases().list(),
+        };
         let mut hits = Vec::new();
-        let text = p.norm.text();
-        match list {
-            CUES => self
-                .inner
-                .rule_kind
-                .cues()
-                .find_in(scan, list, text, &mut hits),
-            TAXONOMY => self
-                .inner
-                .rules
-                .phrase_set()
-                .find_in(scan, list, text, &mut hits),
-            _ => self
-                .inner
-                .prioritizer
-                .risk_lexicon()
-                .phrases()
-                .find_in(scan, list, text, &mut hits),
-        }
-        hits
+        phrases.find_in(scan, list, p.norm.text(), &mut hits);
+        Some(hits)
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
@@ -438,7 +421,7 @@ impl Engine {
         let p = self.prepare(text);
         let mut scores = self.with_scan(&p, |scan| self.department_scores(&p, scan));
         let n = self.inner.config.route.owners(&mut scores);
-        let ids = self.inner.rules.departments();
+        let ids = self.inner.router.departments();
         scores
             .into_iter()
             .take(n)
@@ -502,93 +485,21 @@ impl Engine {
     /// The department ids of the taxonomy in use.
     #[must_use]
     pub fn departments(&self) -> &[String] {
-        self.inner.rules.departments()
+        self.inner.router.departments()
     }
 
-    /// The departments' claims: the rules', or with a learned router its probabilities (with
-    /// the rules' evidence) for the departments it knows.
+    /// The departments' claims on a prepared record, by the engine's router.
     fn department_scores(&self, p: &Prepared<'_>, scan: &PhraseScan) -> Vec<DepartmentScore> {
-        let claims = self
-            .inner
-            .rules
-            .claims_of(&p.norm, &self.hits(p, scan, TAXONOMY));
-        let Some(model) = &self.inner.route_model else {
-            return claims.into_iter().map(|(c, _)| c).collect();
+        let hits = self.hits(p, scan, TAXONOMY);
+        let input = RouteInput {
+            normalized: &p.norm,
+            tokens: &p.tokens,
+            lang: p.lang,
+            phrases: hits.as_deref(),
         };
-        let probs =
-            model.probabilities(&self.route_doc(model.header().features, &p.tokens, &claims));
-        let ids = self.inner.rules.departments();
-        model
-            .header()
-            .classes
-            .iter()
-            .zip(probs)
-            .filter_map(|(class, probability)| {
-                let department = ids.iter().position(|id| *id == class.label)?;
-                let evidence = claims
-                    .iter()
-                    .find(|(c, _)| c.department == department)
-                    .map(|(c, _)| c.evidence.clone())
-                    .unwrap_or_default();
-                Some(DepartmentScore {
-                    department,
-                    confidence: probability,
-                    evidence,
-                })
-            })
-            .collect()
-    }
-
-    /// The features a learned model reads: the hashed text features plus the rules' evidence
-    /// as named extra features, each repeated by twice its score (at most 10 times).
-    fn learned_doc<S: AsRef<str>>(
-        spec: FeatureSpec,
-        tokens: &Tokens,
-        extras: impl IntoIterator<Item = (S, f32)>,
-    ) -> SparseDoc {
-        let mut buckets = Vec::new();
-        extract_features(&spec, tokens, &mut buckets);
-        for (name, score) in extras {
-            let n = (2.0 * score).round().clamp(0.0, 10.0) as usize;
-            let b = feature_bucket(&spec, name.as_ref());
-            buckets.extend(std::iter::repeat_n(b, n));
-        }
-        SparseDoc::from_buckets(buckets)
-    }
-
-    /// A learned kind model's features: the text's and the cue rules' scores.
-    fn kind_doc(&self, spec: FeatureSpec, p: &Prepared<'_>, scan: &PhraseScan) -> SparseDoc {
-        let s = self
-            .inner
-            .rule_kind
-            .scores_of(&p.kind_input(), &self.hits(p, scan, CUES));
-        Self::learned_doc(
-            spec,
-            &p.tokens,
-            [
-                ("rule:complaint", s.complaint),
-                ("rule:suggestion", s.suggestion),
-                ("rule:question", s.question),
-                ("rule:praise", s.praise),
-            ],
-        )
-    }
-
-    /// A learned router's features: the text's and the taxonomy's raw department scores.
-    fn route_doc(
-        &self,
-        spec: FeatureSpec,
-        tokens: &Tokens,
-        claims: &[(DepartmentScore, f32)],
-    ) -> SparseDoc {
-        let ids = self.inner.rules.departments();
-        Self::learned_doc(
-            spec,
-            tokens,
-            claims
-                .iter()
-                .map(|(c, score)| (format!("rule:{}", ids[c.department]), *score)),
-        )
+        let mut scores = Vec::new();
+        self.inner.router.route(&input, &mut scores);
+        scores
     }
 
     /// The features of `text` for a learned model of `task` (what training sees).
@@ -601,15 +512,19 @@ impl Engine {
     ) -> SparseDoc {
         let p = self.prepare(text);
         match task {
-            LearnedTask::Kind => self.with_scan(&p, |scan| self.kind_doc(spec, &p, scan)),
-            LearnedTask::Route => {
-                let claims = self.with_scan(&p, |scan| {
-                    self.inner
-                        .rules
-                        .claims_of(&p.norm, &self.hits(&p, scan, TAXONOMY))
-                });
-                self.route_doc(spec, &p.tokens, &claims)
+            LearnedTask::Kind => {
+                LearnedKind::features(&self.inner.rule_kind, &spec, &p.kind_input(None))
             }
+            LearnedTask::Route => LearnedRouter::features(
+                &self.inner.rules,
+                &spec,
+                &RouteInput {
+                    normalized: &p.norm,
+                    tokens: &p.tokens,
+                    lang: p.lang,
+                    phrases: None,
+                },
+            ),
         }
     }
 
@@ -721,12 +636,13 @@ impl Prepared<'_> {
         terms
     }
 
-    fn kind_input(&self) -> KindInput<'_> {
+    fn kind_input<'a>(&'a self, cues: Option<&'a [PhraseHit]>) -> KindInput<'a> {
         KindInput {
             normalized: &self.norm,
             tokens: &self.tokens,
             lang: self.lang,
             sentiment: self.sentiment,
+            cues,
         }
     }
 }
@@ -751,43 +667,18 @@ impl LearnedTask {
     }
 }
 
-/// Loads a learned model for `task` and checks its labels: kinds, or departments of the
-/// taxonomy in use.
-fn load_class_model(
-    path: &std::path::Path,
-    task: LearnedTask,
-    departments: Option<&[String]>,
-) -> Result<ClassModel> {
-    let model = ClassModel::from_path(path)?;
-    let fail = |message: String| Error::Config {
-        path: Some(path.to_owned()),
-        message,
-    };
-    if model.header().task != task.as_str() {
-        return Err(fail(format!(
-            "a `{}` model, not a `{}` one",
-            model.header().task,
-            task.as_str()
-        )));
+/// A model's error, naming the file it came from.
+fn at_path(error: Error, path: &std::path::Path) -> Error {
+    match error {
+        Error::Config {
+            path: None,
+            message,
+        } => Error::Config {
+            path: Some(path.to_owned()),
+            message,
+        },
+        other => other,
     }
-    for class in &model.header().classes {
-        let known = match departments {
-            None => Kind::parse(&class.label).is_some(),
-            Some(ids) => ids.contains(&class.label),
-        };
-        if !known {
-            return Err(fail(format!(
-                "its class `{}` is not a {}",
-                class.label,
-                if departments.is_some() {
-                    "department of the taxonomy in use"
-                } else {
-                    "kind"
-                }
-            )));
-        }
-    }
-    Ok(model)
 }
 
 /// Builds an [`Engine`]; all checks happen in [`build`](Self::build).
@@ -801,6 +692,11 @@ pub struct EngineBuilder {
     parallelism: Parallelism,
     segmenter: Option<Arc<dyn Segmenter>>,
     sentiment: Option<Arc<dyn SentimentModel>>,
+    kind: Option<Arc<dyn KindModel>>,
+    router: Option<Arc<dyn Router>>,
+    learned_kind: Option<ClassModel>,
+    learned_router: Option<ClassModel>,
+    taxonomy: Option<Taxonomy>,
     topics: Option<Arc<TopicModel>>,
 }
 
@@ -852,6 +748,51 @@ impl EngineBuilder {
         self
     }
 
+    /// Uses a kind model of your own instead of the configured one.
+    pub fn kind_model(mut self, model: Arc<dyn KindModel>) -> Self {
+        self.kind = Some(model);
+        self
+    }
+
+    /// Uses a router of your own instead of the configured one.
+    pub fn router(mut self, router: Arc<dyn Router>) -> Self {
+        self.router = Some(router);
+        self
+    }
+
+    /// Decides kinds with a learned model (from `fankui train kind`, or
+    /// [`ClassModel::train`]) over the configured rules' scores, instead of `kind.model`.
+    pub fn learned_kind(mut self, model: ClassModel) -> Self {
+        self.learned_kind = Some(model);
+        self
+    }
+
+    /// Routes with a learned model (from `fankui train route`, or [`ClassModel::train`])
+    /// over the taxonomy rules' scores, instead of `route.model`.
+    pub fn learned_router(mut self, model: ClassModel) -> Self {
+        self.learned_router = Some(model);
+        self
+    }
+
+    /// Routes by `taxonomy` instead of `route.taxonomy` (the shipped one by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fankui::route::Taxonomy;
+    /// use fankui::{Engine, Record};
+    ///
+    /// let mut taxonomy = Taxonomy::shipped();
+    /// taxonomy.departments.retain(|d| d.id != "marketing");
+    /// let engine = Engine::builder().taxonomy(taxonomy).build()?;
+    /// assert!(!engine.departments().iter().any(|d| d == "marketing"));
+    /// # Ok::<(), fankui::Error>(())
+    /// ```
+    pub fn taxonomy(mut self, taxonomy: Taxonomy) -> Self {
+        self.taxonomy = Some(taxonomy);
+        self
+    }
+
     /// Assigns each record a topic of `model` (see [`crate::topics`]).
     pub fn topic_model(mut self, model: Arc<TopicModel>) -> Self {
         self.topics = Some(model);
@@ -895,22 +836,39 @@ impl EngineBuilder {
                     None => config.sentiment.build()?,
                 };
                 let rule_kind = config.kind.build(normalizer.as_ref())?;
-                let rules = config.route.build(normalizer.as_ref())?;
-                let kind_model = match &config.kind.model {
-                    Some(path) => Some(Arc::new(load_class_model(path, LearnedTask::Kind, None)?)),
-                    None => None,
+                let rules = match &self.taxonomy {
+                    Some(taxonomy) => config.route.build_with(taxonomy, normalizer.as_ref())?,
+                    None => config.route.build(normalizer.as_ref())?,
                 };
-                let route_model = match &config.route.model {
-                    Some(path) => Some(Arc::new(load_class_model(
-                        path,
-                        LearnedTask::Route,
-                        Some(rules.departments()),
-                    )?)),
-                    None => None,
-                };
+                let kind: Arc<dyn KindModel> =
+                    match (self.kind, self.learned_kind, &config.kind.model) {
+                        (Some(kind), _, _) => kind,
+                        (None, Some(model), _) => {
+                            Arc::new(LearnedKind::new(model, Arc::clone(&rule_kind))?)
+                        }
+                        (None, None, Some(path)) => Arc::new(
+                            ClassModel::from_path(path)
+                                .and_then(|m| LearnedKind::new(m, Arc::clone(&rule_kind)))
+                                .map_err(|e| at_path(e, path))?,
+                        ),
+                        (None, None, None) => Arc::clone(&rule_kind) as Arc<dyn KindModel>,
+                    };
+                let router: Arc<dyn Router> =
+                    match (self.router, self.learned_router, &config.route.model) {
+                        (Some(router), _, _) => router,
+                        (None, Some(model), _) => {
+                            Arc::new(LearnedRouter::new(model, Arc::clone(&rules))?)
+                        }
+                        (None, None, Some(path)) => Arc::new(
+                            ClassModel::from_path(path)
+                                .and_then(|m| LearnedRouter::new(m, Arc::clone(&rules)))
+                                .map_err(|e| at_path(e, path))?,
+                        ),
+                        (None, None, None) => Arc::clone(&rules) as Arc<dyn Router>,
+                    };
                 let lexicon = PhraseLexicon::new(
                     rules
-                        .phrases()
+                        .phrase_texts()
                         .map(|p| normalizer.normalize(p.trim()).text().to_lowercase()),
                 );
                 let keywords = KeywordExtractor::new(&config.keywords)?;
@@ -918,10 +876,17 @@ impl EngineBuilder {
                     config.priority.clone(),
                     RiskLexicon::shipped(normalizer.as_ref())?,
                 );
-                // In the order of CUES, TAXONOMY, RISKS.
+                // In the order of CUES, TAXONOMY, RISKS; a stage without phrases scans none.
+                let none =
+                    PhraseSet::<()>::new(Vec::new(), normalizer.as_ref()).map_err(|message| {
+                        Error::Config {
+                            path: None,
+                            message,
+                        }
+                    })?;
                 let phrases = PhraseScanner::new(&[
-                    rule_kind.cues().list(),
-                    rules.phrase_set().list(),
+                    kind.phrases().unwrap_or(none.list()),
+                    router.phrases().unwrap_or(none.list()),
                     prioritizer.risk_lexicon().phrases().list(),
                 ])
                 .map_err(|message| Error::Config {
@@ -930,10 +895,10 @@ impl EngineBuilder {
                 })?;
                 Ok((
                     sentiment,
+                    kind,
+                    router,
                     rule_kind,
                     rules,
-                    kind_model,
-                    route_model,
                     lexicon,
                     keywords,
                     prioritizer,
@@ -942,29 +907,25 @@ impl EngineBuilder {
             },
         );
         let segmenter = segmenter?;
-        let (
-            sentiment,
-            rule_kind,
-            rules,
-            kind_model,
-            route_model,
-            lexicon,
-            keywords,
-            prioritizer,
-            phrases,
-        ) = others?;
+        let (sentiment, kind, router, rule_kind, rules, lexicon, keywords, prioritizer, phrases) =
+            others?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
                 normalizer,
                 segmenter,
                 sentiment,
+                department_ids: router
+                    .departments()
+                    .iter()
+                    .map(|d| Arc::from(d.as_str()))
+                    .collect(),
+                kind,
+                router,
                 rule_kind,
                 rules,
                 lexicon,
                 keywords,
-                kind_model,
-                route_model,
                 prioritizer,
                 phrases,
                 executor,
@@ -1022,3 +983,5 @@ mod tests {
         );
     }
 }
+
+crate::types::display_as_str!(LearnedTask);

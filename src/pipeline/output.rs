@@ -51,7 +51,56 @@ impl Serialize for OutputRecord<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let a = self.analysis;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &self.record.id)?;
+        write_analysis(&mut map, &self.record.id, &self.record.text, a)?;
+        if self.options.tokens {
+            map.serialize_entry(
+                "tokens",
+                &TokenList {
+                    text: &self.record.text,
+                    tokens: &a.tokens,
+                },
+            )?;
+        }
+        write_fields(&mut map, &self.record.fields)?;
+        map.end()
+    }
+}
+
+/// The documented output object of one record without its passed-through input fields (and
+/// without tokens): `id`, `lang`, `script`, `sentiment`, `kind`, `keywords`, `topic`,
+/// `department`, `priority`. [`OutputRecord`] adds the input's other fields.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::{Engine, Record};
+///
+/// let engine = Engine::builder().build()?;
+/// let analysis = engine.analyze(&Record::new("7", "物流太慢了，等了一个星期"))?;
+/// let json = serde_json::to_value(&analysis).unwrap();
+/// assert_eq!(json["id"], "7");
+/// assert_eq!(json["kind"], "complaint");
+/// assert_eq!(json["department"]["id"], "logistics");
+/// assert_eq!(json["keywords"][0], "物流太慢"); // substrings of the text
+/// # Ok::<(), fankui::Error>(())
+/// ```
+impl Serialize for Analysis {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        write_analysis(&mut map, &self.id, &self.text, self)?;
+        map.end()
+    }
+}
+
+/// The contract's analysis keys of `a`, whose text is `text`.
+fn write_analysis<M: SerializeMap>(
+    map: &mut M,
+    id: &str,
+    text: &str,
+    a: &Analysis,
+) -> Result<(), M::Error> {
+    {
+        map.serialize_entry("id", id)?;
         map.serialize_entry("lang", a.lang.as_str())?;
         if let Some(script) = a.script {
             map.serialize_entry("script", script.as_str())?;
@@ -64,7 +113,7 @@ impl Serialize for OutputRecord<'_> {
             },
         )?;
         map.serialize_entry("kind", a.kind.as_str())?;
-        map.serialize_entry("keywords", &keywords(&self.record.text, a))?;
+        map.serialize_entry("keywords", &keywords(text, a))?;
         map.serialize_entry(
             "topic",
             &a.topic.as_ref().map(|t| TopicOut {
@@ -75,7 +124,7 @@ impl Serialize for OutputRecord<'_> {
         let department = a.department.as_ref().map(|d| DepartmentOut {
             id: &d.id,
             confidence: rounded(d.confidence),
-            evidence: evidence(&self.record.text, d),
+            evidence: evidence(text, d),
             secondary: d
                 .secondary
                 .iter()
@@ -94,18 +143,8 @@ impl Serialize for OutputRecord<'_> {
                 reasons: &a.priority.reasons,
             },
         )?;
-        if self.options.tokens {
-            map.serialize_entry(
-                "tokens",
-                &TokenList {
-                    text: &self.record.text,
-                    tokens: &a.tokens,
-                },
-            )?;
-        }
-        write_fields(&mut map, &self.record.fields)?;
-        map.end()
     }
+    Ok(())
 }
 
 fn write_fields<M: SerializeMap>(map: &mut M, fields: &Map<String, Value>) -> Result<(), M::Error> {

@@ -73,6 +73,7 @@ impl Level {
 
 /// The priority of a record.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Priority {
     /// 0–100.
     pub score: u8,
@@ -954,3 +955,5 @@ mod tests {
         assert!(c.validate().unwrap_err().contains("volume_full_at"));
     }
 }
+
+crate::types::display_as_str!(Level);

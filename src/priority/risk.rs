@@ -139,3 +139,5 @@ impl RiskLexicon {
         out
     }
 }
+
+crate::types::display_as_str!(RiskCategory);

@@ -167,3 +167,5 @@ mod tests {
         assert_eq!(Period::Day.label(Period::Day.key(&t)), "2026-12-31");
     }
 }
+
+crate::types::display_as_str!(Period);

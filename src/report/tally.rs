@@ -775,3 +775,5 @@ mod tests {
         assert!(x.table.len() <= 2 * TERMS_CAPACITY);
     }
 }
+
+crate::types::display_as_str!(Dimension);

@@ -6,6 +6,7 @@
 //! (feedback that concerns several teams). The shipped router is [`RuleRouter`] over the
 //! default [`Taxonomy`]; a learned model from `fankui train route` can be combined with it.
 
+mod learned;
 mod rules;
 mod taxonomy;
 
@@ -15,10 +16,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use learned::LearnedRouter;
 pub use rules::{confidence, RuleRouter};
 pub use taxonomy::{Department, Names, Phrases, RegexTerm, Taxonomy, TermGroup, DEFAULT_TAXONOMY};
 
 use crate::error::{Error, Result};
+use crate::phrases::{PhraseHit, PhraseList};
 use crate::segment::{Normalized, Normalizer};
 use crate::types::{Lang, Tokens};
 
@@ -31,6 +34,10 @@ pub struct RouteInput<'a> {
     pub tokens: &'a Tokens,
     /// Its language.
     pub lang: Lang,
+    /// The matches of the router's [`phrases`](Router::phrases) in the normalised text, when
+    /// the caller found them already (an engine scans a record once for every stage's
+    /// phrases); `None` and the router finds them itself.
+    pub phrases: Option<&'a [PhraseHit]>,
 }
 
 /// One department's claim on a record.
@@ -45,9 +52,20 @@ pub struct DepartmentScore {
 }
 
 /// The routing stage.
+///
+/// An [`Engine`](crate::Engine) holds one as `Arc<dyn Router>`: the taxonomy's rules
+/// ([`RuleRouter`]), a learned router over the rules' scores ([`LearnedRouter`]), or one of
+/// your own ([`EngineBuilder::router`](crate::EngineBuilder::router)).
 pub trait Router: Send + Sync + std::fmt::Debug {
     /// The department ids, in order of precedence for ties.
     fn departments(&self) -> &[String];
+
+    /// The phrase list the router reads, for the engine to find in its one scan of each
+    /// record and pass as [`RouteInput::phrases`]; `None` (the default) for a router that
+    /// reads none.
+    fn phrases(&self) -> Option<&PhraseList> {
+        None
+    }
 
     /// Appends the departments with any claim on the record to `out`.
     fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>);
@@ -55,6 +73,7 @@ pub trait Router: Send + Sync + std::fmt::Debug {
 
 /// The owning department of a record.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Routing {
     /// Department id.
     pub id: Arc<str>,
@@ -148,7 +167,19 @@ impl RouteConfig {
     ///
     /// An invalid taxonomy or model, or a fallback that is not a department of the taxonomy.
     pub fn build(&self, normalizer: &dyn Normalizer) -> Result<Arc<RuleRouter>> {
-        let taxonomy = self.load_taxonomy()?;
+        self.build_with(&self.load_taxonomy()?, normalizer)
+    }
+
+    /// Builds the router from `taxonomy` (instead of [`RouteConfig::taxonomy`]).
+    ///
+    /// # Errors
+    ///
+    /// An invalid taxonomy, or a fallback that is not a department of it.
+    pub fn build_with(
+        &self,
+        taxonomy: &Taxonomy,
+        normalizer: &dyn Normalizer,
+    ) -> Result<Arc<RuleRouter>> {
         let fail = |message: String| Error::Config {
             path: self.taxonomy.clone(),
             message,
@@ -160,7 +191,7 @@ impl RouteConfig {
             )));
         }
         let rules =
-            RuleRouter::new(&taxonomy, normalizer).map_err(|m| fail(format!("taxonomy: {m}")))?;
+            RuleRouter::new(taxonomy, normalizer).map_err(|m| fail(format!("taxonomy: {m}")))?;
         Ok(Arc::new(rules))
     }
 

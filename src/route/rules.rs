@@ -1,13 +1,12 @@
 //! Routing by the taxonomy's phrases: one automaton over every department's phrases.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use regex::Regex;
 
 use super::taxonomy::Taxonomy;
 use super::{DepartmentScore, RouteInput, Router};
-use crate::phrases::{PhraseHit, PhraseSet};
+use crate::phrases::{PhraseHit, PhraseList, PhraseSet};
 use crate::segment::{Normalized, Normalizer};
 
 /// What a phrase does for a department.
@@ -23,8 +22,6 @@ pub(crate) enum Effect {
 #[derive(Debug, Clone)]
 pub struct RuleRouter {
     ids: Vec<String>,
-    /// The same, shared by the routings that name them.
-    shared_ids: Vec<Arc<str>>,
     phrases: PhraseSet<(usize, Effect)>,
     regexes: Vec<(usize, Regex, f32)>,
 }
@@ -61,18 +58,13 @@ impl RuleRouter {
         let phrases = PhraseSet::new(list, normalizer)?;
         Ok(RuleRouter {
             ids: taxonomy.departments.iter().map(|d| d.id.clone()).collect(),
-            shared_ids: taxonomy
-                .departments
-                .iter()
-                .map(|d| Arc::from(d.id.as_str()))
-                .collect(),
             phrases,
             regexes,
         })
     }
 
     /// The taxonomy's phrases, as written.
-    pub fn phrases(&self) -> impl Iterator<Item = &str> + '_ {
+    pub fn phrase_texts(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.phrases.len()).map(|i| self.phrases.pattern(i))
     }
 
@@ -83,16 +75,6 @@ impl RuleRouter {
         let mut hits: Vec<PhraseHit> = Vec::new();
         self.phrases.find(normalized, &mut hits);
         self.scores_of(normalized, &hits)
-    }
-
-    /// The department ids, in taxonomy order, to share.
-    pub(crate) fn shared_ids(&self) -> &[Arc<str>] {
-        &self.shared_ids
-    }
-
-    /// The taxonomy's phrases compiled, for an engine's shared scanner.
-    pub(crate) fn phrase_set(&self) -> &PhraseSet<(usize, Effect)> {
-        &self.phrases
     }
 
     /// [`scores`](Self::scores) from the phrases ([`Self::phrase_set`]) found in `normalized`.
@@ -161,12 +143,18 @@ impl RuleRouter {
         self.claims_of(norm, &hits)
     }
 
-    /// [`claims`](Self::claims) from the phrases ([`Self::phrase_set`]) found in `norm`.
-    pub(crate) fn claims_of(
-        &self,
-        norm: &Normalized<'_>,
-        hits: &[PhraseHit],
-    ) -> Vec<(DepartmentScore, f32)> {
+    /// [`claims`](Self::claims) of a router's input, with the phrases found already when it
+    /// has them.
+    #[must_use]
+    pub fn claims_in(&self, input: &RouteInput<'_>) -> Vec<(DepartmentScore, f32)> {
+        match input.phrases {
+            Some(hits) => self.claims_of(input.normalized, hits),
+            None => self.claims(input.normalized),
+        }
+    }
+
+    /// [`claims`](Self::claims) from the phrases found in `norm`.
+    fn claims_of(&self, norm: &Normalized<'_>, hits: &[PhraseHit]) -> Vec<(DepartmentScore, f32)> {
         self.scores_of(norm.text(), hits)
             .into_iter()
             .map(|(department, score, spans)| {
@@ -190,7 +178,11 @@ impl Router for RuleRouter {
         &self.ids
     }
 
+    fn phrases(&self) -> Option<&PhraseList> {
+        Some(self.phrases.list())
+    }
+
     fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>) {
-        out.extend(self.claims(input.normalized).into_iter().map(|(c, _)| c));
+        out.extend(self.claims_in(input).into_iter().map(|(c, _)| c));
     }
 }
