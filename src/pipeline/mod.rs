@@ -866,6 +866,15 @@ impl EngineBuilder {
                         ),
                         (None, None, None) => Arc::clone(&rules) as Arc<dyn Router>,
                     };
+                let fallback = &config.route.fallback;
+                if !fallback.is_empty() && !router.departments().contains(fallback) {
+                    return Err(Error::Config {
+                        path: None,
+                        message: format!(
+                            "route.fallback `{fallback}` is not a department of the router in use"
+                        ),
+                    });
+                }
                 let lexicon = PhraseLexicon::new(
                     rules
                         .phrase_texts()
@@ -939,6 +948,100 @@ impl EngineBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Routes everything that mentions a number to `tech`, and reads no phrase list.
+    #[derive(Debug)]
+    struct DigitsToTech(Vec<String>);
+
+    impl Router for DigitsToTech {
+        fn departments(&self) -> &[String] {
+            &self.0
+        }
+
+        fn route(&self, input: &RouteInput<'_>, out: &mut Vec<DepartmentScore>) {
+            assert!(
+                input.phrases.is_none(),
+                "a router without phrases gets none"
+            );
+            if let Some(t) = input
+                .tokens
+                .iter()
+                .find(|t| t.kind == crate::types::TokenKind::Number)
+            {
+                out.push(DepartmentScore {
+                    department: 0,
+                    confidence: 0.9,
+                    evidence: vec![t.span()],
+                });
+            }
+        }
+    }
+
+    /// Calls every record a question.
+    #[derive(Debug)]
+    struct AlwaysQuestion;
+
+    impl KindModel for AlwaysQuestion {
+        fn kind(&self, input: &KindInput<'_>) -> Kind {
+            assert!(
+                input.cues.is_none(),
+                "a kind model without phrases gets none"
+            );
+            Kind::Question
+        }
+    }
+
+    #[test]
+    fn a_custom_kind_model_and_router_decide() {
+        let router = Arc::new(DigitsToTech(vec!["tech".into()]));
+        // The default fallback, customer_service, is none of this router's departments.
+        let err = Engine::builder()
+            .router(router.clone())
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("route.fallback `customer_service`"),
+            "{err}"
+        );
+        let mut config = EngineConfig::default();
+        config.route.fallback = "tech".into();
+        let engine = Engine::builder()
+            .config(config)
+            .kind_model(Arc::new(AlwaysQuestion))
+            .router(router)
+            .build()
+            .unwrap();
+        assert_eq!(engine.departments(), ["tech"]);
+        let text = "订单 12345 还没到";
+        let a = engine.analyze(&Record::new("1", text)).unwrap();
+        assert_eq!(a.kind, Kind::Question);
+        let d = a.department.expect("routed");
+        assert_eq!(&*d.id, "tech");
+        assert_eq!(&text[d.evidence[0].clone()], "12345");
+        // Nothing to route: the fallback.
+        let b = engine.analyze(&Record::new("2", "还没到")).unwrap();
+        let d = b.department.expect("the fallback");
+        assert_eq!((&*d.id, d.confidence), ("tech", 0.0));
+    }
+
+    #[test]
+    fn analysis_serialises_as_the_output_object_without_input_fields() {
+        let engine = Engine::builder().build().unwrap();
+        let record = Record::new("9", "客服态度很差，退款一直不到账");
+        let a = engine.analyze(&record).unwrap();
+        let mut line = Vec::new();
+        write_json_line(
+            &mut line,
+            &OutputRecord {
+                record: &record,
+                analysis: &a,
+                options: OutputOptions::default(),
+            },
+        );
+        let own = serde_json::to_string(&a).unwrap() + "\n";
+        assert_eq!(own.as_bytes(), line.as_slice());
+    }
 
     #[test]
     fn engine_is_send_sync_clone() {
