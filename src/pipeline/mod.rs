@@ -830,7 +830,7 @@ impl EngineBuilder {
                 Some(s) => Ok(s),
                 None => config.segment.build(normalizer.as_ref(), &words),
             },
-            || -> Result<_> {
+            || -> Result<Stages> {
                 let sentiment = match self.sentiment {
                     Some(s) => s,
                     None => config.sentiment.build()?,
@@ -902,7 +902,7 @@ impl EngineBuilder {
                     path: None,
                     message,
                 })?;
-                Ok((
+                Ok(Stages {
                     sentiment,
                     kind,
                     router,
@@ -912,37 +912,50 @@ impl EngineBuilder {
                     keywords,
                     prioritizer,
                     phrases,
-                ))
+                })
             },
         );
         let segmenter = segmenter?;
-        let (sentiment, kind, router, rule_kind, rules, lexicon, keywords, prioritizer, phrases) =
-            others?;
+        let s = others?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 detector: Arc::new(StandardDetector::new(config.language)),
                 normalizer,
                 segmenter,
-                sentiment,
-                department_ids: router
+                sentiment: s.sentiment,
+                department_ids: s
+                    .router
                     .departments()
                     .iter()
                     .map(|d| Arc::from(d.as_str()))
                     .collect(),
-                kind,
-                router,
-                rule_kind,
-                rules,
-                lexicon,
-                keywords,
-                prioritizer,
-                phrases,
+                kind: s.kind,
+                router: s.router,
+                rule_kind: s.rule_kind,
+                rules: s.rules,
+                lexicon: s.lexicon,
+                keywords: s.keywords,
+                prioritizer: s.prioritizer,
+                phrases: s.phrases,
                 executor,
                 config,
             }),
             topics: self.topics,
         })
     }
+}
+
+/// The stages [`EngineBuilder::build`] makes while jieba's dictionary loads.
+struct Stages {
+    sentiment: Arc<dyn SentimentModel>,
+    kind: Arc<dyn KindModel>,
+    router: Arc<dyn Router>,
+    rule_kind: Arc<RuleKind>,
+    rules: Arc<RuleRouter>,
+    lexicon: PhraseLexicon,
+    keywords: KeywordExtractor,
+    prioritizer: Prioritizer,
+    phrases: PhraseScanner,
 }
 
 #[cfg(test)]
