@@ -923,11 +923,7 @@ impl EngineBuilder {
                     rule_kind.cues().list(),
                     rules.phrase_set().list(),
                     prioritizer.risk_lexicon().phrases().list(),
-                ])
-                .map_err(|message| Error::Config {
-                    path: None,
-                    message,
-                })?;
+                ])?;
                 Ok((
                     sentiment,
                     rule_kind,
