@@ -8,8 +8,8 @@
 use std::io::Read;
 
 use super::format::InputFormat;
-use crate::error::RejectReason;
 use super::source::ByteSource;
+use crate::error::RejectReason;
 use crate::error::{Error, Result};
 
 /// How much of an over-long record is kept for the rejects file.

@@ -128,7 +128,9 @@ impl ClassModel {
                         .index
                         .iter()
                         .zip(&doc.value)
-                        .map(|(&j, &v)| w[j as usize] * v)
+                        // A bucket past the model's (a document of other features) adds
+                        // nothing.
+                        .map(|(&j, &v)| w.get(j as usize).map_or(0.0, |w| w * v))
                         .sum::<f32>();
                 c.calibration.probability(z)
             })

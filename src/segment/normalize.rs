@@ -131,12 +131,14 @@ impl<'a> Normalized<'a> {
     ///
     /// `range` must lie on character boundaries of [`text`](Self::text); the result lies on
     /// character boundaries of the original and covers every original character that
-    /// contributed to the range (so an empty range maps to an empty range). A range past the
-    /// end of the text maps as if it stopped at the end.
+    /// contributed to the range (so an empty range maps to an empty range). Any other range
+    /// maps within the original too, without a panic: past the end as if it stopped at the
+    /// end, reversed to an empty range.
     #[must_use]
     pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
         if self.align.is_empty() {
-            return range;
+            let start = range.start.min(self.original.len());
+            return start..range.end.clamp(start, self.original.len());
         }
         let start = match self.align.get(range.start) {
             Some(a) => a.0 as usize,
