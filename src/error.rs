@@ -75,7 +75,7 @@ pub enum Error {
 
     /// A TOML file (the engine configuration, a taxonomy) is not valid TOML, has an unknown
     /// key or has a value of the wrong type. The TOML error, with a snippet of the file, is
-    /// the source.
+    /// the source (boxed, for it is large).
     #[error("invalid {what} {}{}", show_path(path.as_deref()), toml_place(*line, near.as_deref()))]
     Toml {
         /// What the file holds (`configuration`, `taxonomy`).
@@ -88,7 +88,7 @@ pub enum Error {
         near: Option<String>,
         /// The underlying error.
         #[source]
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
 
     /// A JSON document (a topic model, the header of a model file) cannot be parsed or
@@ -255,7 +255,7 @@ impl Error {
             path: path.map(Path::to_path_buf),
             line,
             near,
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -184,7 +184,7 @@ mod tests {
             "invalid configuration (inline), line 3, at `\"many\"`"
         );
         let source = err.source().expect("a source");
-        assert!(source.downcast_ref::<toml::de::Error>().is_some());
+        assert!(source.downcast_ref::<Box<toml::de::Error>>().is_some());
         assert!(source.to_string().contains("max_text_bytes"), "{source}");
     }
 

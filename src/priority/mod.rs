@@ -17,7 +17,7 @@
 //! A topic spike is the report's spike alert applied as the stream goes: the record's topic's
 //! negative records on the record's day (`created_at`, UTC), this one included, against
 //! those of the `topic.spike_baseline_days` (7) days before it, by the exact conditional
-//! Poisson-rate test ([`crate::learn::stats::poisson_rate_test`]); a spike needs
+//! Poisson-rate test (`learn::stats::poisson_rate_test`); a spike needs
 //! p < `topic.spike_p` (0.01), at least `topic.spike_min` (5) negative records that day, and
 //! dated records in the stream from at least that many days before (so the first days of a
 //! dump never count as a spike). Counting is in input order, like repeat grievances: in a

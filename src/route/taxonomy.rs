@@ -325,7 +325,7 @@ en = ["courier"]
             matches!(&err, Error::Toml { what: "taxonomy", line: Some(7), near: Some(k), .. } if k == "wieght"),
             "{err:?}"
         );
-        assert!(err.source().unwrap().is::<toml::de::Error>());
+        assert!(err.source().unwrap().is::<Box<toml::de::Error>>());
         let text = format!("{MINI}[[department.regex]]\npattern = '(unclosed'\nweight = 1.0\n");
         let err = Taxonomy::from_toml_str(&text, Some(Path::new("t.toml"))).unwrap_err();
         assert!(
