@@ -26,7 +26,8 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A configuration file could not be parsed or is invalid.
+    /// A configuration, taxonomy or model is invalid (a value out of range, a missing or
+    /// damaged part); a file that is not TOML, or has an unknown key, is [`Error::Toml`].
     #[error("invalid configuration {}: {message}", show_path(path.as_deref()))]
     Config {
         /// The file, if the configuration came from one.
