@@ -844,7 +844,8 @@ impl TopicModel {
 /// The vocabulary: corpus term ids by document frequency.
 fn select_vocabulary(corpus: &TopicCorpus, options: &TopicOptions) -> Vec<u32> {
     let n = corpus.len();
-    let min_df = options.min_df.max(n / 5000).max(1) as u32;
+    // Document frequencies are `u32`s: a larger `min_df` saturates rather than wraps.
+    let min_df = u32::try_from(options.min_df.max(n / 5000).max(1)).unwrap_or(u32::MAX);
     let max_df = ((options.max_df.clamp(0.0, 1.0) * n as f32).floor() as u32).max(1);
     let mut vocab: Vec<u32> = (0..corpus.terms.len() as u32)
         .filter(|&t| (min_df..=max_df).contains(&corpus.df[t as usize]))
