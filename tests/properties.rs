@@ -176,3 +176,119 @@ proptest! {
         }
     }
 }
+
+/// Bytes that are often almost a record: JSON objects, CSV rows, broken UTF-8, NULs.
+fn record_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"{\"id\":\"1\",\"text\":\"\xe7\x89\xa9\xe6\xb5\x81\"}".to_vec()),
+        Just(b"{\"text\":".to_vec()),
+        Just(b"\"a,b\",".to_vec()),
+        Just(b",\t\"".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(vec![0xff, 0xfe, 0xe7, 0x89]),
+        Just(vec![0]),
+        Just(b"[1,2]".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..12),
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// `negated` is total: at every byte offset (inside a character, past the end) it
+    /// answers, as it does at the character boundary at or before that offset.
+    #[test]
+    fn negated_at_every_byte_offset_never_panics(text in feedback_text()) {
+        use fankui::phrases::negated;
+        let mut boundary = 0;
+        for start in 0..text.len() + 5 {
+            if start <= text.len() && text.is_char_boundary(start) {
+                boundary = start;
+            }
+            prop_assert_eq!(negated(&text, start), negated(&text, boundary));
+        }
+    }
+
+    /// Any byte range of a normalised text maps to a range of the original, without panics.
+    #[test]
+    fn original_span_of_any_range_never_panics(text in feedback_text(), a in 0usize..64, b in 0usize..64) {
+        use fankui::segment::{Normalizer, NormalizerConfig, StandardNormalizer};
+        let normalizer = StandardNormalizer::new(NormalizerConfig::default());
+        let norm = normalizer.normalize(&text);
+        let span = norm.original_span(a..b);
+        prop_assert!(span.start <= span.end && span.end <= text.len(), "{:?}", span);
+    }
+
+    /// Phrase hits from a scan of another text mean nothing, but finding them never panics.
+    #[test]
+    fn phrase_hits_of_a_mismatched_scan_never_panic(a in feedback_text(), b in feedback_text()) {
+        use fankui::phrases::{PhraseScan, PhraseScanner, PhraseSet};
+        use fankui::segment::{NormalizerConfig, StandardNormalizer};
+        static SETS: OnceLock<(PhraseSet<()>, PhraseScanner)> = OnceLock::new();
+        let (set, scanner) = SETS.get_or_init(|| {
+            let normalizer = StandardNormalizer::new(NormalizerConfig::default());
+            let patterns = ["物流…太慢", "iphone", "don't", "很好", "屏幕…碎", "a…b…c"];
+            let set = PhraseSet::new(patterns.map(|p| (p.to_owned(), ())), &normalizer).unwrap();
+            let scanner = PhraseScanner::new(&[set.list()]).unwrap();
+            (set, scanner)
+        });
+        let mut scan = PhraseScan::default();
+        scanner.scan(&a, &mut scan);
+        let mut hits = Vec::new();
+        set.find_in(&scan, 0, &b, &mut hits);
+        set.find_in(&scan, 5, &b, &mut hits);
+        set.find(&b, &mut hits);
+    }
+
+    /// Arbitrary TOML-ish text as a configuration or a taxonomy: an error naming its line,
+    /// never a panic.
+    #[test]
+    fn any_configuration_text_is_parsed_or_refused(
+        text in prop_oneof![
+            any::<String>(),
+            Just("[segment]\ntype = \"mixed\"\nhmmm = true\n".to_owned()),
+            Just("[limits]\nmax_text_bytes = 1e9\n".to_owned()),
+            Just("[[department]]\nid = \"a\"\nname = { zh = \"甲\", en = \"A\" }\n[[department.terms]]\nweight = 1\nzh = [\"a\"]\nwieght = 2\n".to_owned()),
+        ].prop_flat_map(|t| (Just(t.clone()), 0..=t.len()))
+         .prop_map(|(t, cut)| t.get(..cut).unwrap_or(&t).to_owned()),
+    ) {
+        let _ = EngineConfig::from_toml_str(&text).map_err(|e| e.to_string());
+        let _ = fankui::route::Taxonomy::from_toml_str(&text, None).map_err(|e| e.to_string());
+    }
+
+    /// Any bytes, read as JSONL, CSV or TSV: every record parses or has a reason, and no
+    /// reason is empty.
+    #[test]
+    fn any_bytes_read_as_records_never_panic(bytes in record_bytes(), limit in 1usize..64) {
+        use fankui::io::{parse_record, InputFormat, RecordReader};
+        for format in [InputFormat::Jsonl, InputFormat::Csv, InputFormat::Tsv] {
+            let Ok(mut reader) = RecordReader::new(bytes.as_slice(), format, limit) else {
+                continue;
+            };
+            let header = reader.header().map(<[String]>::to_vec);
+            while let Some(raw) = reader.next_record().unwrap() {
+                if let Err(reason) = parse_record(&raw, header.as_deref(), "text") {
+                    prop_assert!(!reason.to_string().is_empty());
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Any bytes as analysed output: the report writes a reason for every line it cannot
+    /// read, and never panics.
+    #[test]
+    fn any_bytes_as_analysed_output_never_panic_the_report(bytes in record_bytes()) {
+        use fankui::report::{write_report, ReportOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let run = write_report(bytes.as_slice(), dir.path(), &ReportOptions::default(),
+                               &Parallelism::Sequential).unwrap();
+        let rejects = std::fs::read_to_string(dir.path().join("rejects.jsonl")).unwrap();
+        prop_assert_eq!(rejects.lines().count() as u64, run.summary.input.rejected);
+    }
+}

@@ -6,6 +6,7 @@ mod record;
 mod reject;
 mod source;
 
+pub use crate::error::{JsonSyntaxError, RejectReason};
 pub use format::{is_gzip, InputFormat, OutputFormat};
 pub(crate) use reader::{JsonChunk, JsonLine};
 pub use reader::{RawBody, RawRecord, RecordReader};
@@ -22,14 +23,14 @@ use serde_json::{Map, Value};
 /// # Errors
 ///
 /// [`Reject`]-worthy problems: invalid UTF-8, a NUL byte, malformed JSON, a JSON value that is
-/// not an object, and the field errors of [`Record::from_fields`].
+/// not an object, and the field errors of [`Record::from_fields`] ([`RejectReason::Field`]).
 pub fn parse_record(
     raw: &RawRecord,
     header: Option<&[String]>,
     text_field: &str,
-) -> Result<Record, String> {
+) -> Result<Record, RejectReason> {
     let fields = parse_fields(raw, header)?;
-    Record::from_fields(fields, raw.number, text_field).map_err(|e| e.to_string())
+    Record::from_fields(fields, raw.number, text_field).map_err(RejectReason::field)
 }
 
 /// The fields of a raw record (a JSON object, or a row named by `header`), or why they cannot
@@ -37,34 +38,33 @@ pub fn parse_record(
 ///
 /// # Errors
 ///
-/// Invalid UTF-8, a NUL byte, malformed JSON, a JSON value that is not an object.
+/// Invalid UTF-8, a NUL byte, malformed JSON, a JSON value that is not an object, or the
+/// reason of a [`RawBody::Invalid`] record.
 pub fn parse_fields(
     raw: &RawRecord,
     header: Option<&[String]>,
-) -> Result<Map<String, Value>, String> {
+) -> Result<Map<String, Value>, RejectReason> {
     Ok(match &raw.body {
         RawBody::Invalid { reason, .. } => return Err(reason.clone()),
         RawBody::Json(bytes) => {
             if let Some(at) = memchr::memchr(0, bytes) {
-                return Err(format!("NUL byte at column {}", at + 1));
+                return Err(RejectReason::Nul { column: at + 1 });
             }
-            let text = std::str::from_utf8(bytes)
-                .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?;
+            let text = std::str::from_utf8(bytes).map_err(RejectReason::InvalidUtf8)?;
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => map,
                 Ok(other) => {
-                    return Err(format!(
-                        "expected a JSON object, found {}",
-                        match other {
+                    return Err(RejectReason::NotAnObject {
+                        found: match other {
                             Value::Array(_) => "an array",
                             Value::String(_) => "a string",
                             Value::Number(_) => "a number",
                             Value::Bool(_) => "a boolean",
                             _ => "null",
-                        }
-                    ))
+                        },
+                    })
                 }
-                Err(e) => return Err(format!("malformed JSON: {e}")),
+                Err(e) => return Err(RejectReason::json(e)),
             }
         }
         RawBody::Row { fields, .. } => {
@@ -72,13 +72,15 @@ pub fn parse_fields(
             let mut map = Map::with_capacity(fields.len());
             for (name, value) in header.iter().zip(fields) {
                 if value.contains(&0) {
-                    return Err(format!("field `{name}`: NUL byte"));
+                    return Err(RejectReason::FieldNul {
+                        field: name.clone(),
+                    });
                 }
-                let value = std::str::from_utf8(value).map_err(|e| {
-                    format!(
-                        "field `{name}`: invalid UTF-8 at byte {}",
-                        e.valid_up_to() + 1
-                    )
+                let value = std::str::from_utf8(value).map_err(|source| {
+                    RejectReason::FieldInvalidUtf8 {
+                        field: name.clone(),
+                        source,
+                    }
                 })?;
                 map.insert(name.clone(), Value::String(value.to_owned()));
             }

@@ -9,6 +9,7 @@ use std::io::Read;
 
 use super::format::InputFormat;
 use super::source::ByteSource;
+use crate::error::RejectReason;
 use crate::error::{Error, Result};
 
 /// How much of an over-long record is kept for the rejects file.
@@ -17,7 +18,7 @@ const KEEP_OF_LONG_RECORD: usize = 1024;
 const READ_BLOCK: usize = 256 * 1024;
 
 /// One record as read, before parsing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RawRecord {
     /// 1-based line where the record starts.
     pub line: u64,
@@ -36,7 +37,7 @@ pub(crate) struct JsonChunk {
 }
 
 /// One line of a [`JsonChunk`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct JsonLine {
     /// 1-based line in the input.
     pub line: u64,
@@ -46,11 +47,11 @@ pub(crate) struct JsonLine {
     /// is over the limit).
     pub range: std::ops::Range<usize>,
     /// Why it cannot be read, when it is over the size limit.
-    pub over_limit: Option<String>,
+    pub over_limit: Option<RejectReason>,
 }
 
 /// The content of a raw record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum RawBody {
     /// A JSONL line, without its line end.
     Json(Vec<u8>),
@@ -64,7 +65,7 @@ pub enum RawBody {
     /// A record that could not be split out properly.
     Invalid {
         /// Why.
-        reason: String,
+        reason: RejectReason,
         /// The raw bytes (only the first KiB of an over-long record).
         raw: Vec<u8>,
     },
@@ -108,11 +109,13 @@ impl<R: Read> RecordReader<R> {
                 }
                 Some((_, RawBody::Row { fields, .. })) => fields,
                 Some((line, RawBody::Invalid { reason, .. })) => {
-                    return Err(Error::Malformed {
+                    return Err(Error::BadHeader {
+                        path: None,
                         line,
-                        message: format!("bad header row: {reason}"),
+                        reason,
                     })
                 }
+                // `read_row` makes rows and invalid records only.
                 Some((_, RawBody::Json(_))) => unreachable!("rows are never JSON"),
             };
             let header = header
@@ -194,10 +197,10 @@ impl<R: Read> RecordReader<R> {
                 return Ok(Some((
                     line,
                     RawBody::Invalid {
-                        reason: format!(
-                            "line is {len} bytes, over the limit of {} bytes",
-                            self.limit
-                        ),
+                        reason: RejectReason::LineTooLong {
+                            bytes: len,
+                            limit: self.limit,
+                        },
                         raw: buf,
                     },
                 )));
@@ -315,12 +318,9 @@ impl<R: Read> RecordReader<R> {
         } else {
             start..start + content.len()
         };
-        let over_limit = is_over.then(|| {
-            format!(
-                "line is {} bytes, over the limit of {} bytes",
-                over.unwrap_or(raw.len() as u64),
-                self.limit
-            )
+        let over_limit = is_over.then(|| RejectReason::LineTooLong {
+            bytes: over.unwrap_or(raw.len() as u64),
+            limit: self.limit,
         });
         self.number += 1;
         let spans = range.len();
@@ -351,7 +351,7 @@ impl<R: Read> RecordReader<R> {
                     return Ok(Some((
                         start_line,
                         RawBody::Invalid {
-                            reason: "unterminated quoted field at the end of the input".into(),
+                            reason: RejectReason::UnterminatedQuote,
                             raw,
                         },
                     )));
@@ -374,15 +374,13 @@ impl<R: Read> RecordReader<R> {
                 }
                 self.line += 1;
                 raw.truncate(KEEP_OF_LONG_RECORD);
-                let hint = if in_quotes {
-                    " (an unterminated quote?)"
-                } else {
-                    ""
-                };
                 return Ok(Some((
                     start_line,
                     RawBody::Invalid {
-                        reason: format!("record is over the limit of {} bytes{hint}", self.limit),
+                        reason: RejectReason::RecordTooLong {
+                            limit: self.limit,
+                            open_quote: in_quotes,
+                        },
                         raw,
                     },
                 )));
@@ -457,7 +455,10 @@ impl<R: Read> RecordReader<R> {
             return Ok(Some((
                 start_line,
                 RawBody::Invalid {
-                    reason: format!("record is over the limit of {} bytes", self.limit),
+                    reason: RejectReason::RecordTooLong {
+                        limit: self.limit,
+                        open_quote: false,
+                    },
                     raw,
                 },
             )));
@@ -467,11 +468,10 @@ impl<R: Read> RecordReader<R> {
                 return Ok(Some((
                     start_line,
                     RawBody::Invalid {
-                        reason: format!(
-                            "expected {} fields as in the header, found {}",
-                            header.len(),
-                            fields.len()
-                        ),
+                        reason: RejectReason::FieldCount {
+                            expected: header.len(),
+                            found: fields.len(),
+                        },
                         raw,
                     },
                 )));
@@ -515,7 +515,9 @@ mod tests {
         while let Some(r) = reader.next_record().unwrap() {
             out.push(match r.body {
                 RawBody::Json(bytes) => (r.line, r.number, bytes, None),
-                RawBody::Invalid { reason, raw } => (r.line, r.number, raw, Some(reason)),
+                RawBody::Invalid { reason, raw } => {
+                    (r.line, r.number, raw, Some(reason.to_string()))
+                }
                 RawBody::Row { .. } => unreachable!(),
             });
         }
@@ -543,7 +545,8 @@ mod tests {
             assert!(chunk.lines.len() <= max_lines);
             for l in &chunk.lines {
                 let bytes = chunk.data[l.range.clone()].to_vec();
-                out.push((l.line, l.number, bytes, l.over_limit.clone()));
+                let reason = l.over_limit.as_ref().map(ToString::to_string);
+                out.push((l.line, l.number, bytes, reason));
             }
             buffer = chunk.data;
         }

@@ -4,15 +4,17 @@ use std::io::Write;
 
 use serde_json::Map;
 
+use crate::error::RejectReason;
+
 /// A record that could not be analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Reject {
     /// 1-based line where it starts.
     pub line: u64,
     /// 1-based record number.
     pub number: u64,
     /// Why it was rejected.
-    pub reason: String,
+    pub reason: RejectReason,
     /// The record as read (only the first KiB of an over-long one).
     pub raw: Vec<u8>,
 }
@@ -28,7 +30,7 @@ impl Reject {
         let mut obj = Map::new();
         obj.insert("line".into(), self.line.into());
         obj.insert("record".into(), self.number.into());
-        obj.insert("reason".into(), self.reason.clone().into());
+        obj.insert("reason".into(), self.reason.to_string().into());
         match std::str::from_utf8(&self.raw) {
             Ok(s) => {
                 obj.insert("raw".into(), s.into());

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 
 use super::{Kind, KindConfig, KindInput, KindModel};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseList, PhraseSet};
 use crate::segment::Normalizer;
 
@@ -92,10 +92,7 @@ impl RuleKind {
                 list.push((pattern, (kind, weight)));
             }
         }
-        let cues = PhraseSet::new(list, normalizer).map_err(|message| Error::Config {
-            path: None,
-            message: format!("kind cues: {message}"),
-        })?;
+        let cues = PhraseSet::new(list, normalizer).map_err(|e| e.in_list("kind cues"))?;
         Ok(RuleKind {
             cues,
             threshold: config.threshold,

@@ -128,7 +128,9 @@ impl ClassModel {
                         .index
                         .iter()
                         .zip(&doc.value)
-                        .map(|(&j, &v)| w[j as usize] * v)
+                        // A bucket past the model's (a document of other features) adds
+                        // nothing.
+                        .map(|(&j, &v)| w.get(j as usize).map_or(0.0, |w| w * v))
                         .sum::<f32>();
                 c.calibration.probability(z)
             })
@@ -146,7 +148,8 @@ impl ClassModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] with fewer than two classes or a class without texts.
+    /// [`Error::Config`] with fewer than two classes, a class without texts, or a `c_grid`
+    /// that is empty or has a value that is not a positive number.
     pub fn train(
         task: &str,
         labels: Vec<String>,
@@ -159,6 +162,13 @@ impl ClassModel {
             message,
         };
         options.features.validate().map_err(bad)?;
+        if options.c_grid.is_empty() || options.c_grid.iter().any(|c| !(*c > 0.0 && c.is_finite()))
+        {
+            return Err(bad(format!(
+                "c_grid must hold positive numbers, found {:?}",
+                options.c_grid
+            )));
+        }
         if labels.len() < 2 {
             return Err(bad(format!(
                 "training needs two classes or more, found {}",
@@ -294,7 +304,7 @@ impl ClassModel {
     /// # Errors
     ///
     /// [`Error::Io`] when it cannot be read, [`Error::Config`] when it is not a fankui class
-    /// model or is damaged.
+    /// model or is damaged, [`Error::Json`] when its header is not JSON.
     pub fn from_path(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
@@ -309,8 +319,12 @@ impl ClassModel {
         let body = bytes
             .get(12..12 + len)
             .ok_or_else(|| bad("truncated header"))?;
-        let header: ClassHeader =
-            serde_json::from_slice(body).map_err(|e| bad(&format!("damaged header: {e}")))?;
+        let header: ClassHeader = serde_json::from_slice(body).map_err(|e| {
+            Error::json(
+                format!("invalid configuration {}: damaged header", path.display()),
+                e,
+            )
+        })?;
         if header.format_version != CLASS_FORMAT_VERSION {
             return Err(bad("unsupported format version"));
         }
@@ -384,5 +398,30 @@ mod tests {
         assert_eq!(back.header(), m.header());
         std::fs::write(&path, b"FKCLS\0\0\x01\x05\0\0\0{").unwrap();
         assert!(ClassModel::from_path(&path).is_err());
+    }
+
+    #[test]
+    fn class_training_with_an_empty_c_grid_is_an_error_not_a_panic() {
+        let docs: Vec<ClassDoc> = (0..20)
+            .map(|i| ClassDoc {
+                features: SparseDoc::from_buckets(vec![(i % 2) as u32 + 1]),
+                classes: vec![i % 2],
+            })
+            .collect();
+        let labels = vec!["a".to_owned(), "b".to_owned()];
+        for c_grid in [vec![], vec![1.0, f64::NAN], vec![-1.0]] {
+            let options = ClassTrainOptions {
+                features: FeatureSpec {
+                    bits: 10,
+                    ..FeatureSpec::default()
+                },
+                c_grid,
+                ..ClassTrainOptions::default()
+            };
+            let err =
+                ClassModel::train("kind", labels.clone(), &docs, false, &options).unwrap_err();
+            assert!(matches!(err, Error::Config { .. }), "{err:?}");
+            assert!(err.to_string().contains("c_grid"), "{err}");
+        }
     }
 }

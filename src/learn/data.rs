@@ -153,9 +153,10 @@ impl LabelledRecords {
             return Ok(None);
         };
         let map =
-            parse_fields(&raw, self.header.as_deref()).map_err(|message| Error::Malformed {
+            parse_fields(&raw, self.header.as_deref()).map_err(|reason| Error::BadRecord {
+                path: Some(self.path.clone()),
                 line: raw.line,
-                message: format!("{}: {message}", self.path.display()),
+                reason,
             })?;
         Ok(Some(LabelledRecord {
             source: format!("{}:{}", self.path.display(), raw.number),
@@ -174,6 +175,15 @@ fn in_file(path: &Path, e: Error) -> Error {
         Error::Malformed { line, message } => Error::Malformed {
             line,
             message: format!("{}: {message}", path.display()),
+        },
+        Error::BadHeader {
+            path: None,
+            line,
+            reason,
+        } => Error::BadHeader {
+            path: Some(path.to_owned()),
+            line,
+            reason,
         },
         e => e,
     }

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
+use crate::error::{Error, Result};
 use crate::segment::Normalizer;
 
 mod negation;
@@ -145,8 +146,50 @@ pub struct PhraseList {
     /// Each phrase: its pattern as given and its part ids.
     phrases: Vec<(String, Vec<usize>)>,
     /// Its own automaton, built the first time the list is searched alone (an engine scans
-    /// all its lists with one [`PhraseScanner`] instead).
-    automaton: OnceLock<AhoCorasick>,
+    /// all its lists with one [`PhraseScanner`] instead), or at once for a list over
+    /// [`LAZY_AUTOMATON_BYTES`]. `None` only if building it failed, which cannot happen then.
+    automaton: OnceLock<Option<Automaton>>,
+}
+
+/// Bytes of patterns up to which a list's automaton is built lazily, by the first
+/// [`PhraseSet::find`]. A larger list builds it in [`PhraseSet::new`], so that a list too
+/// large for one automaton is an error there rather than a failure in `find`.
+///
+/// Up to this, building cannot fail: aho-corasick gives up past 2^31 − 2 states, transitions
+/// or match entries. The automaton has one pattern per distinct text, so 2^20 bytes make at
+/// most 2^20 + 4 states, 2^21 + 1,024 sparse transitions (both cases of an ASCII letter, and
+/// full start and dead states), 257 dense ones for each of the at most 65,793 states under
+/// three bytes deep, and at most 1,447 matches a state (the patterns that are suffixes of a
+/// state's text have distinct lengths, and 1,448 distinct lengths take over 2^20 bytes):
+/// under 1.6 · 10^9 match entries, the largest count.
+const LAZY_AUTOMATON_BYTES: usize = 1 << 20;
+
+/// An automaton over the distinct texts of a list's patterns.
+#[derive(Debug, Clone)]
+struct Automaton {
+    searcher: AhoCorasick,
+    /// The parts each of its patterns stands for.
+    parts: Vec<Vec<usize>>,
+}
+
+impl Automaton {
+    fn new(patterns: &[(String, usize)]) -> std::result::Result<Self, aho_corasick::BuildError> {
+        let mut index = std::collections::HashMap::<&str, usize>::new();
+        let mut texts: Vec<&str> = Vec::new();
+        let mut parts: Vec<Vec<usize>> = Vec::new();
+        for (text, part) in patterns {
+            let n = *index.entry(text).or_insert_with(|| {
+                texts.push(text);
+                parts.push(Vec::new());
+                texts.len() - 1
+            });
+            parts[n].push(*part);
+        }
+        let searcher = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(texts)?;
+        Ok(Automaton { searcher, parts })
+    }
 }
 
 /// A list of phrases with a payload each, matched alone ([`find`](Self::find)) or with
@@ -164,24 +207,25 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
 }
 
-fn build_automaton<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Result<AhoCorasick, String> {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(patterns)
-        .map_err(|e| format!("the phrase automaton: {e}"))
-}
-
 impl<T> PhraseSet<T> {
-    /// Compiles `(pattern, payload)` pairs.
+    /// Compiles `(pattern, payload)` pairs. A list of over a MiB of patterns also builds its
+    /// automaton here, so that [`find`](Self::find) cannot fail later.
     ///
     /// # Errors
     ///
-    /// A message naming the pattern when it is empty, has an empty part or more than three
-    /// parts, or has a `*` anywhere but at the end of a part.
+    /// [`Error::Phrase`] naming the pattern when it is empty, has an empty part or more than
+    /// three parts, or has a `*` anywhere but at the end of a part;
+    /// [`Error::TooManyPhrases`] when the list is too large for one automaton.
     pub fn new(
         phrases: impl IntoIterator<Item = (String, T)>,
         normalizer: &dyn Normalizer,
-    ) -> Result<Self, String> {
+    ) -> Result<Self> {
+        let bad = |pattern: &str, message: &str| Error::Phrase {
+            list: "",
+            path: None,
+            pattern: pattern.to_owned(),
+            message: message.to_owned(),
+        };
         let mut patterns: Vec<(String, usize)> = Vec::new();
         let mut parts: Vec<Part> = Vec::new();
         let mut index = std::collections::HashMap::<(String, bool), usize>::new();
@@ -190,7 +234,7 @@ impl<T> PhraseSet<T> {
         for (pattern, payload) in phrases {
             let pieces: Vec<&str> = pattern.split(GAP).map(str::trim).collect();
             if pieces.len() > MAX_PARTS {
-                return Err(format!("`{pattern}`: more than three parts"));
+                return Err(bad(&pattern, "more than three parts"));
             }
             let mut ids = Vec::with_capacity(pieces.len());
             for piece in &pieces {
@@ -199,10 +243,10 @@ impl<T> PhraseSet<T> {
                     None => (*piece, false),
                 };
                 if body.is_empty() {
-                    return Err(format!("`{pattern}`: an empty part"));
+                    return Err(bad(&pattern, "an empty part"));
                 }
                 if body.contains('*') {
-                    return Err(format!("`{pattern}`: `*` only ends a part"));
+                    return Err(bad(&pattern, "`*` only ends a part"));
                 }
                 let norm = normalizer.normalize(body).text().to_ascii_lowercase();
                 let key = (norm, prefix);
@@ -235,12 +279,25 @@ impl<T> PhraseSet<T> {
             out.push((pattern, ids));
             payloads.push(payload);
         }
+        let bytes: usize = patterns.iter().map(|(p, _)| p.len()).sum();
+        let automaton = if bytes > LAZY_AUTOMATON_BYTES {
+            let built = Automaton::new(&patterns).map_err(|e| Error::TooManyPhrases {
+                list: "",
+                path: None,
+                phrases: patterns.len(),
+                bytes,
+                source: Some(e),
+            })?;
+            OnceLock::from(Some(built))
+        } else {
+            OnceLock::new()
+        };
         Ok(PhraseSet {
             list: PhraseList {
                 patterns,
                 parts,
                 phrases: out,
-                automaton: OnceLock::new(),
+                automaton,
             },
             payloads,
         })
@@ -259,12 +316,20 @@ impl<T> PhraseSet<T> {
     }
 
     /// The payload of phrase `i`.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not below [`len`](Self::len).
     #[must_use]
     pub fn payload(&self, i: usize) -> &T {
         &self.payloads[i]
     }
 
     /// The pattern of phrase `i`, as given.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not below [`len`](Self::len).
     #[must_use]
     pub fn pattern(&self, i: usize) -> &str {
         &self.list.phrases[i].0
@@ -279,30 +344,30 @@ impl<T> PhraseSet<T> {
     /// Appends the phrases found in the normalised `text` to `out`: single-part ones
     /// leftmost-longest, then each gapped one at its first occurrence.
     ///
-    /// The first call builds the set's automaton (an engine scans all its sets with one
-    /// [`PhraseScanner`] and never builds it).
-    ///
-    /// # Panics
-    ///
-    /// When the set is too large for one automaton (over 2^31 states); a
-    /// [`PhraseScanner`] has no such limit.
+    /// The first call builds the set's automaton unless [`new`](Self::new) did (an engine
+    /// scans all its sets with one [`PhraseScanner`] and never builds it).
     pub fn find(&self, text: &str, out: &mut Vec<PhraseHit>) {
         let list = &self.list;
-        let automaton = list.automaton.get_or_init(|| {
-            build_automaton(list.patterns.iter().map(|(p, _)| p.as_str()))
-                .unwrap_or_else(|e| panic!("{e}"))
-        });
+        let automaton = list
+            .automaton
+            .get_or_init(|| Automaton::new(&list.patterns).ok());
+        // Only a list too large for an automaton has none, and `new` refuses those (see
+        // `LAZY_AUTOMATON_BYTES`); were it to happen, nothing is found rather than a panic.
+        let Some(automaton) = automaton else {
+            return;
+        };
         let bytes = text.as_bytes();
         let mut raw: Vec<PartMatch> = Vec::new();
-        for m in automaton.find_overlapping_iter(text) {
-            let part = list.patterns[m.pattern().as_usize()].1;
-            if let Some(end) = list.parts[part].boundary.accept(bytes, m.start(), m.end()) {
-                raw.push(PartMatch {
-                    list: 0,
-                    start: m.start(),
-                    end: std::cmp::Reverse(end),
-                    part,
-                });
+        for m in automaton.searcher.find_overlapping_iter(text) {
+            for &part in &automaton.parts[m.pattern().as_usize()] {
+                if let Some(end) = list.parts[part].boundary.accept(bytes, m.start(), m.end()) {
+                    raw.push(PartMatch {
+                        list: 0,
+                        start: m.start(),
+                        end: std::cmp::Reverse(end),
+                        part,
+                    });
+                }
             }
         }
         raw.sort_unstable();
@@ -310,7 +375,8 @@ impl<T> PhraseSet<T> {
     }
 
     /// [`find`](Self::find) from a scan of `text` by a [`PhraseScanner`] that was built with
-    /// this set's list as its list `set`.
+    /// this set's list as its list `set`. With a scan of another text or by another scanner
+    /// the hits mean nothing, but nothing panics.
     pub fn find_in(&self, scan: &PhraseScan, set: usize, text: &str, out: &mut Vec<PhraseHit>) {
         self.list.resolve(text, scan.of(set), out);
     }
@@ -329,7 +395,9 @@ impl PhraseList {
         let mut covered = 0usize;
         let mut gapped: Vec<usize> = Vec::new();
         for m in raw {
-            let part = &self.parts[m.part];
+            let Some(part) = self.parts.get(m.part) else {
+                continue;
+            };
             gapped.extend_from_slice(&part.first_of);
             if part.single.is_empty() || m.start < covered {
                 continue;
@@ -375,7 +443,11 @@ fn gapped_match(text: &str, raw: &[PartMatch], phrase: usize, ids: &[usize]) -> 
                 .find(|n| n.part == want && n.start >= at)
                 .map(|n| n.start..n.end.0);
             match next {
-                Some(r) if !text[at..r.start].chars().any(sentence_end) => {
+                Some(r)
+                    if text
+                        .get(at..r.start)
+                        .is_some_and(|gap| !gap.chars().any(sentence_end)) =>
+                {
                     at = r.end;
                     parts[i] = r;
                 }
@@ -594,10 +666,52 @@ mod tests {
     fn bad_patterns_are_errors() {
         let normalizer = StandardNormalizer::new(NormalizerConfig::default());
         for bad in ["", "a……b", "a*b", "a…b…c…d"] {
+            let err = PhraseSet::new([(bad.to_owned(), ())], &normalizer).unwrap_err();
             assert!(
-                PhraseSet::new([(bad.to_owned(), ())], &normalizer).is_err(),
-                "{bad}"
+                matches!(&err, Error::Phrase { pattern, .. } if pattern == bad),
+                "{bad}: {err:?}"
             );
         }
+        let err = PhraseSet::new([("a*b".to_owned(), ())], &normalizer)
+            .unwrap_err()
+            .in_list("taxonomy")
+            .in_file(Some(std::path::Path::new("t.toml")));
+        assert_eq!(
+            err.to_string(),
+            "taxonomy t.toml: `a*b`: `*` only ends a part"
+        );
+    }
+
+    #[test]
+    fn phrase_list_too_large_for_one_automaton_fails_in_new_not_in_find() {
+        // A list past the lazy limit has its automaton built by `new`, where a failure is an
+        // error (a list that really is too large takes gigabytes, too much for a test).
+        let normalizer = StandardNormalizer::new(NormalizerConfig::default());
+        let n = LAZY_AUTOMATON_BYTES / 16 + 1000;
+        let large =
+            PhraseSet::new((0..n).map(|i| (format!("phrase{i:010}"), i)), &normalizer).unwrap();
+        assert!(large.list.automaton.get().is_some_and(Option::is_some));
+        assert_eq!(found(&large, "a phrase0000012345 here").len(), 1);
+        // A small list builds it on first use.
+        let small = set(&["服务", "app"]);
+        assert!(small.list.automaton.get().is_none());
+        assert_eq!(found(&small, "the app").len(), 1);
+        // Without an automaton, `find` finds nothing rather than panicking.
+        let none = set(&["服务", "app"]);
+        none.list.automaton.set(None).unwrap();
+        assert!(found(&none, "the app").is_empty());
+        // The error names the list and its size.
+        let err = Error::TooManyPhrases {
+            list: "",
+            path: None,
+            phrases: 3,
+            bytes: 12,
+            source: None,
+        }
+        .in_list("taxonomy");
+        assert_eq!(
+            err.to_string(),
+            "taxonomy: 3 phrases of 12 bytes in all are too many for one automaton"
+        );
     }
 }

@@ -24,9 +24,18 @@ const EN_NEGATORS: [&str; 20] = [
 /// Whether the match starting at byte `start` of the normalised `text` is negated: a
 /// Chinese negator (不, 没, 无, 未, 别, 非, 勿) among the four characters before it, or an
 /// English one among the three words before it, within the same clause.
+///
+/// Any `start` is accepted: past the end it means the end of the text, and inside a
+/// character it means that character's first byte (only the characters wholly before
+/// `start` are looked at).
 #[must_use]
 pub fn negated(text: &str, start: usize) -> bool {
-    let before = &text[..start.min(text.len())];
+    let mut end = start.min(text.len());
+    // At most three steps back: a UTF-8 character is at most four bytes.
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let clause_start = before
         .char_indices()
         .rev()
@@ -62,4 +71,24 @@ pub fn negated(text: &str, start: usize) -> bool {
                 .collect();
             EN_NEGATORS.contains(&w.as_str())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negated_at_a_byte_inside_a_character_does_not_panic() {
+        // 没 is three bytes: starts at 1 and 2 fall inside it, and mean its first byte.
+        let text = "没有起火";
+        for start in 0..=text.len() + 2 {
+            let _ = negated(text, start);
+        }
+        assert!(!negated(text, 1));
+        assert!(!negated(text, 2));
+        assert!(negated(text, 3));
+        assert!(negated(text, 7), "inside 起, after 没有");
+        assert_eq!(negated(text, 100), negated(text, text.len()));
+        assert!(negated("not 🔥", 5), "inside the emoji, after `not`");
+    }
 }

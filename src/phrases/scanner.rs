@@ -164,8 +164,9 @@ impl PhraseScanner {
     ///
     /// # Errors
     ///
-    /// A message when the patterns are too many for the index (over 2^32 bytes).
-    pub fn new(lists: &[&PhraseList]) -> Result<Self, String> {
+    /// [`Error::TooManyPhrases`] when the patterns are too many for the index (over 2^32
+    /// bytes).
+    pub fn new(lists: &[&PhraseList]) -> Result<Self> {
         // Pattern text and prefix flag → pattern; the same part text in several lists is one
         // pattern with several targets.
         let mut index = std::collections::HashMap::<(&str, bool), usize>::new();
@@ -182,7 +183,13 @@ impl PhraseScanner {
                 pending[n].1.push((l, *part));
             }
         }
-        let too_large = || "the phrase index: over 2^32 bytes of patterns".to_owned();
+        let too_large = || Error::TooManyPhrases {
+            list: "",
+            path: None,
+            phrases: texts.len(),
+            bytes: texts.iter().map(|t| t.len()).sum(),
+            source: None,
+        };
         let mut keyed: Vec<(usize, u64, u64, Entry)> = Vec::with_capacity(texts.len());
         let mut leads = [0u8; 256];
         let mut bytes = Vec::new();

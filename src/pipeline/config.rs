@@ -60,7 +60,7 @@ pub struct EngineConfig {
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `max_text_bytes` | 1048576 | longest text analysed, in bytes | ≥ 1 |
+/// | `max_text_bytes` | 1048576 | longest text analysed, in bytes | 1 – 4294967295 |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -81,12 +81,10 @@ impl EngineConfig {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a syntax error, an unknown key or a value of the wrong type.
+    /// [`Error::Toml`] for a syntax error, an unknown key or a value of the wrong type,
+    /// naming the line and the key or value.
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::Config {
-            path: None,
-            message: e.to_string(),
-        })
+        toml::from_str(text).map_err(|e| Error::toml("configuration", text, None, e))
     }
 
     /// Reads and parses a TOML file. Relative paths inside it (user dictionaries) are taken
@@ -98,10 +96,8 @@ impl EngineConfig {
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read config {}", path.display()), e))?;
-        let mut config: EngineConfig = toml::from_str(&text).map_err(|e| Error::Config {
-            path: Some(path.to_owned()),
-            message: e.to_string(),
-        })?;
+        let mut config: EngineConfig = toml::from_str(&text)
+            .map_err(|e| Error::toml("configuration", &text, Some(path), e))?;
         if let Some(dir) = path.parent() {
             config.segment.resolve_paths(dir);
             config.sentiment.resolve_paths(dir);
@@ -130,6 +126,14 @@ impl EngineConfig {
         self.priority.validate().map_err(fail)?;
         if self.limits.max_text_bytes == 0 {
             return Err(fail("limits.max_text_bytes must be at least 1".into()));
+        }
+        // Token spans are 32-bit offsets.
+        if u32::try_from(self.limits.max_text_bytes).is_err() {
+            return Err(fail(format!(
+                "limits.max_text_bytes must be at most {}, found {}",
+                u32::MAX,
+                self.limits.max_text_bytes
+            )));
         }
         Ok(())
     }
@@ -167,6 +171,21 @@ mod tests {
         assert!(err.to_string().contains("segmnt"), "{err}");
         let err = EngineConfig::from_toml_str("[segment]\ntype = \"bpe\"\n").unwrap_err();
         assert!(err.to_string().contains("bpe"), "{err}");
+    }
+
+    #[test]
+    fn toml_errors_keep_their_source_and_name_the_line() {
+        use std::error::Error as _;
+        let err =
+            EngineConfig::from_toml_str("[limits]\n\nmax_text_bytes = \"many\"\n").unwrap_err();
+        assert!(matches!(err, Error::Toml { line: Some(3), .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration (inline), line 3, at `\"many\"`"
+        );
+        let source = err.source().expect("a source");
+        assert!(source.downcast_ref::<Box<toml::de::Error>>().is_some());
+        assert!(source.to_string().contains("max_text_bytes"), "{source}");
     }
 
     #[test]

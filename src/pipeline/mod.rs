@@ -886,22 +886,12 @@ impl EngineBuilder {
                     RiskLexicon::shipped(normalizer.as_ref())?,
                 );
                 // In the order of CUES, TAXONOMY, RISKS; a stage without phrases scans none.
-                let none =
-                    PhraseSet::<()>::new(Vec::new(), normalizer.as_ref()).map_err(|message| {
-                        Error::Config {
-                            path: None,
-                            message,
-                        }
-                    })?;
+                let none = PhraseSet::<()>::new(Vec::new(), normalizer.as_ref())?;
                 let phrases = PhraseScanner::new(&[
                     kind.phrases().unwrap_or(none.list()),
                     router.phrases().unwrap_or(none.list()),
                     prioritizer.risk_lexicon().phrases().list(),
-                ])
-                .map_err(|message| Error::Config {
-                    path: None,
-                    message,
-                })?;
+                ])?;
                 Ok(Stages {
                     sentiment,
                     kind,

@@ -10,6 +10,7 @@ use super::{Analysis, Engine};
 use crate::error::{Error, Result};
 use crate::io::{
     parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
+    RejectReason,
 };
 
 /// How a stream is read and written.
@@ -83,7 +84,7 @@ impl Summary {
 enum Outcome {
     Line(Vec<u8>),
     Row(Vec<String>),
-    Reject(String),
+    Reject(RejectReason),
 }
 
 pub(crate) struct Chunk {
@@ -294,9 +295,9 @@ fn analyse_one(
     raw: &RawRecord,
     header: Option<&[String]>,
     options: &StreamOptions,
-) -> std::result::Result<(Record, Analysis), String> {
+) -> std::result::Result<(Record, Analysis), RejectReason> {
     let record = parse_record(raw, header, &options.text_field)?;
-    let analysis = engine.analyze(&record).map_err(|e| e.to_string())?;
+    let analysis = engine.analyze(&record).map_err(RejectReason::analysis)?;
     Ok((record, analysis))
 }
 
@@ -380,9 +381,16 @@ fn write_err(e: std::io::Error) -> Error {
 }
 
 fn csv_err(e: csv::Error) -> Error {
+    if !e.is_io_error() {
+        return Error::Csv {
+            context: "cannot write the output".into(),
+            source: e,
+        };
+    }
     match e.into_kind() {
         csv::ErrorKind::Io(e) => write_err(e),
-        other => write_err(std::io::Error::other(format!("{other:?}"))),
+        // `is_io_error` said it is one.
+        _ => write_err(std::io::ErrorKind::Other.into()),
     }
 }
 
@@ -437,7 +445,7 @@ where
         }
         let results = engine.map(&chunk.records, |raw| {
             let record = parse_record(raw, header, &options.text_field)?;
-            f(&record).map_err(|e| e.to_string())
+            f(&record).map_err(RejectReason::analysis)
         });
         Scanned::Mapped(chunk, results)
     };
@@ -522,6 +530,6 @@ where
 /// A chunk with each record's result, or the end of the stream (a chunk without records,
 /// carrying the final counts).
 enum Scanned<T> {
-    Mapped(Chunk, Vec<std::result::Result<T, String>>),
+    Mapped(Chunk, Vec<std::result::Result<T, RejectReason>>),
     End(Chunk),
 }

@@ -1,6 +1,6 @@
 //! The urgency and risk lexicon (`models/priority/risk.*.tsv`).
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseSet};
 use crate::segment::Normalizer;
 
@@ -91,10 +91,7 @@ impl RiskLexicon {
                 list.push((p, (c, w)));
             }
         }
-        let phrases = PhraseSet::new(list, normalizer).map_err(|message| Error::Config {
-            path: None,
-            message: format!("risk lexicon: {message}"),
-        })?;
+        let phrases = PhraseSet::new(list, normalizer).map_err(|e| e.in_list("risk lexicon"))?;
         Ok(RiskLexicon { phrases })
     }
 

@@ -8,21 +8,9 @@
 //! skipped are not checked.
 
 use std::borrow::Cow;
-use std::fmt;
 
 /// Where a line stops being JSON, and what was expected there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SyntaxError {
-    what: &'static str,
-    /// 1-based byte column.
-    column: usize,
-}
-
-impl fmt::Display for SyntaxError {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{} at column {}", self.what, self.column)
-    }
-}
+pub(crate) use crate::error::JsonSyntaxError as SyntaxError;
 
 pub(crate) type Result<T> = std::result::Result<T, SyntaxError>;
 
@@ -208,10 +196,7 @@ impl<'a> Scanner<'a> {
 
     #[cold]
     fn error(&self, what: &'static str) -> SyntaxError {
-        SyntaxError {
-            what,
-            column: self.pos + 1,
-        }
+        SyntaxError::new(what, self.pos + 1)
     }
 
     #[inline]

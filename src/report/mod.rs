@@ -31,7 +31,7 @@ pub use summary::{
 pub use tally::{Dimension, Item};
 
 use crate::error::{Error, Result};
-use crate::io::{InputFormat, JsonChunk, JsonLine, RecordReader, Reject};
+use crate::io::{InputFormat, JsonChunk, JsonLine, RecordReader, Reject, RejectReason};
 use crate::kind::Kind;
 use crate::pipeline::parallel::Executor;
 use crate::pipeline::Parallelism;
@@ -336,7 +336,7 @@ where
     })
 }
 
-fn reject(line: &JsonLine, reason: String, bytes: &[u8]) -> Reject {
+fn reject(line: &JsonLine, reason: RejectReason, bytes: &[u8]) -> Reject {
     Reject {
         line: line.line,
         number: line.number,

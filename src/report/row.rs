@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 
 use super::json::{Scalar, Scanner, StrList, SyntaxError};
-use crate::io::Timestamp;
+use crate::error::Error;
+use crate::io::{RejectReason, Timestamp};
 use crate::kind::Kind;
 use crate::priority::Level;
 use crate::sentiment::SentimentLabel;
@@ -45,22 +46,25 @@ type FieldError = (String, String);
 impl<'a> Row<'a> {
     /// Parses one output line; the error names the record and the field. The whole line is
     /// checked for UTF-8 at once, with SIMD where the processor has it.
-    pub(crate) fn parse(line: &'a [u8], number: u64, layout: &Layout) -> Result<Row<'a>, String> {
+    pub(crate) fn parse(
+        line: &'a [u8],
+        number: u64,
+        layout: &Layout,
+    ) -> Result<Row<'a>, RejectReason> {
         // The fast check first; the one that says where only for a bad line.
         let line = match simdutf8::basic::from_utf8(line) {
             Ok(line) => line,
-            Err(_) => simdutf8::compat::from_utf8(line)
-                .map_err(|e| format!("invalid UTF-8 at column {}", e.valid_up_to() + 1))?,
+            Err(_) => std::str::from_utf8(line).map_err(RejectReason::InvalidUtf8)?,
         };
         let mut row = Row::default();
         let mut error: Option<FieldError> = None;
         read_fields(&mut Scanner::new(line), &mut row, &mut error, layout)
-            .map_err(|e| format!("malformed JSON: {e}"))?;
+            .map_err(RejectReason::JsonSyntax)?;
         if row.id.is_empty() {
             row.id = Cow::Owned(number.to_string());
         }
         if let Some((field, message)) = error {
-            return Err(format!("record {}: field `{field}`: {message}", row.id));
+            return Err(RejectReason::field(Error::field(&*row.id, field, message)));
         }
         let missing = if row.sentiment.is_none() {
             Some("sentiment")
@@ -72,10 +76,11 @@ impl<'a> Row<'a> {
             None
         };
         if let Some(field) = missing {
-            return Err(format!(
-                "record {}: field `{field}`: missing (is this `fankui analyze` output?)",
-                row.id
-            ));
+            return Err(RejectReason::field(Error::field(
+                &*row.id,
+                field,
+                "missing (is this `fankui analyze` output?)",
+            )));
         }
         Ok(row)
     }
@@ -609,20 +614,26 @@ mod tests {
     fn bad_fields_are_named() {
         let line = LINE.replace(r#""nps":"3""#, r#""nps":11"#);
         let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        assert!(matches!(&err, RejectReason::Field(e) if matches!(**e, Error::Field { .. })));
         assert_eq!(
-            err,
+            err.to_string(),
             "record 17: field `nps`: expected a whole number 0–10, found 11"
         );
         let line = LINE.replace("2026-03-01", "yesterday");
-        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("field `created_at`"), "{err}");
-        let err = Row::parse(br#"{"id":"x","text":"a"}"#, 9, &Layout::new("text")).unwrap_err();
+        let err = Row::parse(br#"{"id":"x","text":"a"}"#, 9, &Layout::new("text"))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("record x: field `sentiment`: missing"),
             "{err}"
         );
         let err = Row::parse(br#"{"text":"a""#, 9, &Layout::new("text")).unwrap_err();
-        assert!(err.starts_with("malformed JSON"), "{err}");
+        assert!(matches!(err, RejectReason::JsonSyntax(_)), "{err:?}");
+        assert!(err.to_string().starts_with("malformed JSON"), "{err}");
     }
 
     #[test]
@@ -649,12 +660,14 @@ mod tests {
         let row = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap();
         assert_eq!(row.score_milli, -830);
         let line = LINE.replace("-0.83", "-1.2");
-        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        let err = Row::parse(line.as_bytes(), 1, &Layout::new("text"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("score -1.2 is outside [-1, 1]"), "{err}");
         let mut bad = LINE.as_bytes().to_vec();
         bad[3] = 0xff;
         let err = Row::parse(&bad, 1, &Layout::new("text")).unwrap_err();
-        assert_eq!(err, "invalid UTF-8 at column 4");
+        assert_eq!(err.to_string(), "invalid UTF-8 at column 4");
     }
 
     #[test]

@@ -246,6 +246,16 @@ fn hash_term(term: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0x6661_6e6b_7569).hash_one(term)
 }
 
+/// Where a term of `len` bytes goes in an arena of `arena` bytes, as `u32`s: `None` when its
+/// end would be past `u32::MAX`. Every term placed ends within it, so the arena stays under 4
+/// GiB and a pruned (compacted) arena does too.
+fn arena_place(arena: usize, len: usize) -> Option<(u32, u32)> {
+    let start = u32::try_from(arena).ok()?;
+    let len = u32::try_from(len).ok()?;
+    start.checked_add(len)?;
+    Some((start, len))
+}
+
 impl TopTerms {
     #[cfg(test)]
     fn add(&mut self, term: &str, by: u64) {
@@ -271,12 +281,16 @@ impl TopTerms {
         match entry {
             hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().count += by,
             hashbrown::hash_table::Entry::Vacant(v) => {
-                let start = u32::try_from(arena.len()).expect("under 4 GiB of terms");
+                // A term that would take the arena past 4 GiB is not counted: terms are
+                // keywords, and a prune keeps at most 2 × capacity of them between compactions.
+                let Some((start, len)) = arena_place(arena.len(), term.len()) else {
+                    return;
+                };
                 arena.push_str(term);
                 v.insert(TermCount {
                     hash,
                     start,
-                    len: term.len() as u32,
+                    len,
                     count: by,
                 });
             }
@@ -306,6 +320,7 @@ impl TopTerms {
             if e.count == 0 {
                 return false;
             }
+            // Lossless: `kept` holds some of the terms of the arena, which is under 4 GiB.
             let start = kept.len() as u32;
             kept.push_str(e.term(arena));
             e.start = start;
@@ -648,6 +663,17 @@ fn merge_series(into: &mut Series, from: &Series) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn term_arena_past_4_gib_skips_the_term_instead_of_panicking() {
+        let max = u32::MAX as usize;
+        assert_eq!(arena_place(0, 5), Some((0, 5)));
+        assert_eq!(arena_place(max - 5, 5), Some((u32::MAX - 5, 5)));
+        assert_eq!(arena_place(max - 5, 6), None);
+        assert_eq!(arena_place(max + 1, 0), None);
+        assert_eq!(arena_place(0, max + 1), None);
+        assert_eq!(arena_place(usize::MAX, usize::MAX), None);
+    }
 
     #[test]
     fn top_terms_are_exact_below_capacity_and_keep_the_heavy_ones_above() {

@@ -190,8 +190,8 @@ impl RouteConfig {
                 self.fallback
             )));
         }
-        let rules =
-            RuleRouter::new(taxonomy, normalizer).map_err(|m| fail(format!("taxonomy: {m}")))?;
+        let rules = RuleRouter::new(taxonomy, normalizer)
+            .map_err(|e| e.in_file(self.taxonomy.as_deref()))?;
         Ok(Arc::new(rules))
     }
 

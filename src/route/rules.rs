@@ -6,6 +6,7 @@ use regex::Regex;
 
 use super::taxonomy::Taxonomy;
 use super::{DepartmentScore, RouteInput, Router};
+use crate::error::{Error, Result};
 use crate::phrases::{PhraseHit, PhraseList, PhraseSet};
 use crate::segment::{Normalized, Normalizer};
 
@@ -37,8 +38,10 @@ impl RuleRouter {
     ///
     /// # Errors
     ///
-    /// A message naming the department and phrase that cannot be compiled.
-    pub fn new(taxonomy: &Taxonomy, normalizer: &dyn Normalizer) -> Result<Self, String> {
+    /// [`Error::Regex`] naming the department of a regex that does not compile,
+    /// [`Error::Phrase`] naming a phrase that cannot be compiled, [`Error::TooManyPhrases`]
+    /// when the phrases are too many for one automaton.
+    pub fn new(taxonomy: &Taxonomy, normalizer: &dyn Normalizer) -> Result<Self> {
         let mut list = Vec::new();
         let mut regexes = Vec::new();
         for (d, dept) in taxonomy.departments.iter().enumerate() {
@@ -50,12 +53,17 @@ impl RuleRouter {
             for p in dept.negative.zh.iter().chain(&dept.negative.en) {
                 list.push((p.trim().to_owned(), (d, Effect::Hides)));
             }
-            for r in &dept.regex {
-                let re = Regex::new(&r.pattern).map_err(|e| format!("`{}`: {e}", dept.id))?;
+            for (i, r) in dept.regex.iter().enumerate() {
+                let re = Regex::new(&r.pattern).map_err(|source| Error::Regex {
+                    path: None,
+                    department: dept.id.clone(),
+                    index: i + 1,
+                    source,
+                })?;
                 regexes.push((d, re, r.weight));
             }
         }
-        let phrases = PhraseSet::new(list, normalizer)?;
+        let phrases = PhraseSet::new(list, normalizer).map_err(|e| e.in_list("taxonomy"))?;
         Ok(RuleRouter {
             ids: taxonomy.departments.iter().map(|d| d.id.clone()).collect(),
             phrases,

@@ -125,8 +125,8 @@ impl Taxonomy {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when it cannot be read, [`Error::Config`] naming the place when it is
-    /// not valid (see [`from_toml_str`](Self::from_toml_str)).
+    /// [`Error::Io`] when it cannot be read, otherwise as
+    /// [`from_toml_str`](Self::from_toml_str).
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read taxonomy {}", path.display()), e))?;
@@ -137,21 +137,39 @@ impl Taxonomy {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a TOML error or an unknown key (with its line), no departments,
-    /// a duplicate or empty id, a department without phrases, a weight that is not a
-    /// positive number, an empty or malformed phrase, a phrase twice in one department, or
-    /// a regex that does not compile.
+    /// [`Error::Toml`] for a TOML error or an unknown key (with its line); [`Error::Config`]
+    /// for no departments, a duplicate or empty id, a department without phrases, a weight
+    /// that is not a positive number, an empty phrase or a phrase twice in one department;
+    /// [`Error::Regex`] for a regex that does not compile.
     pub fn from_toml_str(text: &str, path: Option<&Path>) -> Result<Self> {
-        let fail = |message: String| Error::Config {
-            path: path.map(PathBuf::from),
-            message: format!("taxonomy: {message}"),
-        };
-        let taxonomy: Taxonomy = toml::from_str(text).map_err(|e| fail(e.to_string()))?;
-        taxonomy.check().map_err(fail)?;
+        let taxonomy: Taxonomy =
+            toml::from_str(text).map_err(|e| Error::toml("taxonomy", text, path, e))?;
+        taxonomy.check(path)?;
         Ok(taxonomy)
     }
 
-    fn check(&self) -> std::result::Result<(), String> {
+    fn check(&self, path: Option<&Path>) -> Result<()> {
+        self.check_phrases().map_err(|message| Error::Config {
+            path: path.map(PathBuf::from),
+            message: format!("taxonomy: {message}"),
+        })?;
+        for d in &self.departments {
+            for (i, r) in d.regex.iter().enumerate() {
+                if let Err(source) = regex::Regex::new(&r.pattern) {
+                    return Err(Error::Regex {
+                        path: path.map(PathBuf::from),
+                        department: d.id.clone(),
+                        index: i + 1,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks everything but whether the regexes compile.
+    fn check_phrases(&self) -> std::result::Result<(), String> {
         if self.departments.is_empty() {
             return Err("no [[department]]".into());
         }
@@ -201,9 +219,6 @@ impl Taxonomy {
                         i + 1,
                         r.weight
                     ));
-                }
-                if let Err(e) = regex::Regex::new(&r.pattern) {
-                    return Err(format!("{at}: regex {}: {e}", i + 1));
                 }
             }
         }
@@ -284,9 +299,39 @@ en = ["courier"]
         ];
         for (text, want) in cases {
             let err = Taxonomy::from_toml_str(&text, Some(Path::new("t.toml"))).unwrap_err();
-            let msg = err.to_string();
+            let msg = format!("{err}{}", sources(&err));
             assert!(msg.contains(want), "{want}: {msg}");
-            assert!(msg.contains("t.toml"), "{msg}");
+            assert!(err.to_string().contains("t.toml"), "{msg}");
         }
+    }
+
+    /// The messages of an error's sources, each after `: `.
+    fn sources(err: &dyn std::error::Error) -> String {
+        let mut out = String::new();
+        let mut next = err.source();
+        while let Some(e) = next {
+            out.push_str(&format!(": {e}"));
+            next = e.source();
+        }
+        out
+    }
+
+    #[test]
+    fn underlying_errors_are_sources() {
+        use std::error::Error as _;
+        let text = MINI.replace("weight = 2.0", "weight = 2.0\nwieght = 1");
+        let err = Taxonomy::from_toml_str(&text, Some(Path::new("t.toml"))).unwrap_err();
+        assert!(
+            matches!(&err, Error::Toml { what: "taxonomy", line: Some(7), near: Some(k), .. } if k == "wieght"),
+            "{err:?}"
+        );
+        assert!(err.source().unwrap().is::<Box<toml::de::Error>>());
+        let text = format!("{MINI}[[department.regex]]\npattern = '(unclosed'\nweight = 1.0\n");
+        let err = Taxonomy::from_toml_str(&text, Some(Path::new("t.toml"))).unwrap_err();
+        assert!(
+            matches!(&err, Error::Regex { department, index: 1, .. } if department == "logistics"),
+            "{err:?}"
+        );
+        assert!(err.source().unwrap().is::<regex::Error>());
     }
 }

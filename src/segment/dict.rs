@@ -4,6 +4,10 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// Highest frequency a user word may have (jieba adds them up; the default dictionary's
+/// total is about 60 million).
+pub(crate) const MAX_USER_FREQ: usize = u32::MAX as usize;
+
 /// One user word: the word, and optionally jieba's frequency and part-of-speech tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserWord {
@@ -50,8 +54,8 @@ impl UserDict {
     ///
     /// # Errors
     ///
-    /// The file cannot be read, or a line has a frequency that is not a whole number or more
-    /// than three fields ([`Error::Dictionary`] names the path and line).
+    /// The file cannot be read, or a line has a frequency that is not a whole number (or is
+    /// over 4294967295) or more than three fields ([`Error::Dictionary`] names the path and line).
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("cannot read user dictionary {}", path.display()), e))?;
@@ -79,9 +83,21 @@ impl UserDict {
             let word = fields.next().unwrap_or_default().to_owned();
             let freq = match fields.next() {
                 None => None,
-                Some(f) => Some(f.parse::<usize>().map_err(|_| {
-                    bad(format!("frequency `{f}` of `{word}` is not a whole number"))
-                })?),
+                Some(f) => Some(
+                    f.parse::<usize>()
+                        .map_err(|_| {
+                            bad(format!("frequency `{f}` of `{word}` is not a whole number"))
+                        })
+                        .and_then(|n| {
+                            if n <= MAX_USER_FREQ {
+                                Ok(n)
+                            } else {
+                                Err(bad(format!(
+                                    "frequency `{f}` of `{word}` is over {MAX_USER_FREQ}"
+                                )))
+                            }
+                        })?,
+                ),
             };
             let tag = fields.next().map(str::to_owned);
             if let Some(extra) = fields.next() {
@@ -118,6 +134,17 @@ mod tests {
             err.to_string(),
             "my.dict:2: frequency `lots` of `差评` is not a whole number"
         );
+    }
+
+    #[test]
+    fn huge_user_frequency_is_an_error_not_an_overflow() {
+        let err = UserDict::parse("好评 10\n差评 18446744073709551615\n", "my.dict").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "my.dict:2: frequency `18446744073709551615` of `差评` is over 4294967295"
+        );
+        let dict = UserDict::parse("好评 4294967295\n", "my.dict").unwrap();
+        assert_eq!(dict.words()[0].freq, Some(MAX_USER_FREQ));
     }
 
     #[test]

@@ -37,12 +37,16 @@ impl WordForms {
     }
 
     /// Appends the token for the normalised byte range `range` of `text` to `out`; ranges that
-    /// hold only whitespace are skipped.
+    /// hold only whitespace are skipped, and so are ranges that are not on character
+    /// boundaries of the normalised text.
     pub fn push(&self, text: &Normalized<'_>, range: Range<usize>, out: &mut Tokens) {
-        self.emit(text, None, range, out);
+        if text.text().get(range.clone()).is_some() {
+            self.emit(text, None, range, out);
+        }
     }
 
-    /// Appends a token of a known kind and script.
+    /// Appends a token of a known kind and script; as [`push`](Self::push), a range that is
+    /// not on character boundaries of the normalised text is skipped.
     pub fn push_as(
         &self,
         text: &Normalized<'_>,
@@ -51,7 +55,9 @@ impl WordForms {
         script: Script,
         out: &mut Tokens,
     ) {
-        self.emit_as(text, None, range, kind, script, out);
+        if text.text().get(range.clone()).is_some() {
+            self.emit_as(text, None, range, kind, script, out);
+        }
     }
 
     /// [`push`](Self::push), where `source` is the offset returned by

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use jieba_rs::Jieba;
 
-use super::dict::UserWord;
+use super::dict::{UserWord, MAX_USER_FREQ};
 use super::forms::WordForms;
 use super::normalize::{Normalized, Normalizer};
 use super::Segmenter;
@@ -35,7 +35,9 @@ impl ChineseDict {
         let mut jieba = Jieba::new();
         for w in words {
             let norm = normalizer.normalize(&w.word);
-            jieba.add_word(norm.text(), w.freq, w.tag.as_deref());
+            // jieba adds frequencies up: a capped one cannot overflow the total.
+            let freq = w.freq.map(|f| f.min(MAX_USER_FREQ));
+            jieba.add_word(norm.text(), freq, w.tag.as_deref());
         }
         ChineseDict {
             jieba: Arc::new(jieba),

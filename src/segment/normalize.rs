@@ -131,21 +131,26 @@ impl<'a> Normalized<'a> {
     ///
     /// `range` must lie on character boundaries of [`text`](Self::text); the result lies on
     /// character boundaries of the original and covers every original character that
-    /// contributed to the range (so an empty range maps to an empty range).
+    /// contributed to the range (so an empty range maps to an empty range). Any other range
+    /// maps within the original too, without a panic: past the end as if it stopped at the
+    /// end, reversed to an empty range.
     #[must_use]
     pub fn original_span(&self, range: Range<usize>) -> Range<usize> {
         if self.align.is_empty() {
-            return range;
+            let start = range.start.min(self.original.len());
+            return start..range.end.clamp(start, self.original.len());
         }
-        let start = if range.start < self.align.len() {
-            self.align[range.start].0 as usize
-        } else {
-            self.original.len()
+        let start = match self.align.get(range.start) {
+            Some(a) => a.0 as usize,
+            None => self.original.len(),
         };
         if range.end <= range.start {
             return start..start;
         }
-        let end = self.align[range.end - 1].1 as usize;
+        let end = match self.align.get(range.end - 1) {
+            Some(a) => a.1 as usize,
+            None => self.original.len(),
+        };
         start..end.max(start)
     }
 }

@@ -289,12 +289,23 @@ mod tests {
             .to_string();
         assert!(err.contains("review|text"), "{err}");
         let (_d, path) = write("e.jsonl", "{\"review\":\"好\",\"label\":1}\n{oops\n");
-        let err = LabelledFile::read(&path, &fields())
-            .unwrap_err()
-            .to_string();
+        let err = LabelledFile::read(&path, &fields()).unwrap_err();
         assert!(
-            err.contains("line 2") && err.contains("malformed JSON"),
-            "{err}"
+            matches!(
+                &err,
+                Error::BadRecord {
+                    line: 2,
+                    reason: crate::io::RejectReason::MalformedJson(_),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let reason = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(err.to_string().contains("e.jsonl: line 2"), "{err}");
+        assert!(
+            reason.is_some_and(|r| r.starts_with("malformed JSON")),
+            "{err:?}"
         );
     }
 

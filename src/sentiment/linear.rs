@@ -95,8 +95,7 @@ impl LinearModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] when it cannot be read, [`Error::Config`] when it is not a fankui
-    /// sentiment model or is damaged.
+    /// [`Error::Io`] when it cannot be read, otherwise as [`from_bytes`](Self::from_bytes).
     pub fn from_path(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("cannot read model {}", path.display()), e))?;
@@ -107,7 +106,8 @@ impl LinearModel {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the bytes are not a fankui sentiment model or are damaged.
+    /// [`Error::Config`] when the bytes are not a fankui sentiment model or are damaged,
+    /// [`Error::Json`] when its header is not JSON.
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Self> {
         let bad = |message: String| Error::Config {
             path: Some(name.into()),
@@ -124,8 +124,8 @@ impl LinearModel {
             return Err(bad("truncated header".into()));
         }
         let (header, rest) = rest.split_at(len);
-        let header: ModelHeader =
-            serde_json::from_slice(header).map_err(|e| bad(format!("bad header: {e}")))?;
+        let header: ModelHeader = serde_json::from_slice(header)
+            .map_err(|e| Error::json(format!("invalid configuration {name}: bad header"), e))?;
         if header.format_version != FORMAT_VERSION {
             return Err(bad(format!(
                 "format version {} (this build reads {FORMAT_VERSION}); retrain the model",

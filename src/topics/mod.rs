@@ -794,8 +794,9 @@ impl TopicModel {
     ///
     /// # Errors
     ///
-    /// The file cannot be read, is not a topic model of this format version, or refers to
-    /// vocabulary entries it does not have.
+    /// The file cannot be read ([`Error::Io`]), is not JSON of a topic model ([`Error::Json`]),
+    /// is not of this format version or refers to vocabulary entries it does not have
+    /// ([`Error::Config`]).
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
@@ -803,8 +804,8 @@ impl TopicModel {
             path: Some(path.to_owned()),
             message,
         };
-        let mut model: TopicModel =
-            serde_json::from_str(&text).map_err(|e| fail(format!("not a topic model: {e}")))?;
+        let mut model: TopicModel = serde_json::from_str(&text)
+            .map_err(|e| Error::json(format!("not a topic model: {}", path.display()), e))?;
         if model.format != FORMAT || model.version != FORMAT_VERSION {
             return Err(fail(format!(
                 "format `{}` version {}, expected `{FORMAT}` version {FORMAT_VERSION}",
@@ -830,12 +831,11 @@ impl TopicModel {
     ///
     /// # Errors
     ///
-    /// The file cannot be written.
+    /// The model cannot be serialised ([`Error::Json`]) or the file cannot be written
+    /// ([`Error::Io`]).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Config {
-            path: Some(path.to_owned()),
-            message: e.to_string(),
-        })?;
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::json(format!("cannot write topic model {}", path.display()), e))?;
         std::fs::write(path, json + "\n")
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     }
@@ -844,7 +844,8 @@ impl TopicModel {
 /// The vocabulary: corpus term ids by document frequency.
 fn select_vocabulary(corpus: &TopicCorpus, options: &TopicOptions) -> Vec<u32> {
     let n = corpus.len();
-    let min_df = options.min_df.max(n / 5000).max(1) as u32;
+    // Document frequencies are `u32`s: a larger `min_df` saturates rather than wraps.
+    let min_df = u32::try_from(options.min_df.max(n / 5000).max(1)).unwrap_or(u32::MAX);
     let max_df = ((options.max_df.clamp(0.0, 1.0) * n as f32).floor() as u32).max(1);
     let mut vocab: Vec<u32> = (0..corpus.terms.len() as u32)
         .filter(|&t| (min_df..=max_df).contains(&corpus.df[t as usize]))
