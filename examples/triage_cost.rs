@@ -20,9 +20,8 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use fankui::io::{
-    parse_record, write_json_line, InputFormat, OutputOptions, OutputRecord, RecordReader,
-};
+use fankui::io::{parse_record, InputFormat, RecordReader};
+use fankui::pipeline::{write_json_line, OutputOptions, OutputRecord};
 use fankui::{Engine, Record, TextAnalysis};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
