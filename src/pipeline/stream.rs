@@ -132,21 +132,19 @@ where
 {
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
-    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
-    let pass_through = pass_through_columns(header.as_deref(), options);
+    let pass_through = pass_through_columns(reader.header(), options);
     let mut sink = Sink::new(output, options, &pass_through)?;
     let mut rejects = rejects;
-    // Analyses are made in parallel; repeat grievances and topic spikes are counted in input
-    // order (the only step that looks across records), then the analysis is written.
+    // Records are parsed and analysed in parallel; repeat grievances and topic spikes are
+    // counted in input order (the only step that looks across records), then the analysis is
+    // serialised and written.
     let mut tracker = engine.stream_tracker();
     let mut line = Vec::new();
     let summary = stream_records(
         engine,
         &mut reader,
-        header.as_deref(),
         &mut rejects,
         options,
-        started,
         |record| {
             let analysis = engine.analyze(&record)?;
             Ok((record, analysis))
@@ -172,18 +170,15 @@ where
     })
 }
 
-/// Streams the records of `reader` through the engine's pool: `f` of each parsed record in
-/// parallel, then `sink` of each result in input order on the caller's thread; records that
-/// cannot be parsed, or for which `f` fails, go to `rejects`. `progress` is called after
-/// every chunk.
-#[allow(clippy::too_many_arguments)]
+/// Streams the records of `reader` through the engine's pool (`Executor::stream`): `f` of
+/// each parsed record in parallel, then `sink` of each result in input order on the caller's
+/// thread; records that cannot be parsed, or for which `f` fails, go to `rejects`, so every
+/// record ends in exactly one of the two. `progress` is called after every chunk.
 fn stream_records<R, J, T>(
     engine: &Engine,
     reader: &mut RecordReader<R>,
-    header: Option<&[String]>,
     rejects: &mut J,
     options: &StreamOptions,
-    started: Instant,
     f: impl Fn(Record) -> Result<T> + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
     progress: &mut dyn FnMut(&Summary),
@@ -193,6 +188,9 @@ where
     J: Write,
     T: Send,
 {
+    let started = Instant::now();
+    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
+    let header = header.as_deref();
     let chunk_size = options.chunk_records.max(1);
     let mut summary = Summary::default();
     engine.inner.executor.stream(
@@ -344,8 +342,8 @@ fn csv_err(e: csv::Error) -> Error {
 /// `rejects` as in [`run_stream`].
 ///
 /// With more than one thread, reading, the parallel `f` and `sink` overlap: a reader thread
-/// splits the input, the pool maps a chunk while the caller's thread runs `sink` over the
-/// previous one.
+/// splits the input, the pool maps the next chunks while the caller's thread runs `sink` over
+/// the results of the chunks before them.
 ///
 /// # Examples
 ///
@@ -381,14 +379,11 @@ where
 {
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
-    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
     let summary = stream_records(
         engine,
         &mut reader,
-        header.as_deref(),
         &mut rejects,
         options,
-        started,
         |record| f(&record),
         |t| {
             sink(t);
