@@ -399,3 +399,219 @@ where
         ..summary
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Parallelism;
+
+    /// Records with a customer who complains again (so the in-order count matters), empty
+    /// texts and lines that are not JSON.
+    fn input(records: usize) -> String {
+        let mut s = String::new();
+        for i in 0..records {
+            let text = [
+                "快递三天了还没到",
+                "The screen cracked after a week",
+                "很好用",
+                "",
+            ][i % 4];
+            s.push_str(&format!(
+                "{{\"id\":\"{i}\",\"customer_id\":\"c{}\",\"text\":\"{text}\"}}\n",
+                i % 5
+            ));
+            if i % 13 == 5 {
+                s.push_str("not json\n\n");
+            }
+        }
+        s
+    }
+
+    fn engine(parallelism: Parallelism) -> Engine {
+        Engine::builder().parallelism(parallelism).build().unwrap()
+    }
+
+    #[test]
+    fn output_and_rejects_are_the_same_whatever_the_threads_and_chunks() {
+        let input = input(300);
+        let run = |engine: &Engine, chunk_records| {
+            let options = StreamOptions {
+                chunk_records,
+                ..StreamOptions::default()
+            };
+            let (mut out, mut rejects) = (Vec::new(), Vec::new());
+            let mut chunks = 0;
+            let summary = run_stream(
+                engine,
+                input.as_bytes(),
+                &mut out,
+                &mut rejects,
+                &options,
+                &mut |_| chunks += 1,
+            )
+            .unwrap();
+            let counts = (summary.read, summary.analysed, summary.rejected);
+            (out, rejects, counts, summary.blank_lines, chunks)
+        };
+        let (out, rejects, counts, blank, chunks) = run(&engine(Parallelism::Sequential), 2048);
+        assert_eq!(counts, (323, 225, 98));
+        assert_eq!((blank, chunks), (23, 1));
+        assert_eq!(out.split(|&b| b == b'\n').count(), 226);
+        for (threads, chunk_records) in [(2, 1), (2, 7), (3, 64), (3, 1000)] {
+            let got = run(&engine(Parallelism::Threads(threads)), chunk_records);
+            assert_eq!(got.0, out, "{threads} threads, chunks of {chunk_records}");
+            assert_eq!(got.1, rejects);
+            assert_eq!((got.2, got.3), (counts, blank));
+            assert_eq!(got.4, 323usize.div_ceil(chunk_records));
+        }
+    }
+
+    /// Accepts `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Counts the bytes read from it.
+    struct Counted<'a> {
+        data: &'a [u8],
+        read: &'a std::sync::atomic::AtomicUsize,
+    }
+
+    impl Read for Counted<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.data.read(out)?;
+            self.read.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failing_output_stops_the_stream_and_is_returned() {
+        let input = input(20_000);
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+            let read = std::sync::atomic::AtomicUsize::new(0);
+            let counted = Counted {
+                data: input.as_bytes(),
+                read: &read,
+            };
+            let options = StreamOptions {
+                chunk_records: 100,
+                ..StreamOptions::default()
+            };
+            let outcome = run_stream(
+                &engine(parallelism),
+                counted,
+                Full { room: 0 },
+                std::io::sink(),
+                &options,
+                &mut |_| {},
+            );
+            let error = outcome.expect_err("the output is full").to_string();
+            assert!(error.contains("cannot write the output"), "{error}");
+            // The output buffer fills after a few thousand records; the reader stops a few
+            // chunks after that, far from the end.
+            let read = read.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(
+                read < input.len() / 2,
+                "{read} of {} bytes read",
+                input.len()
+            );
+        }
+    }
+
+    /// Hands out `data`, then fails.
+    struct Broken<'a> {
+        data: &'a [u8],
+    }
+
+    impl Read for Broken<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match self.data.read(out)? {
+                0 => Err(std::io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_returned_after_the_records_read_before_it() {
+        let input = input(500);
+        let whole = input.rfind("\n{").unwrap() + 1;
+        // Chunks of 16 records: the chunk the error breaks is lost, every chunk before it
+        // is written (none is lost in flight).
+        let records: Vec<&str> = input[..whole].lines().filter(|l| !l.is_empty()).collect();
+        let written = records[..records.len() / 16 * 16]
+            .iter()
+            .filter(|l| l.starts_with('{') && !l.ends_with("\"\"}"))
+            .count();
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+            let engine = engine(parallelism);
+            let options = StreamOptions {
+                chunk_records: 16,
+                ..StreamOptions::default()
+            };
+            let mut out = Vec::new();
+            let outcome = run_stream(
+                &engine,
+                Broken {
+                    data: &input.as_bytes()[..whole],
+                },
+                &mut out,
+                std::io::sink(),
+                &options,
+                &mut |_| {},
+            );
+            let error = outcome.expect_err("the input breaks").to_string();
+            assert!(error.contains("cannot read the input"), "{error}");
+            assert_eq!(out.split(|&b| b == b'\n').count() - 1, written);
+        }
+    }
+
+    #[test]
+    fn scan_stream_hands_every_record_over_in_order() {
+        let input = input(300);
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(3)] {
+            let engine = engine(parallelism);
+            let options = StreamOptions {
+                chunk_records: 9,
+                ..StreamOptions::default()
+            };
+            let mut ids = Vec::new();
+            let mut rejects = Vec::new();
+            let summary = scan_stream(
+                &engine,
+                input.as_bytes(),
+                &mut rejects,
+                &options,
+                |record| Ok(record.id.clone()),
+                &mut |id| ids.push(id),
+            )
+            .unwrap();
+            assert_eq!(
+                (summary.read, summary.analysed, summary.rejected),
+                (323, 225, 98)
+            );
+            let expected: Vec<String> = (0..300)
+                .filter(|i| i % 4 != 3)
+                .map(|i| i.to_string())
+                .collect();
+            assert_eq!(ids, expected);
+            let rejected = String::from_utf8(rejects).unwrap();
+            assert_eq!(rejected.lines().count(), 98);
+        }
+    }
+}
