@@ -1,4 +1,5 @@
-//! Who runs the work: the caller's thread or a rayon pool. rayon lives here and nowhere else.
+//! Who runs the work: the caller's thread or a rayon pool, and the streaming driver that every
+//! pass over a stream goes through. rayon lives here and nowhere else.
 
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};

@@ -1,5 +1,6 @@
-//! The streaming batch driver: read a chunk, analyse it in parallel, write it in order.
-//! Memory is bounded by the chunk size, whatever the size of the input.
+//! Streams of records: read a chunk, analyse it in parallel, write it in order, on the crate's
+//! one streaming driver (`Executor::stream`). Memory is bounded by the chunk size, whatever
+//! the size of the input.
 
 use std::io::{Read, Write};
 use std::time::Instant;
