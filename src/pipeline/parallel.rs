@@ -1,6 +1,8 @@
-//! Who runs the work: the caller's thread or a rayon pool. rayon lives here and nowhere else.
+//! Who runs the work: the caller's thread or a rayon pool, and the streaming driver that every
+//! pass over a stream goes through. rayon lives here and nowhere else.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{mpsc, Arc};
 
 use rayon::prelude::*;
 
@@ -65,93 +67,119 @@ impl Executor {
         }
     }
 
-    /// Streams `groups` through the pool: `work(group, i)` for each of a group's `parts`,
-    /// then `done(group, results)` for each group in the order the groups came, on a thread
-    /// of its own, while the pool already works on the groups after it. `done` gets the group
-    /// back, to keep or to reuse.
+    /// The streaming driver: chunks read on a thread of their own, worked on by the pool, and
+    /// handed over in input order.
     ///
-    /// A map per group would wait for the group's slowest part before starting the next
-    /// group, leaving threads idle at the end of every group. Here up to `ahead` groups are in
-    /// flight (started and not yet done), which bounds memory. On one thread everything runs
-    /// on the caller's thread, group after group. `done` failing stops the stream: the groups
-    /// still to come are not started and the error is returned. A panic in `work` is raised
-    /// again here.
-    pub(crate) fn stream<G, R, E, P, W, D>(
+    /// `read(spent)` gives the next chunk (`None` at the end); `spent` is a chunk `done` has
+    /// finished with, to be filled again (its buffers are already allocated) or dropped.
+    /// `work(chunk, i)` runs on the pool for each of a chunk's `parts(chunk)` tasks, and
+    /// `done(chunk, results)` on the caller's thread for each chunk in the order they were
+    /// read, with the results in task order. So `done` may keep state across chunks and need
+    /// not be `Send`.
+    ///
+    /// Up to `ahead` chunks are in flight (started and not yet done) and one more read and
+    /// waiting, which bounds memory. The pool starts on the next chunks while the tasks of a
+    /// chunk finish and while `done` works, so no thread waits at the end of a chunk (a map
+    /// per chunk would wait for its slowest task). With one thread everything runs on the
+    /// caller's thread, chunk after chunk.
+    ///
+    /// # Errors
+    ///
+    /// `done` failing stops the stream: no further chunk is started, and its error is
+    /// returned. `read` failing ends the stream once the chunks read before it are done, and
+    /// its error is returned.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `work`, `read` or `done` is raised again on the caller's thread.
+    pub(crate) fn stream<C, R, E>(
         &self,
-        groups: impl Iterator<Item = G>,
+        mut read: impl FnMut(Option<C>) -> std::result::Result<Option<C>, E> + Send,
         ahead: usize,
-        parts: P,
-        work: W,
-        mut done: D,
+        parts: impl Fn(&C) -> usize + Sync,
+        work: impl Fn(&C, usize) -> R + Sync,
+        mut done: impl FnMut(&C, Vec<R>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E>
     where
-        G: Send + Sync,
+        C: Send + Sync,
         R: Send,
         E: Send,
-        P: Fn(&G) -> usize,
-        W: Fn(&G, usize) -> R + Sync,
-        D: FnMut(G, Vec<R>) -> std::result::Result<(), E> + Send,
     {
         let pool = match self {
-            Executor::Pool(pool) => pool,
-            Executor::Sequential => {
-                for group in groups {
-                    let results = (0..parts(&group)).map(|i| work(&group, i)).collect();
-                    done(group, results)?;
+            Executor::Pool(pool) if pool.current_num_threads() > 1 => pool,
+            _ => {
+                let mut spent = None;
+                while let Some(chunk) = read(spent.take())? {
+                    let results = (0..parts(&chunk)).map(|i| work(&chunk, i)).collect();
+                    done(&chunk, results)?;
+                    spent = Some(chunk);
                 }
                 return Ok(());
             }
         };
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<(u64, InFlight<G, R>)>();
-        // One credit a group in flight: the sink hands one back for each group it is done
-        // with, and it is gone (the send fails) once the sink stops.
-        let (credit_tx, credit_rx) = std::sync::mpsc::sync_channel::<()>(ahead.max(1));
+        let (parts, work) = (&parts, &work);
         std::thread::scope(|threads| {
-            let sink = threads.spawn(move || -> std::result::Result<(), E> {
-                let mut waiting = std::collections::BTreeMap::new();
-                let mut next = 0u64;
-                for (seq, group) in ready_rx {
-                    waiting.insert(seq, group);
-                    while let Some(mut group) = waiting.remove(&next) {
-                        let results = group.results();
-                        done(group.group, results)?;
+            // The channels live in this closure, so that a panic of `done` drops them and
+            // lets the reader go before the scope waits for it.
+            let (ready_tx, ready_rx) = mpsc::channel::<(u64, InFlight<C, R>)>();
+            // One credit a chunk in flight: `done` hands one back for each chunk it is done
+            // with, and the reader's send fails once `done` has stopped.
+            let (credit_tx, credit_rx) = mpsc::sync_channel::<()>(ahead.max(1));
+            let (spent_tx, spent_rx) = mpsc::sync_channel::<C>(ahead.max(1) + 1);
+            let reader = threads.spawn(move || {
+                pool.in_place_scope(|scope| {
+                    for seq in 0u64.. {
+                        let Some(chunk) = read(spent_rx.try_recv().ok())? else {
+                            break;
+                        };
+                        if credit_tx.send(()).is_err() {
+                            break; // `done` stopped: its error is returned below
+                        }
+                        let n = parts(&chunk);
+                        let chunk = Arc::new(InFlight::new(chunk, n));
+                        for i in 0..n {
+                            let (chunk, ready_tx) = (Arc::clone(&chunk), ready_tx.clone());
+                            scope.spawn(move |_| {
+                                let result =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        work(&chunk.chunk, i)
+                                    }));
+                                chunk.put(i, result);
+                                // The task that lets go of the chunk last hands it over.
+                                if let Some(chunk) = Arc::into_inner(chunk) {
+                                    let _ = ready_tx.send((seq, chunk));
+                                }
+                            });
+                        }
+                        if let Some(chunk) = Arc::into_inner(chunk) {
+                            let _ = ready_tx.send((seq, chunk));
+                        }
+                    }
+                    Ok(())
+                })
+            });
+            let mut waiting = BTreeMap::new();
+            let mut next = 0u64;
+            let mut sink = || {
+                for (seq, chunk) in &ready_rx {
+                    waiting.insert(seq, chunk);
+                    while let Some(mut chunk) = waiting.remove(&next) {
+                        let results = chunk.results();
+                        done(&chunk.chunk, results)?;
                         next += 1;
+                        let _ = spent_tx.try_send(chunk.chunk);
                         let _ = credit_rx.recv();
                     }
                 }
                 Ok(())
-            });
-            pool.in_place_scope(|scope| {
-                for (seq, group) in (0u64..).zip(groups) {
-                    if credit_tx.send(()).is_err() {
-                        break; // the sink stopped: its error is below
-                    }
-                    let n = parts(&group);
-                    let group = Arc::new(InFlight::new(group, n));
-                    for i in 0..n {
-                        let (group, ready_tx, work) = (Arc::clone(&group), ready_tx.clone(), &work);
-                        scope.spawn(move |_| {
-                            let result =
-                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                    work(&group.group, i)
-                                }));
-                            group.put(i, result);
-                            // The part that lets go of the group last hands it over.
-                            if let Some(group) = Arc::into_inner(group) {
-                                let _ = ready_tx.send((seq, group));
-                            }
-                        });
-                    }
-                    if let Some(group) = Arc::into_inner(group) {
-                        let _ = ready_tx.send((seq, group));
-                    }
-                }
-                drop(ready_tx);
-            });
-            match sink.join() {
+            };
+            let sunk = sink();
+            drop((ready_rx, credit_rx, spent_tx));
+            let read = match reader.join() {
                 Ok(outcome) => outcome,
                 Err(panic) => std::panic::resume_unwind(panic),
-            }
+            };
+            sunk.and(read)
         })
     }
 
@@ -178,16 +206,16 @@ impl Executor {
     }
 }
 
-/// A group of [`Executor::stream`] and the results of its parts as they come in.
-struct InFlight<G, R> {
-    group: G,
+/// A chunk of [`Executor::stream`] and the results of its tasks as they come in.
+struct InFlight<C, R> {
+    chunk: C,
     results: Vec<std::sync::Mutex<Option<std::thread::Result<R>>>>,
 }
 
-impl<G, R> InFlight<G, R> {
-    fn new(group: G, parts: usize) -> Self {
+impl<C, R> InFlight<C, R> {
+    fn new(chunk: C, parts: usize) -> Self {
         InFlight {
-            group,
+            chunk,
             results: (0..parts).map(|_| std::sync::Mutex::new(None)).collect(),
         }
     }
@@ -198,7 +226,7 @@ impl<G, R> InFlight<G, R> {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
     }
 
-    /// The results in part order; a part's panic is raised again.
+    /// The results in task order; a task's panic is raised again.
     fn results(&mut self) -> Vec<R> {
         self.results
             .iter_mut()
@@ -207,7 +235,7 @@ impl<G, R> InFlight<G, R> {
                     .get_mut()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .take()
-                    .expect("every part is in before its group is handed over");
+                    .expect("every task is in before its chunk is handed over");
                 result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
@@ -218,21 +246,28 @@ impl<G, R> InFlight<G, R> {
 mod tests {
     use super::*;
 
-    /// Groups of varying sizes; the work is slower for low part numbers so later parts and
-    /// later groups finish first.
+    /// Reads `chunks` in turn, as [`Executor::stream`]'s `read`.
+    fn reading<C>(
+        mut chunks: impl Iterator<Item = C> + Send,
+    ) -> impl FnMut(Option<C>) -> std::result::Result<Option<C>, String> + Send {
+        move |_| Ok(chunks.next())
+    }
+
+    /// Chunks of varying sizes; the work is slower for low task numbers so later tasks and
+    /// later chunks finish first.
     fn run(executor: &Executor, ahead: usize) -> Vec<(usize, Vec<usize>)> {
-        let groups = (0..40usize).map(|g| (g, g % 7));
+        let chunks = (0..40usize).map(|g| (g, g % 7));
         let mut seen = Vec::new();
         executor
             .stream(
-                groups,
+                reading(chunks),
                 ahead,
                 |&(_, n)| n,
                 |&(g, n), i| {
                     std::thread::sleep(std::time::Duration::from_micros(((n - i) * 50) as u64));
                     g * 100 + i
                 },
-                |(g, _), results| -> std::result::Result<(), ()> {
+                |&(g, _), results| {
                     seen.push((g, results));
                     Ok(())
                 },
@@ -242,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn stream_hands_groups_over_in_order_with_their_parts_in_order() {
+    fn stream_hands_chunks_over_in_order_with_their_tasks_in_order() {
         let expected: Vec<(usize, Vec<usize>)> = (0..40)
             .map(|g| (g, (0..g % 7).map(|i| g * 100 + i).collect()))
             .collect();
@@ -263,28 +298,98 @@ mod tests {
     fn stream_stops_at_the_first_error_of_done() {
         let executor = Executor::new(&Parallelism::Threads(2)).unwrap();
         let started = std::sync::atomic::AtomicUsize::new(0);
-        let groups = (0..1000usize).inspect(|_| {
+        let chunks = (0..1000usize).inspect(|_| {
             started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         });
         let mut done = 0;
         let outcome = executor.stream(
-            groups,
+            reading(chunks),
             2,
             |_| 3,
             |&g, i| g + i,
-            |g, _| {
+            |&g, _| {
                 done += 1;
                 if g == 5 {
-                    Err(format!("group {g}"))
+                    Err(format!("chunk {g}"))
                 } else {
                     Ok(())
                 }
             },
         );
-        assert_eq!(outcome, Err("group 5".to_string()));
+        assert_eq!(outcome, Err("chunk 5".to_string()));
         assert_eq!(done, 6);
-        // Groups 0–5 and at most the few in flight after them were started.
+        // Chunks 0–5 and at most the few in flight or read after them were read.
         assert!(started.load(std::sync::atomic::Ordering::Relaxed) < 12);
+    }
+
+    #[test]
+    fn stream_does_the_chunks_read_before_an_error_of_read_and_returns_it() {
+        for executor in [
+            Executor::Sequential,
+            Executor::new(&Parallelism::Threads(2)).unwrap(),
+        ] {
+            let mut next = 0usize;
+            let mut done = Vec::new();
+            let outcome = executor.stream(
+                |_| {
+                    next += 1;
+                    match next {
+                        8 => Err("cannot read".to_string()),
+                        n => Ok(Some(n)),
+                    }
+                },
+                3,
+                |_| 2,
+                |&g, i| g * 10 + i,
+                |&g, results| {
+                    done.push((g, results));
+                    Ok(())
+                },
+            );
+            assert_eq!(outcome, Err("cannot read".to_string()));
+            let expected: Vec<_> = (1..8).map(|g| (g, vec![g * 10, g * 10 + 1])).collect();
+            assert_eq!(done, expected);
+        }
+    }
+
+    #[test]
+    fn stream_hands_spent_chunks_back_to_read() {
+        for executor in [
+            Executor::Sequential,
+            Executor::new(&Parallelism::Threads(2)).unwrap(),
+        ] {
+            // A chunk is a buffer; a new one is made only when none comes back.
+            let mut made = 0;
+            let mut read = 0;
+            let mut sums = Vec::new();
+            executor
+                .stream(
+                    |spent: Option<Vec<usize>>| {
+                        if read == 100 {
+                            return Ok(None);
+                        }
+                        read += 1;
+                        let mut buffer = spent.unwrap_or_else(|| {
+                            made += 1;
+                            Vec::new()
+                        });
+                        buffer.clear();
+                        buffer.extend(read..read + 4);
+                        Ok::<_, ()>(Some(buffer))
+                    },
+                    2,
+                    |_| 1,
+                    |chunk, _| chunk.iter().sum::<usize>(),
+                    |_, results| {
+                        sums.extend(results);
+                        Ok(())
+                    },
+                )
+                .unwrap();
+            assert_eq!(sums, (1..=100).map(|r| 4 * r + 6).collect::<Vec<_>>());
+            // In flight, waiting and being read: a few, however long the stream.
+            assert!(made <= 6, "{made} buffers made");
+        }
     }
 
     #[test]
@@ -292,11 +397,11 @@ mod tests {
         let executor = Executor::new(&Parallelism::Threads(2)).unwrap();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             executor.stream(
-                0..100usize,
+                reading(0..100usize),
                 2,
                 |_| 2,
-                |&g, _| assert!(g != 7, "part of group 7"),
-                |_, _| Ok::<(), ()>(()),
+                |&g, _| assert!(g != 7, "task of chunk 7"),
+                |_, _| Ok(()),
             )
         }));
         let panic = outcome.expect_err("the panic comes back");
@@ -304,6 +409,24 @@ mod tests {
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
-        assert_eq!(message.as_deref(), Some("part of group 7"));
+        assert_eq!(message.as_deref(), Some("task of chunk 7"));
+    }
+
+    #[test]
+    fn stream_lets_the_reader_go_when_done_panics() {
+        let executor = Executor::new(&Parallelism::Threads(2)).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            executor.stream(
+                reading(0..usize::MAX),
+                2,
+                |_| 1,
+                |&g, _| g,
+                |&g, _| -> std::result::Result<(), String> {
+                    assert!(g != 3, "done at chunk 3");
+                    Ok(())
+                },
+            )
+        }));
+        assert!(outcome.is_err());
     }
 }

@@ -1,12 +1,12 @@
-//! The streaming batch driver: read a chunk, analyse it in parallel, write it in order.
-//! Memory is bounded by the chunk size, whatever the size of the input.
+//! Streams of records: read a chunk, analyse it in parallel, write it in order, on the crate's
+//! one streaming driver (`Executor::stream`). Memory is bounded by the chunk size, whatever
+//! the size of the input.
 
 use std::io::{Read, Write};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use super::output::{csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord};
-use super::{Analysis, Engine};
+use super::Engine;
 use crate::error::{Error, Result};
 use crate::io::{
     parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
@@ -81,20 +81,20 @@ impl Summary {
     }
 }
 
-enum Outcome {
-    Line(Vec<u8>),
-    Row(Vec<String>),
-    Reject(RejectReason),
-}
-
-pub(crate) struct Chunk {
-    pub(crate) records: Vec<RawRecord>,
+struct Chunk {
+    records: Vec<RawRecord>,
     blank_lines: u64,
     bytes: u64,
 }
 
 /// Bytes of records in a chunk at most, so a dump of long records keeps memory flat too.
 const CHUNK_BYTES: usize = 16 << 20;
+/// Records a task of the pool works on: enough that starting a task costs little next to its
+/// work, few enough that the threads finish a stream together.
+const TASK_RECORDS: usize = 64;
+/// Chunks the pool and the sink work on at once: one more than two threads need so that
+/// neither waits for the other.
+const CHUNKS_IN_FLIGHT: usize = 3;
 
 /// Analyses every record of `input` with `engine`, writing analyses to `output` in input
 /// order and unanalysable records to `rejects` (one JSON line each: line, record number,
@@ -134,140 +134,115 @@ where
 {
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
+    let pass_through = pass_through_columns(reader.header(), options);
+    let mut sink = Sink::new(output, options, &pass_through)?;
+    let mut rejects = rejects;
+    // Records are parsed and analysed in parallel; repeat grievances and topic spikes are
+    // counted in input order (the only step that looks across records), then the analysis is
+    // serialised and written.
+    let mut tracker = engine.stream_tracker();
+    let mut line = Vec::new();
+    let summary = stream_records(
+        engine,
+        &mut reader,
+        &mut rejects,
+        options,
+        |record| {
+            let analysis = engine.analyze(&record)?;
+            Ok((record, analysis))
+        },
+        |(record, mut analysis)| {
+            engine.count_stream(&mut tracker, &record, &mut analysis);
+            let out = OutputRecord {
+                record: &record,
+                analysis: &analysis,
+                options: options.output,
+            };
+            sink.write(&out, &pass_through, &mut line)
+        },
+        progress,
+    )?;
+    sink.finish()?;
+    rejects
+        .flush()
+        .map_err(|e| Error::io("cannot write the rejects", e))?;
+    Ok(Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        ..summary
+    })
+}
+
+/// Streams the records of `reader` through the engine's pool (`Executor::stream`): `f` of
+/// each parsed record in parallel, then `sink` of each result in input order on the caller's
+/// thread; records that cannot be parsed, or for which `f` fails, go to `rejects`, so every
+/// record ends in exactly one of the two. `progress` is called after every chunk.
+fn stream_records<R, J, T>(
+    engine: &Engine,
+    reader: &mut RecordReader<R>,
+    rejects: &mut J,
+    options: &StreamOptions,
+    f: impl Fn(Record) -> Result<T> + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
+    progress: &mut dyn FnMut(&Summary),
+) -> Result<Summary>
+where
+    R: Read + Send,
+    J: Write,
+    T: Send,
+{
+    let started = Instant::now();
     let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
     let header = header.as_deref();
-    let pass_through = pass_through_columns(header, options);
-    let mut writer = Writer {
-        sink: Sink::new(output, options, &pass_through)?,
-        rejects,
-        summary: Summary::default(),
-        started,
-        progress,
-    };
     let chunk_size = options.chunk_records.max(1);
-    // Analyse in parallel, count repeat grievances and topic spikes in input order (the only
-    // step that looks across records), then serialise in parallel.
-    let mut tracker = engine.stream_tracker();
-    let mut analyse = |chunk: &Chunk| {
-        let mut analysed = engine.map(&chunk.records, |raw| {
-            analyse_one(engine, raw, header, options)
-        });
-        for (record, analysis) in analysed.iter_mut().flatten() {
-            engine.count_stream(&mut tracker, record, analysis);
-        }
-        engine.map(&analysed, |a| match a {
-            Ok((record, analysis)) => serialise(record, analysis, &pass_through, options),
-            Err(reason) => Outcome::Reject(reason.clone()),
-        })
-    };
-
-    let (writer, end) = if engine.threads() > 1 {
-        // Three stages: a reader thread splits the input, the pool analyses, a writer thread
-        // writes; so neither reading nor writing leaves the pool idle.
-        std::thread::scope(|scope| -> Result<_> {
-            let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
-            scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size);
-                let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
-                if read_tx.send(chunk).is_err() || last {
-                    break;
-                }
-            });
-            let (write_tx, write_rx) = mpsc::sync_channel::<(Chunk, Vec<Outcome>)>(2);
-            let writing = scope.spawn(move || -> Result<Writer<'_, W, J>> {
-                for (chunk, outcomes) in write_rx {
-                    writer.write_chunk(&chunk, outcomes)?;
-                }
-                Ok(writer)
-            });
-            let mut end = (0, 0);
-            for chunk in read_rx.iter() {
-                let chunk = match chunk {
-                    Ok(c) => c,
-                    Err(e) => {
-                        drop(write_tx);
-                        let _ = writing.join();
-                        return Err(e);
+    let mut summary = Summary::default();
+    engine.inner.executor.stream(
+        |_| {
+            let chunk = read_chunk(reader, chunk_size)?;
+            Ok((!chunk.records.is_empty()).then_some(chunk))
+        },
+        CHUNKS_IN_FLIGHT,
+        |chunk| chunk.records.len().div_ceil(TASK_RECORDS),
+        |chunk, i| {
+            let end = chunk.records.len().min((i + 1) * TASK_RECORDS);
+            chunk.records[i * TASK_RECORDS..end]
+                .iter()
+                .map(|raw| {
+                    let record = parse_record(raw, header, &options.text_field)?;
+                    f(record).map_err(RejectReason::analysis)
+                })
+                .collect::<Vec<std::result::Result<T, RejectReason>>>()
+        },
+        |chunk, results| {
+            for (raw, result) in chunk.records.iter().zip(results.into_iter().flatten()) {
+                summary.read += 1;
+                match result {
+                    Ok(t) => {
+                        summary.analysed += 1;
+                        sink(t)?;
                     }
-                };
-                if chunk.records.is_empty() {
-                    end = (chunk.blank_lines, chunk.bytes);
-                    break;
-                }
-                let outcomes = analyse(&chunk);
-                if write_tx.send((chunk, outcomes)).is_err() {
-                    break; // the writer failed; its error is reported below
-                }
-            }
-            drop(read_rx);
-            drop(write_tx);
-            let writer = writing
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-            Ok((writer, end))
-        })?
-    } else {
-        let end = loop {
-            let chunk = read_chunk(&mut reader, chunk_size)?;
-            if chunk.records.is_empty() {
-                break (chunk.blank_lines, chunk.bytes);
-            }
-            let outcomes = analyse(&chunk);
-            writer.write_chunk(&chunk, outcomes)?;
-        };
-        (writer, end)
-    };
-    writer.finish(end)
-}
-
-/// The writing end: output, rejects, counts, progress.
-struct Writer<'p, W: Write, J: Write> {
-    sink: Sink<W>,
-    rejects: J,
-    summary: Summary,
-    started: Instant,
-    progress: &'p mut (dyn FnMut(&Summary) + Send),
-}
-
-impl<W: Write, J: Write> Writer<'_, W, J> {
-    fn write_chunk(&mut self, chunk: &Chunk, outcomes: Vec<Outcome>) -> Result<()> {
-        for (raw, outcome) in chunk.records.iter().zip(outcomes) {
-            self.summary.read += 1;
-            match outcome {
-                Outcome::Reject(reason) => {
-                    self.summary.rejected += 1;
-                    Reject {
-                        line: raw.line,
-                        number: raw.number,
-                        reason,
-                        raw: raw_bytes(raw).to_vec(),
+                    Err(reason) => {
+                        summary.rejected += 1;
+                        Reject {
+                            line: raw.line,
+                            number: raw.number,
+                            reason,
+                            raw: raw_bytes(raw).to_vec(),
+                        }
+                        .write_to(&mut *rejects)
+                        .map_err(|e| Error::io("cannot write the rejects", e))?;
                     }
-                    .write_to(&mut self.rejects)
-                    .map_err(|e| Error::io("cannot write the rejects", e))?;
-                }
-                other => {
-                    self.summary.analysed += 1;
-                    self.sink.write(other)?;
                 }
             }
-        }
-        self.summary.blank_lines = chunk.blank_lines;
-        self.summary.bytes = chunk.bytes;
-        self.summary.seconds = self.started.elapsed().as_secs_f64();
-        (self.progress)(&self.summary);
-        Ok(())
-    }
-
-    fn finish(mut self, (blank_lines, bytes): (u64, u64)) -> Result<Summary> {
-        self.sink.finish()?;
-        self.rejects
-            .flush()
-            .map_err(|e| Error::io("cannot write the rejects", e))?;
-        self.summary.blank_lines = blank_lines;
-        self.summary.bytes = bytes;
-        self.summary.seconds = self.started.elapsed().as_secs_f64();
-        Ok(self.summary)
-    }
+            summary.blank_lines = chunk.blank_lines;
+            summary.bytes = chunk.bytes;
+            summary.seconds = started.elapsed().as_secs_f64();
+            progress(&summary);
+            Ok(())
+        },
+    )?;
+    summary.blank_lines = reader.blank_lines();
+    summary.bytes = reader.bytes_read();
+    Ok(summary)
 }
 
 /// The next `size` records, or fewer when they reach [`CHUNK_BYTES`]; none at the end.
@@ -288,38 +263,6 @@ fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chun
         blank_lines: reader.blank_lines(),
         bytes: reader.bytes_read(),
     })
-}
-
-fn analyse_one(
-    engine: &Engine,
-    raw: &RawRecord,
-    header: Option<&[String]>,
-    options: &StreamOptions,
-) -> std::result::Result<(Record, Analysis), RejectReason> {
-    let record = parse_record(raw, header, &options.text_field)?;
-    let analysis = engine.analyze(&record).map_err(RejectReason::analysis)?;
-    Ok((record, analysis))
-}
-
-fn serialise(
-    record: &Record,
-    analysis: &Analysis,
-    pass_through: &[String],
-    options: &StreamOptions,
-) -> Outcome {
-    let out = OutputRecord {
-        record,
-        analysis,
-        options: options.output,
-    };
-    match options.output_format {
-        OutputFormat::Jsonl => {
-            let mut line = Vec::with_capacity(record.text.len() * 2 + 64);
-            write_json_line(&mut line, &out);
-            Outcome::Line(line)
-        }
-        OutputFormat::Csv => Outcome::Row(csv_row(&out, pass_through)),
-    }
 }
 
 /// The input columns a CSV output repeats: every input column but `id` for CSV/TSV input,
@@ -360,11 +303,20 @@ impl<W: Write> Sink<W> {
         })
     }
 
-    fn write(&mut self, outcome: Outcome) -> Result<()> {
-        match (self, outcome) {
-            (Sink::Jsonl(w), Outcome::Line(line)) => w.write_all(&line).map_err(write_err),
-            (Sink::Csv(w), Outcome::Row(row)) => w.write_record(&row).map_err(csv_err),
-            _ => Ok(()),
+    /// Writes one analysis; `line` is a buffer to reuse.
+    fn write(
+        &mut self,
+        out: &OutputRecord<'_>,
+        pass_through: &[String],
+        line: &mut Vec<u8>,
+    ) -> Result<()> {
+        match self {
+            Sink::Jsonl(w) => {
+                line.clear();
+                write_json_line(line, out);
+                w.write_all(line).map_err(write_err)
+            }
+            Sink::Csv(w) => w.write_record(csv_row(out, pass_through)).map_err(csv_err),
         }
     }
 
@@ -399,8 +351,8 @@ fn csv_err(e: csv::Error) -> Error {
 /// `rejects` as in [`run_stream`].
 ///
 /// With more than one thread, reading, the parallel `f` and `sink` overlap: a reader thread
-/// splits the input, the pool maps a chunk while the caller's thread runs `sink` over the
-/// previous one.
+/// splits the input, the pool maps the next chunks while the caller's thread runs `sink` over
+/// the results of the chunks before them.
 ///
 /// # Examples
 ///
@@ -436,100 +388,239 @@ where
 {
     let started = Instant::now();
     let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
-    let header: Option<Vec<String>> = reader.header().map(<[String]>::to_vec);
-    let header = header.as_deref();
-    let chunk_size = options.chunk_records.max(1);
-    let step = |chunk: Chunk| {
-        if chunk.records.is_empty() {
-            return Scanned::End(chunk);
-        }
-        let results = engine.map(&chunk.records, |raw| {
-            let record = parse_record(raw, header, &options.text_field)?;
-            f(&record).map_err(RejectReason::analysis)
-        });
-        Scanned::Mapped(chunk, results)
-    };
-    let mut summary = Summary::default();
-    let mut take = |scanned: Scanned<T>| -> Result<()> {
-        let chunk = match scanned {
-            Scanned::Mapped(chunk, results) => {
-                for (raw, result) in chunk.records.iter().zip(results) {
-                    summary.read += 1;
-                    match result {
-                        Ok(t) => {
-                            summary.analysed += 1;
-                            sink(t);
-                        }
-                        Err(reason) => {
-                            summary.rejected += 1;
-                            Reject {
-                                line: raw.line,
-                                number: raw.number,
-                                reason,
-                                raw: raw_bytes(raw).to_vec(),
-                            }
-                            .write_to(&mut rejects)
-                            .map_err(|e| Error::io("cannot write the rejects", e))?;
-                        }
-                    }
-                }
-                chunk
-            }
-            Scanned::End(chunk) => chunk,
-        };
-        summary.blank_lines = chunk.blank_lines;
-        summary.bytes = chunk.bytes;
-        Ok(())
-    };
-    if engine.threads() > 1 {
-        // A reader thread splits the input, a second thread hands chunks to the pool, and
-        // this thread runs the sink: neither reading nor the sink leaves the pool idle.
-        std::thread::scope(|scope| -> Result<()> {
-            let (read_tx, read_rx) = mpsc::sync_channel::<Result<Chunk>>(2);
-            scope.spawn(move || loop {
-                let chunk = read_chunk(&mut reader, chunk_size);
-                let last = !matches!(&chunk, Ok(c) if !c.records.is_empty());
-                if read_tx.send(chunk).is_err() || last {
-                    break;
-                }
-            });
-            let (mapped_tx, mapped_rx) = mpsc::sync_channel::<Result<Scanned<T>>>(2);
-            let step = &step;
-            scope.spawn(move || {
-                for chunk in read_rx {
-                    let next = chunk.map(step);
-                    let last = !matches!(&next, Ok(Scanned::Mapped(..)));
-                    if mapped_tx.send(next).is_err() || last {
-                        break;
-                    }
-                }
-            });
-            // On an error, returning drops the receiver, which stops both threads.
-            for next in mapped_rx {
-                take(next?)?;
-            }
+    let summary = stream_records(
+        engine,
+        &mut reader,
+        &mut rejects,
+        options,
+        |record| f(&record),
+        |t| {
+            sink(t);
             Ok(())
-        })?;
-    } else {
-        loop {
-            let next = step(read_chunk(&mut reader, chunk_size)?);
-            let last = matches!(next, Scanned::End(_));
-            take(next)?;
-            if last {
-                break;
-            }
-        }
-    }
+        },
+        &mut |_| {},
+    )?;
     rejects
         .flush()
         .map_err(|e| Error::io("cannot write the rejects", e))?;
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+    Ok(Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        ..summary
+    })
 }
 
-/// A chunk with each record's result, or the end of the stream (a chunk without records,
-/// carrying the final counts).
-enum Scanned<T> {
-    Mapped(Chunk, Vec<std::result::Result<T, RejectReason>>),
-    End(Chunk),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Parallelism;
+
+    /// Records with a customer who complains again (so the in-order count matters), empty
+    /// texts and lines that are not JSON.
+    fn input(records: usize) -> String {
+        let mut s = String::new();
+        for i in 0..records {
+            let text = [
+                "快递三天了还没到",
+                "The screen cracked after a week",
+                "很好用",
+                "",
+            ][i % 4];
+            s.push_str(&format!(
+                "{{\"id\":\"{i}\",\"customer_id\":\"c{}\",\"text\":\"{text}\"}}\n",
+                i % 5
+            ));
+            if i % 13 == 5 {
+                s.push_str("not json\n\n");
+            }
+        }
+        s
+    }
+
+    fn engine(parallelism: Parallelism) -> Engine {
+        Engine::builder().parallelism(parallelism).build().unwrap()
+    }
+
+    #[test]
+    fn output_and_rejects_are_the_same_whatever_the_threads_and_chunks() {
+        let input = input(300);
+        let run = |engine: &Engine, chunk_records| {
+            let options = StreamOptions {
+                chunk_records,
+                ..StreamOptions::default()
+            };
+            let (mut out, mut rejects) = (Vec::new(), Vec::new());
+            let mut chunks = 0;
+            let summary = run_stream(
+                engine,
+                input.as_bytes(),
+                &mut out,
+                &mut rejects,
+                &options,
+                &mut |_| chunks += 1,
+            )
+            .unwrap();
+            let counts = (summary.read, summary.analysed, summary.rejected);
+            (out, rejects, counts, summary.blank_lines, chunks)
+        };
+        let (out, rejects, counts, blank, chunks) = run(&engine(Parallelism::Sequential), 2048);
+        assert_eq!(counts, (323, 225, 98));
+        assert_eq!((blank, chunks), (23, 1));
+        assert_eq!(out.split(|&b| b == b'\n').count(), 226);
+        for (threads, chunk_records) in [(2, 1), (2, 7), (3, 64), (3, 1000)] {
+            let got = run(&engine(Parallelism::Threads(threads)), chunk_records);
+            assert_eq!(got.0, out, "{threads} threads, chunks of {chunk_records}");
+            assert_eq!(got.1, rejects);
+            assert_eq!((got.2, got.3), (counts, blank));
+            assert_eq!(got.4, 323usize.div_ceil(chunk_records));
+        }
+    }
+
+    /// Accepts `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Counts the bytes read from it.
+    struct Counted<'a> {
+        data: &'a [u8],
+        read: &'a std::sync::atomic::AtomicUsize,
+    }
+
+    impl Read for Counted<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.data.read(out)?;
+            self.read.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_failing_output_stops_the_stream_and_is_returned() {
+        let input = input(20_000);
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+            let read = std::sync::atomic::AtomicUsize::new(0);
+            let counted = Counted {
+                data: input.as_bytes(),
+                read: &read,
+            };
+            let options = StreamOptions {
+                chunk_records: 100,
+                ..StreamOptions::default()
+            };
+            let outcome = run_stream(
+                &engine(parallelism),
+                counted,
+                Full { room: 0 },
+                std::io::sink(),
+                &options,
+                &mut |_| {},
+            );
+            let error = outcome.expect_err("the output is full").to_string();
+            assert!(error.contains("cannot write the output"), "{error}");
+            // The output buffer fills after a few thousand records; the reader stops a few
+            // chunks after that, far from the end.
+            let read = read.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(
+                read < input.len() / 2,
+                "{read} of {} bytes read",
+                input.len()
+            );
+        }
+    }
+
+    /// Hands out `data`, then fails.
+    struct Broken<'a> {
+        data: &'a [u8],
+    }
+
+    impl Read for Broken<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match self.data.read(out)? {
+                0 => Err(std::io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_error_is_returned_after_the_records_read_before_it() {
+        let input = input(500);
+        let whole = input.rfind("\n{").unwrap() + 1;
+        // Chunks of 16 records: the chunk the error breaks is lost, every chunk before it
+        // is written (none is lost in flight).
+        let records: Vec<&str> = input[..whole].lines().filter(|l| !l.is_empty()).collect();
+        let written = records[..records.len() / 16 * 16]
+            .iter()
+            .filter(|l| l.starts_with('{') && !l.ends_with("\"\"}"))
+            .count();
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+            let engine = engine(parallelism);
+            let options = StreamOptions {
+                chunk_records: 16,
+                ..StreamOptions::default()
+            };
+            let mut out = Vec::new();
+            let outcome = run_stream(
+                &engine,
+                Broken {
+                    data: &input.as_bytes()[..whole],
+                },
+                &mut out,
+                std::io::sink(),
+                &options,
+                &mut |_| {},
+            );
+            let error = outcome.expect_err("the input breaks").to_string();
+            assert!(error.contains("cannot read the input"), "{error}");
+            assert_eq!(out.split(|&b| b == b'\n').count() - 1, written);
+        }
+    }
+
+    #[test]
+    fn scan_stream_hands_every_record_over_in_order() {
+        let input = input(300);
+        for parallelism in [Parallelism::Sequential, Parallelism::Threads(3)] {
+            let engine = engine(parallelism);
+            let options = StreamOptions {
+                chunk_records: 9,
+                ..StreamOptions::default()
+            };
+            let mut ids = Vec::new();
+            let mut rejects = Vec::new();
+            let summary = scan_stream(
+                &engine,
+                input.as_bytes(),
+                &mut rejects,
+                &options,
+                |record| Ok(record.id.clone()),
+                &mut |id| ids.push(id),
+            )
+            .unwrap();
+            assert_eq!(
+                (summary.read, summary.analysed, summary.rejected),
+                (323, 225, 98)
+            );
+            let expected: Vec<String> = (0..300)
+                .filter(|i| i % 4 != 3)
+                .map(|i| i.to_string())
+                .collect();
+            assert_eq!(ids, expected);
+            let rejected = String::from_utf8(rejects).unwrap();
+            assert_eq!(rejected.lines().count(), 98);
+        }
+    }
 }

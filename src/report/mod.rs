@@ -235,7 +235,7 @@ pub struct ReportRun {
 const BATCH_LINES: usize = 16384;
 /// Lines read per chunk.
 const CHUNK_LINES: usize = 4 * BATCH_LINES;
-/// Bytes read per chunk at most: with one chunk being read, one waiting and
+/// Bytes read per chunk at most: with one chunk being read or waiting and
 /// [`CHUNKS_IN_FLIGHT`] counted or written, memory stays under a few times this.
 const CHUNK_BYTES: usize = 12 << 20;
 /// Chunks the pool and the sink work on at once: one more than two threads need so that
@@ -251,8 +251,10 @@ struct BatchOut {
     customer_ids: Vec<Option<String>>,
 }
 
-/// Reads analysed JSONL and calls `sink` for each chunk's batches, in input order, with the parsed
-/// rows already folded by `fold` in parallel.
+/// Reads analysed JSONL and calls `sink` for each chunk's batches, in input order, with the
+/// parsed rows already folded by `fold` in parallel (the pipeline's streaming driver: a reader
+/// thread fills the chunks, handed back by the sink to be filled again, the pool parses and
+/// counts the batches, `sink` runs on this thread).
 fn scan<R, T, F, S>(
     input: R,
     max_record_bytes: usize,
@@ -265,75 +267,43 @@ where
     R: Read + Send,
     T: Default + Send,
     F: Fn(&mut T, &Row<'_>, &JsonLine, &[u8]) + Sync + Send,
-    S: FnMut(&JsonChunk, Vec<(T, Vec<Reject>)>) -> Result<()> + Send,
+    S: FnMut(&JsonChunk, Vec<(T, Vec<Reject>)>) -> Result<()>,
 {
     let executor = Executor::new(parallelism)?;
     let layout = row::Layout::new(text_field);
     let mut reader = RecordReader::new(input, InputFormat::Jsonl, max_record_bytes)?;
-    // A reader thread splits the chunks ahead; the pool parses and counts a chunk's batches
-    // while a sink thread merges and writes the chunks before it, then hands each chunk's
-    // buffer back to the reader to be filled again.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<JsonChunk>>(1);
-    let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_IN_FLIGHT + 2);
-    std::thread::scope(|scope| {
-        scope.spawn(move || loop {
-            let buffer = spent_rx.try_recv().unwrap_or_default();
-            let sent = match reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES, buffer) {
-                Ok(chunk) if chunk.lines.is_empty() => return,
-                Ok(chunk) => tx.send(Ok(chunk)),
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
+    let mut read = 0u64;
+    executor.stream(
+        |spent: Option<JsonChunk>| {
+            let buffer = spent.map(|chunk| chunk.data).unwrap_or_default();
+            let chunk = reader.read_json_chunk(CHUNK_LINES, CHUNK_BYTES, buffer)?;
+            Ok((!chunk.lines.is_empty()).then_some(chunk))
+        },
+        CHUNKS_IN_FLIGHT,
+        |chunk| chunk.lines.len().div_ceil(BATCH_LINES),
+        |chunk, i| {
+            let end = chunk.lines.len().min((i + 1) * BATCH_LINES);
+            let mut acc = T::default();
+            let mut rejects = Vec::new();
+            for line in &chunk.lines[i * BATCH_LINES..end] {
+                let bytes = &chunk.data[line.range.clone()];
+                if let Some(reason) = &line.over_limit {
+                    rejects.push(reject(line, reason.clone(), bytes));
+                    continue;
                 }
-            };
-            if sent.is_err() {
-                return;
-            }
-        });
-        let mut read = 0u64;
-        let mut failed = None;
-        let chunks = rx.iter().map_while(|chunk| match chunk {
-            Ok(chunk) => {
-                read += chunk.lines.len() as u64;
-                Some(chunk)
-            }
-            Err(e) => {
-                failed = Some(e);
-                None
-            }
-        });
-        executor.stream(
-            chunks,
-            CHUNKS_IN_FLIGHT,
-            |chunk| chunk.lines.len().div_ceil(BATCH_LINES),
-            |chunk, i| {
-                let end = chunk.lines.len().min((i + 1) * BATCH_LINES);
-                let mut acc = T::default();
-                let mut rejects = Vec::new();
-                for line in &chunk.lines[i * BATCH_LINES..end] {
-                    let bytes = &chunk.data[line.range.clone()];
-                    if let Some(reason) = &line.over_limit {
-                        rejects.push(reject(line, reason.clone(), bytes));
-                        continue;
-                    }
-                    match Row::parse(bytes, line.number, &layout) {
-                        Ok(row) => fold(&mut acc, &row, line, bytes),
-                        Err(reason) => rejects.push(reject(line, reason, bytes)),
-                    }
+                match Row::parse(bytes, line.number, &layout) {
+                    Ok(row) => fold(&mut acc, &row, line, bytes),
+                    Err(reason) => rejects.push(reject(line, reason, bytes)),
                 }
-                (acc, rejects)
-            },
-            |chunk, outs| {
-                sink(&chunk, outs)?;
-                let _ = spent_tx.try_send(chunk.data);
-                Ok(())
-            },
-        )?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(read),
-        }
-    })
+            }
+            (acc, rejects)
+        },
+        |chunk, outs| {
+            read += chunk.lines.len() as u64;
+            sink(chunk, outs)
+        },
+    )?;
+    Ok(read)
 }
 
 fn reject(line: &JsonLine, reason: RejectReason, bytes: &[u8]) -> Reject {
