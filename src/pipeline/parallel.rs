@@ -67,6 +67,20 @@ impl Executor {
         }
     }
 
+    /// `f` over `items`, taken by value (and dropped on the thread that took them), results
+    /// in input order.
+    pub(crate) fn map_owned<T, R, F>(&self, items: Vec<T>, f: F) -> Vec<R>
+    where
+        T: Send,
+        R: Send,
+        F: Fn(T) -> R + Sync + Send,
+    {
+        match self {
+            Executor::Sequential => items.into_iter().map(f).collect(),
+            Executor::Pool(pool) => pool.install(|| items.into_par_iter().map(f).collect()),
+        }
+    }
+
     /// The streaming driver: chunks read on a thread of their own, worked on by the pool, and
     /// handed over in input order.
     ///

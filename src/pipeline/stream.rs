@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::time::Instant;
 
 use super::output::{csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord};
-use super::Engine;
+use super::{Analysis, Engine};
 use crate::error::{Error, Result};
 use crate::io::{
     parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
@@ -81,6 +81,12 @@ impl Summary {
     }
 }
 
+/// A serialised analysis.
+enum Outcome {
+    Line(Vec<u8>),
+    Row(Vec<String>),
+}
+
 struct Chunk {
     records: Vec<RawRecord>,
     blank_lines: u64,
@@ -92,9 +98,10 @@ const CHUNK_BYTES: usize = 16 << 20;
 /// Records a task of the pool works on: enough that starting a task costs little next to its
 /// work, few enough that the threads finish a stream together.
 const TASK_RECORDS: usize = 64;
-/// Chunks the pool and the sink work on at once: one more than two threads need so that
-/// neither waits for the other.
-const CHUNKS_IN_FLIGHT: usize = 3;
+/// Chunks in flight: the pool analyses one while the sink counts and serialises the one
+/// before. More would hold more analyses in memory (the serialisation of a chunk waits for
+/// the tasks already queued) without keeping the threads busier.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// Analyses every record of `input` with `engine`, writing analyses to `output` in input
 /// order and unanalysable records to `rejects` (one JSON line each: line, record number,
@@ -138,10 +145,11 @@ where
     let mut sink = Sink::new(output, options, &pass_through)?;
     let mut rejects = rejects;
     // Records are parsed and analysed in parallel; repeat grievances and topic spikes are
-    // counted in input order (the only step that looks across records), then the analysis is
-    // serialised and written.
+    // counted in input order (the only step that looks across records), then the chunk's
+    // analyses are serialised in parallel and written in order. The serialising threads take
+    // the analyses and drop them: dropped on this thread, every one of them would be freed
+    // into the workers' allocator arenas while the workers allocate, which contends more.
     let mut tracker = engine.stream_tracker();
-    let mut line = Vec::new();
     let summary = stream_records(
         engine,
         &mut reader,
@@ -151,14 +159,17 @@ where
             let analysis = engine.analyze(&record)?;
             Ok((record, analysis))
         },
-        |(record, mut analysis)| {
-            engine.count_stream(&mut tracker, &record, &mut analysis);
-            let out = OutputRecord {
-                record: &record,
-                analysis: &analysis,
-                options: options.output,
-            };
-            sink.write(&out, &pass_through, &mut line)
+        |mut analysed: Vec<(Record, Analysis)>| {
+            for (record, analysis) in &mut analysed {
+                engine.count_stream(&mut tracker, record, analysis);
+            }
+            let outcomes = engine
+                .inner
+                .executor
+                .map_owned(analysed, |(record, analysis)| {
+                    serialise(&record, &analysis, &pass_through, options)
+                });
+            outcomes.into_iter().try_for_each(|o| sink.write(o))
         },
         progress,
     )?;
@@ -173,16 +184,16 @@ where
 }
 
 /// Streams the records of `reader` through the engine's pool (`Executor::stream`): `f` of
-/// each parsed record in parallel, then `sink` of each result in input order on the caller's
-/// thread; records that cannot be parsed, or for which `f` fails, go to `rejects`, so every
-/// record ends in exactly one of the two. `progress` is called after every chunk.
+/// each parsed record in parallel, then `sink` of each chunk's results in input order on the
+/// caller's thread; records that cannot be parsed, or for which `f` fails, go to `rejects`,
+/// so every record ends in exactly one of the two. `progress` is called after every chunk.
 fn stream_records<R, J, T>(
     engine: &Engine,
     reader: &mut RecordReader<R>,
     rejects: &mut J,
     options: &StreamOptions,
     f: impl Fn(Record) -> Result<T> + Sync,
-    mut sink: impl FnMut(T) -> Result<()>,
+    mut sink: impl FnMut(Vec<T>) -> Result<()>,
     progress: &mut dyn FnMut(&Summary),
 ) -> Result<Summary>
 where
@@ -213,13 +224,10 @@ where
                 .collect::<Vec<std::result::Result<T, RejectReason>>>()
         },
         |chunk, results| {
+            let mut kept = Vec::with_capacity(chunk.records.len());
             for (raw, result) in chunk.records.iter().zip(results.into_iter().flatten()) {
-                summary.read += 1;
                 match result {
-                    Ok(t) => {
-                        summary.analysed += 1;
-                        sink(t)?;
-                    }
+                    Ok(t) => kept.push(t),
                     Err(reason) => {
                         summary.rejected += 1;
                         Reject {
@@ -233,6 +241,9 @@ where
                     }
                 }
             }
+            summary.read += chunk.records.len() as u64;
+            summary.analysed += kept.len() as u64;
+            sink(kept)?;
             summary.blank_lines = chunk.blank_lines;
             summary.bytes = chunk.bytes;
             summary.seconds = started.elapsed().as_secs_f64();
@@ -263,6 +274,27 @@ fn read_chunk<R: Read>(reader: &mut RecordReader<R>, size: usize) -> Result<Chun
         blank_lines: reader.blank_lines(),
         bytes: reader.bytes_read(),
     })
+}
+
+fn serialise(
+    record: &Record,
+    analysis: &Analysis,
+    pass_through: &[String],
+    options: &StreamOptions,
+) -> Outcome {
+    let out = OutputRecord {
+        record,
+        analysis,
+        options: options.output,
+    };
+    match options.output_format {
+        OutputFormat::Jsonl => {
+            let mut line = Vec::with_capacity(record.text.len() * 2 + 64);
+            write_json_line(&mut line, &out);
+            Outcome::Line(line)
+        }
+        OutputFormat::Csv => Outcome::Row(csv_row(&out, pass_through)),
+    }
 }
 
 /// The input columns a CSV output repeats: every input column but `id` for CSV/TSV input,
@@ -303,20 +335,11 @@ impl<W: Write> Sink<W> {
         })
     }
 
-    /// Writes one analysis; `line` is a buffer to reuse.
-    fn write(
-        &mut self,
-        out: &OutputRecord<'_>,
-        pass_through: &[String],
-        line: &mut Vec<u8>,
-    ) -> Result<()> {
-        match self {
-            Sink::Jsonl(w) => {
-                line.clear();
-                write_json_line(line, out);
-                w.write_all(line).map_err(write_err)
-            }
-            Sink::Csv(w) => w.write_record(csv_row(out, pass_through)).map_err(csv_err),
+    fn write(&mut self, outcome: Outcome) -> Result<()> {
+        match (self, outcome) {
+            (Sink::Jsonl(w), Outcome::Line(line)) => w.write_all(&line).map_err(write_err),
+            (Sink::Csv(w), Outcome::Row(row)) => w.write_record(&row).map_err(csv_err),
+            _ => Ok(()),
         }
     }
 
@@ -394,8 +417,8 @@ where
         &mut rejects,
         options,
         |record| f(&record),
-        |t| {
-            sink(t);
+        |results| {
+            results.into_iter().for_each(&mut *sink);
             Ok(())
         },
         &mut |_| {},
