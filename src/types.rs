@@ -248,6 +248,22 @@ impl Tokens {
         &self.forms[token.form.0 as usize..token.form.1 as usize]
     }
 
+    /// A copy of the tokens `range` (indices), with their forms; a range past the end is
+    /// cut at the end.
+    #[must_use]
+    pub fn slice(&self, range: Range<usize>) -> Tokens {
+        let end = range.end.min(self.list.len());
+        let list = self.list.get(range.start.min(end)..end).unwrap_or_default();
+        let mut out = Tokens {
+            list: Vec::with_capacity(list.len()),
+            forms: String::new(),
+        };
+        for t in list {
+            out.push(t.span(), self.form(t), t.kind, t.script);
+        }
+        out
+    }
+
     /// The tokens in text order.
     pub fn iter(&self) -> std::slice::Iter<'_, Token> {
         self.list.iter()

@@ -9,6 +9,7 @@ mod learned;
 mod rules;
 
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -80,20 +81,23 @@ impl fmt::Display for Kind {
     }
 }
 
-/// What a kind model sees of a record.
-#[derive(Debug, Clone, Copy)]
+/// What a kind model sees of a record, or of one clause of it.
+#[derive(Debug, Clone)]
 pub struct KindInput<'a> {
     /// The normalised text.
     pub normalized: &'a Normalized<'a>,
-    /// Its tokens.
+    /// The byte range of the normalised text to judge: all of it for a record, one clause
+    /// for an aspect.
+    pub span: Range<usize>,
+    /// The tokens of that range.
     pub tokens: &'a Tokens,
     /// Its language.
     pub lang: Lang,
     /// Its sentiment.
     pub sentiment: Sentiment,
-    /// The matches of the model's [`phrases`](KindModel::phrases) in the normalised text,
-    /// when the caller found them already (an engine scans a record once for every stage's
-    /// phrases); `None` and the model finds them itself.
+    /// The matches of the model's [`phrases`](KindModel::phrases) in `span`, when the caller
+    /// found them already (an engine scans a record once for every stage's phrases); `None`
+    /// and the model finds them itself.
     pub cues: Option<&'a [PhraseHit]>,
 }
 
@@ -119,6 +123,8 @@ pub trait KindModel: Send + Sync + fmt::Debug {
 /// [kind]
 /// threshold = 1.0          # least cue score for anything but `other`
 /// sentiment_weight = 2.0   # how much negative (positive) sentiment counts as complaint (praise)
+/// clause_threshold = 1.5   # least complaint score for one clause of several to complain
+///                          # (a clause opening with 但是/可惜/"but" needs only negative sentiment)
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -130,6 +136,9 @@ pub struct KindConfig {
     pub threshold: f32,
     /// Weight of the sentiment score.
     pub sentiment_weight: f32,
+    /// Least complaint score of the rules for one clause of a record with several to be a
+    /// complaint (a clause that turns with a connective needs only negative sentiment).
+    pub clause_threshold: f32,
 }
 
 impl Default for KindConfig {
@@ -138,6 +147,7 @@ impl Default for KindConfig {
             model: None,
             threshold: 1.0,
             sentiment_weight: 2.0,
+            clause_threshold: 1.5,
         }
     }
 }
@@ -148,6 +158,12 @@ impl KindConfig {
             return Err(format!(
                 "kind.threshold must be a number ≥ 0, found {}",
                 self.threshold
+            ));
+        }
+        if !(self.clause_threshold >= 0.0 && self.clause_threshold.is_finite()) {
+            return Err(format!(
+                "kind.clause_threshold must be a number ≥ 0, found {}",
+                self.clause_threshold
             ));
         }
         if !(self.sentiment_weight >= 0.0 && self.sentiment_weight.is_finite()) {

@@ -108,6 +108,7 @@ impl RuleKind {
             None => {
                 let mut hits: Vec<PhraseHit> = Vec::new();
                 self.cues.find(input.normalized.text(), &mut hits);
+                hits.retain(|h| input.span.contains(&h.span().start));
                 self.scores_of(input, &hits)
             }
         }
@@ -130,7 +131,7 @@ impl RuleKind {
                 Kind::Other => {}
             }
         }
-        if asks(text) {
+        if asks(text.get(input.span.clone()).unwrap_or(text)) {
             s.question += 1.5;
         }
         let score = input.sentiment.score;

@@ -139,7 +139,7 @@ pub(crate) fn negates_by_suffix(form: &str) -> bool {
 /// Appends the bucket of every feature of `tokens` (with the shipped cue lists for negation
 /// marking) to `out`: the text features of every learned model.
 pub(crate) fn extract_features(spec: &FeatureSpec, tokens: &Tokens, out: &mut Vec<u32>) {
-    extract(spec, tokens, Negators::shipped(), |b| out.push(b));
+    extract(spec, tokens, Negators::shipped(), |_, b| out.push(b));
 }
 
 /// The features a learned class model reads: the hashed text features of `tokens` plus named
@@ -166,22 +166,26 @@ pub(crate) fn feature_bucket(spec: &FeatureSpec, name: &str) -> u32 {
     ((hash_word(name) ^ EXTRA).wrapping_mul(K) >> shift) as u32
 }
 
-/// Calls `emit` with the bucket of every feature of `tokens`, in order, repeats included.
+/// Calls `emit` with the index of the token and the bucket of every feature of `tokens`, in
+/// order, repeats included. A feature that joins tokens (a bigram, a character n-gram) belongs
+/// to its last token.
 pub(crate) fn extract(
     spec: &FeatureSpec,
     tokens: &Tokens,
     negators: &Negators,
-    mut emit: impl FnMut(u32),
+    mut emit: impl FnMut(usize, u32),
 ) {
     let shift = 64 - u32::from(spec.bits);
-    let mut bucket = |h: u64| emit((h.wrapping_mul(K) >> shift) as u32);
+    let at = std::cell::Cell::new(0usize);
+    let mut bucket = |h: u64| emit(at.get(), (h.wrapping_mul(K) >> shift) as u32);
     let mut previous: Option<u64> = None;
     let mut negated = 0u8;
     // The last Han characters of the current run, newest first.
     let mut run = [0u64; 3];
     let mut run_len = 0usize;
     let n = usize::from(spec.char_ngrams);
-    for token in tokens.iter() {
+    for (i, token) in tokens.iter().enumerate() {
+        at.set(i);
         let form = tokens.form(token);
         match token.kind {
             TokenKind::Word | TokenKind::Emoji | TokenKind::Emoticon => {}
@@ -261,7 +265,7 @@ mod tests {
         let engine = Engine::builder().build().unwrap();
         let tokens = engine.segment(text);
         let mut out = Vec::new();
-        extract(spec, &tokens, Negators::shipped(), |b| out.push(b));
+        extract(spec, &tokens, Negators::shipped(), |_, b| out.push(b));
         out
     }
 

@@ -1,5 +1,6 @@
 //! The engine: stages wired together, built once, cloned cheaply, used from many threads.
 
+mod aspects;
 mod config;
 mod output;
 pub(crate) mod parallel;
@@ -10,6 +11,7 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use aspects::Aspect;
 pub use config::{EngineConfig, Limits};
 pub use output::{
     csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, OUTPUT_KEYS,
@@ -32,11 +34,12 @@ use crate::priority::{
 use crate::route::{
     DepartmentScore, LearnedRouter, RouteInput, Router, Routing, RuleRouter, Taxonomy,
 };
-use crate::segment::Normalized;
+use crate::segment::{split_clauses, Clause, Normalized};
 use crate::segment::{Normalizer, Segmenter, StandardNormalizer, UserDict, UserWord};
 use crate::sentiment::{Sentiment, SentimentLabel, SentimentModel};
 use crate::topics::{TopicDoc, TopicModel};
 use crate::types::{ChineseScript, Lang, Tokens};
+use aspects::actionability;
 use parallel::Executor;
 
 /// What the engine found in one record. Serialised (serde), it is the documented output
@@ -67,6 +70,18 @@ pub struct Analysis {
     /// Its priority. Within a batch or stream, a complaint's priority counts the same
     /// customer's earlier complaints.
     pub priority: Priority,
+    /// Its clauses that carry an opinion or a request, in text order.
+    pub aspects: Vec<Aspect>,
+    /// Whether it is a complaint that also praises.
+    pub mixed: bool,
+}
+
+/// What triage decides about a record.
+struct Triage {
+    kind: Kind,
+    department: Option<Routing>,
+    priority: Priority,
+    aspects: Vec<Aspect>,
 }
 
 /// What the engine found in one record's text alone ([`Engine::analyze_text`]): an
@@ -173,7 +188,13 @@ impl Engine {
         self.check_text(record)?;
         let p = self.prepare(&record.text);
         let (keywords, topic) = self.describe(&p);
-        let (kind, department, priority) = self.triage(record, &p, topic.as_ref());
+        let Triage {
+            kind,
+            department,
+            priority,
+            aspects,
+        } = self.triage(record, &p, topic.as_ref());
+        let mixed = kind == Kind::Complaint && aspects.iter().any(|a| a.kind == Kind::Praise);
         Ok(Analysis {
             id: record.id.clone(),
             text: record.text.clone(),
@@ -186,6 +207,8 @@ impl Engine {
             topic,
             department,
             priority,
+            aspects,
+            mixed,
         })
     }
 
@@ -238,29 +261,30 @@ impl Engine {
         (keywords, topic)
     }
 
-    /// The kind, owner and priority of a prepared record (before repeat grievances).
-    fn triage(
-        &self,
-        record: &Record,
-        p: &Prepared<'_>,
-        topic: Option<&AssignedTopic>,
-    ) -> (Kind, Option<Routing>, Priority) {
+    /// The kind, owner, priority and aspects of a prepared record (before repeat grievances).
+    fn triage(&self, record: &Record, p: &Prepared<'_>, topic: Option<&AssignedTopic>) -> Triage {
         self.with_scan(p, |scan| self.triage_scanned(record, p, scan, topic))
     }
 
     /// [`triage`](Self::triage) with the record's phrases found.
+    ///
+    /// The record's kind is the most actionable of the kind of its whole text and the kinds of
+    /// its clauses; with more than one clause, its owner comes from its clauses
+    /// ([`owner_of`](Self::owner_of)) and its priority reads the leading clause's sentiment
+    /// when that is more negative than the whole text's.
     fn triage_scanned(
         &self,
         record: &Record,
         p: &Prepared<'_>,
         scan: &PhraseScan,
         topic: Option<&AssignedTopic>,
-    ) -> (Kind, Option<Routing>, Priority) {
+    ) -> Triage {
         let risks = self.inner.prioritizer.risk_lexicon().risks_of(
             p.norm.text(),
             &self.hits(p, scan, RISKS).unwrap_or_default(),
         );
         let cues = self.hits(p, scan, CUES);
+        let taxonomy = self.hits(p, scan, TAXONOMY);
         let mut kind = self.inner.kind.kind(&p.kind_input(cues.as_deref()));
         // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
         // worded.
@@ -271,19 +295,47 @@ impl Engine {
         {
             kind = Kind::Complaint;
         }
-        let department = if kind.needs_owner() {
-            let mut scores = self.department_scores(p, scan);
-            self.inner
-                .config
-                .route
-                .select(&self.inner.department_ids, &mut scores)
+        let mut sentiment = p.sentiment;
+        let (department, aspects) = if p.clauses.len() > 1 {
+            let aspects = self.clause_aspects(p, cues.as_deref(), taxonomy.as_deref());
+            if let Some(k) = aspects.iter().map(|a| a.kind).min_by_key(|&k| actionability(k)) {
+                if actionability(k) < actionability(kind) {
+                    kind = k;
+                }
+            }
+            let department = if kind.needs_owner() {
+                let (department, lead) = self.owner_of(&aspects, kind);
+                if let Some(lead) = lead {
+                    if aspects[lead].sentiment.score < sentiment.score {
+                        sentiment = aspects[lead].sentiment;
+                    }
+                }
+                department
+            } else {
+                None
+            };
+            (department, aspects)
         } else {
-            None
+            let mut scores = self.department_scores(p, taxonomy.as_deref());
+            let routing = &self.inner.config.route;
+            let department = if kind.needs_owner() {
+                routing.select(&self.inner.department_ids, &mut scores.clone())
+            } else {
+                None
+            };
+            let aspects = p
+                .clauses
+                .first()
+                .map(|c| self.aspect(c.span.clone(), kind, p.sentiment, &mut scores))
+                .filter(|a| a.kind != Kind::Other || a.department.is_some())
+                .into_iter()
+                .collect();
+            (department, aspects)
         };
         let priority = self.inner.prioritizer.assess(&PriorityInput {
             record,
             kind,
-            sentiment: p.sentiment,
+            sentiment,
             risks: &risks,
             topic: topic.and_then(|t| {
                 Some(TopicVolume {
@@ -292,7 +344,12 @@ impl Engine {
                 })
             }),
         });
-        (kind, department, priority)
+        Triage {
+            kind,
+            department,
+            priority,
+            aspects,
+        }
     }
 
     /// An empty or over-long text is the record's error.
@@ -319,7 +376,21 @@ impl Engine {
         let mut tokens = Tokens::new();
         self.inner.segmenter.segment(&norm, &mut tokens);
         tokens.fill_gaps(text);
-        let sentiment = self.sentiment(&tokens, lang);
+        let mut clauses = Vec::new();
+        split_clauses(text, &tokens, &mut clauses);
+        let mut clause_sentiments = Vec::new();
+        let sentiment = if clauses.len() > 1 {
+            let ranges: Vec<_> = clauses.iter().map(|c| c.tokens.clone()).collect();
+            let mut scores = Vec::with_capacity(ranges.len());
+            let score = self
+                .inner
+                .sentiment
+                .score_clauses(&tokens, lang, &ranges, &mut scores);
+            clause_sentiments.extend(scores.into_iter().map(|s| self.sentiment_of(s)));
+            self.sentiment_of(score)
+        } else {
+            self.sentiment(&tokens, lang)
+        };
         Prepared {
             lexicon: &self.inner.lexicon,
             norm,
@@ -327,6 +398,8 @@ impl Engine {
             script,
             tokens,
             sentiment,
+            clauses,
+            clause_sentiments,
         }
     }
 
@@ -419,7 +492,9 @@ impl Engine {
     #[must_use]
     pub fn owners(&self, text: &str) -> Vec<(String, f32, Vec<String>)> {
         let p = self.prepare(text);
-        let mut scores = self.with_scan(&p, |scan| self.department_scores(&p, scan));
+        let mut scores = self.with_scan(&p, |scan| {
+            self.department_scores(&p, self.hits(&p, scan, TAXONOMY).as_deref())
+        });
         let n = self.inner.config.route.owners(&mut scores);
         let ids = self.inner.router.departments();
         scores
@@ -446,7 +521,9 @@ impl Engine {
         let text = record.text.as_str();
         self.check_text(record)?;
         let p = self.prepare(text);
-        let mut scores = self.with_scan(&p, |scan| self.department_scores(&p, scan));
+        let mut scores = self.with_scan(&p, |scan| {
+            self.department_scores(&p, self.hits(&p, scan, TAXONOMY).as_deref())
+        });
         let department = match self.inner.config.route.owners(&mut scores) {
             0 => None,
             _ => Some(scores[0].department),
@@ -489,13 +566,17 @@ impl Engine {
     }
 
     /// The departments' claims on a prepared record, by the engine's router.
-    fn department_scores(&self, p: &Prepared<'_>, scan: &PhraseScan) -> Vec<DepartmentScore> {
-        let hits = self.hits(p, scan, TAXONOMY);
+    fn department_scores(
+        &self,
+        p: &Prepared<'_>,
+        hits: Option<&[PhraseHit]>,
+    ) -> Vec<DepartmentScore> {
         let input = RouteInput {
             normalized: &p.norm,
+            span: 0..p.norm.text().len(),
             tokens: &p.tokens,
             lang: p.lang,
-            phrases: hits.as_deref(),
+            phrases: hits,
         };
         let mut scores = Vec::new();
         self.inner.router.route(&input, &mut scores);
@@ -520,6 +601,7 @@ impl Engine {
                 &spec,
                 &RouteInput {
                     normalized: &p.norm,
+                    span: 0..p.norm.text().len(),
                     tokens: &p.tokens,
                     lang: p.lang,
                     phrases: None,
@@ -561,7 +643,12 @@ impl Engine {
     /// The sentiment of a text from its tokens and language, with the configured neutral band.
     #[must_use]
     pub fn sentiment(&self, tokens: &Tokens, lang: Lang) -> Sentiment {
-        let score = self.inner.sentiment.score(tokens, lang).clamp(-1.0, 1.0);
+        self.sentiment_of(self.inner.sentiment.score(tokens, lang))
+    }
+
+    /// A model's score, kept in [-1, 1], with its label.
+    fn sentiment_of(&self, score: f32) -> Sentiment {
+        let score = score.clamp(-1.0, 1.0);
         let score = if score.is_nan() { 0.0 } else { score };
         Sentiment {
             label: SentimentLabel::from_score(score, self.inner.config.sentiment.neutral_band()),
@@ -627,6 +714,9 @@ struct Prepared<'t> {
     script: Option<ChineseScript>,
     tokens: Tokens,
     sentiment: Sentiment,
+    clauses: Vec<Clause>,
+    /// The sentiment of each clause; empty when there is only one.
+    clause_sentiments: Vec<Sentiment>,
 }
 
 impl Prepared<'_> {
@@ -639,6 +729,7 @@ impl Prepared<'_> {
     fn kind_input<'a>(&'a self, cues: Option<&'a [PhraseHit]>) -> KindInput<'a> {
         KindInput {
             normalized: &self.norm,
+            span: 0..self.norm.text().len(),
             tokens: &self.tokens,
             lang: self.lang,
             sentiment: self.sentiment,

@@ -4,9 +4,10 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::Analysis;
+use std::ops::Range;
+
+use super::{Analysis, Aspect};
 use crate::io::Record;
-use crate::route::Routing;
 use crate::types::Tokens;
 
 /// Keys the analysis writes, in the order of the CSV columns; an input field with one of these
@@ -24,6 +25,9 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "department",
     "department_confidence",
     "evidence",
+    "department_fallback",
+    "mixed",
+    "aspects",
     "priority",
     "priority_level",
     "priority_reasons",
@@ -124,7 +128,8 @@ fn write_analysis<M: SerializeMap>(
         let department = a.department.as_ref().map(|d| DepartmentOut {
             id: &d.id,
             confidence: rounded(d.confidence),
-            evidence: evidence(text, d),
+            evidence: evidence(text, &d.evidence),
+            fallback: d.fallback,
             secondary: d
                 .secondary
                 .iter()
@@ -135,6 +140,8 @@ fn write_analysis<M: SerializeMap>(
                 .collect(),
         });
         map.serialize_entry("department", &department)?;
+        map.serialize_entry("mixed", &a.mixed)?;
+        map.serialize_entry("aspects", &AspectList { text, aspects: &a.aspects })?;
         map.serialize_entry(
             "priority",
             &PriorityOut {
@@ -167,9 +174,9 @@ fn keywords<'t>(text: &'t str, a: &Analysis) -> Vec<&'t str> {
 }
 
 /// The distinct evidence substrings, in text order.
-fn evidence<'t>(text: &'t str, d: &Routing) -> Vec<&'t str> {
+fn evidence<'t>(text: &'t str, spans: &[Range<usize>]) -> Vec<&'t str> {
     let mut out: Vec<&str> = Vec::new();
-    for r in &d.evidence {
+    for r in spans {
         if let Some(s) = text.get(r.clone()) {
             if !out.contains(&s) {
                 out.push(s);
@@ -190,8 +197,43 @@ struct DepartmentOut<'a> {
     id: &'a str,
     confidence: f32,
     evidence: Vec<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    fallback: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     secondary: Vec<SecondaryOut<'a>>,
+}
+
+struct AspectList<'a> {
+    text: &'a str,
+    aspects: &'a [Aspect],
+}
+
+impl Serialize for AspectList<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.aspects.len()))?;
+        for a in self.aspects {
+            seq.serialize_element(&AspectOut {
+                span: [a.span.start, a.span.end],
+                kind: a.kind.as_str(),
+                sentiment: SentimentOut {
+                    label: a.sentiment.label.as_str(),
+                    score: rounded(a.sentiment.score),
+                },
+                department: a.department.as_deref(),
+                evidence: evidence(self.text, &a.evidence),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct AspectOut<'a> {
+    span: [usize; 2],
+    kind: &'static str,
+    sentiment: SentimentOut,
+    department: Option<&'a str>,
+    evidence: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -211,6 +253,23 @@ struct PriorityOut<'a> {
 struct SentimentOut {
     label: &'static str,
     score: f32,
+}
+
+/// The aspects in one CSV cell: `kind department: clause` for each, joined by ` | ` (`-` for
+/// no department).
+fn aspects_cell(text: &str, aspects: &[Aspect]) -> String {
+    let mut cell = String::new();
+    for (i, a) in aspects.iter().enumerate() {
+        if i > 0 {
+            cell.push_str(" | ");
+        }
+        cell.push_str(a.kind.as_str());
+        cell.push(' ');
+        cell.push_str(a.department.as_deref().unwrap_or("-"));
+        cell.push_str(": ");
+        cell.push_str(text.get(a.span.clone()).unwrap_or(""));
+    }
+    cell
 }
 
 /// Three decimals are all a score means; the shortest form keeps the output readable.
@@ -295,14 +354,18 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
             .map(|t| t.label.clone())
             .unwrap_or_default(),
     ];
+    let text = &record.record.text;
     match &a.department {
         Some(d) => {
             row.push(d.id.to_string());
             row.push(rounded(d.confidence).to_string());
-            row.push(evidence(&record.record.text, d).join(" | "));
+            row.push(evidence(text, &d.evidence).join(" | "));
+            row.push(d.fallback.to_string());
         }
-        None => row.extend([String::new(), String::new(), String::new()]),
+        None => row.extend([String::new(), String::new(), String::new(), String::new()]),
     }
+    row.push(a.mixed.to_string());
+    row.push(aspects_cell(text, &a.aspects));
     row.push(a.priority.score.to_string());
     row.push(a.priority.level.as_str().to_owned());
     row.push(a.priority.reasons.join("; "));

@@ -25,17 +25,20 @@ use crate::phrases::{PhraseHit, PhraseList};
 use crate::segment::{Normalized, Normalizer};
 use crate::types::{Lang, Tokens};
 
-/// What a router sees of a record.
-#[derive(Debug, Clone, Copy)]
+/// What a router sees of a record, or of one clause of it.
+#[derive(Debug, Clone)]
 pub struct RouteInput<'a> {
     /// The normalised text, with its way back to the original.
     pub normalized: &'a Normalized<'a>,
-    /// Its tokens.
+    /// The byte range of the normalised text to route: all of it for a record, one clause
+    /// for an aspect.
+    pub span: Range<usize>,
+    /// The tokens of that range.
     pub tokens: &'a Tokens,
     /// Its language.
     pub lang: Lang,
-    /// The matches of the router's [`phrases`](Router::phrases) in the normalised text, when
-    /// the caller found them already (an engine scans a record once for every stage's
+    /// The matches of the router's [`phrases`](Router::phrases) in `span`, when the caller
+    /// found them already (an engine scans a record once for every stage's
     /// phrases); `None` and the router finds them itself.
     pub phrases: Option<&'a [PhraseHit]>,
 }
@@ -83,6 +86,8 @@ pub struct Routing {
     pub evidence: Vec<Range<usize>>,
     /// Other departments the record concerns, with their confidence.
     pub secondary: Vec<(Arc<str>, f32)>,
+    /// Whether nothing placed the record and it went to `route.fallback`.
+    pub fallback: bool,
 }
 
 /// Configuration of routing.
@@ -229,6 +234,7 @@ impl RouteConfig {
                 confidence: 0.0,
                 evidence: Vec::new(),
                 secondary: Vec::new(),
+                fallback: true,
             }),
             n => Some(Routing {
                 id: Arc::clone(&ids[scores[0].department]),
@@ -238,6 +244,7 @@ impl RouteConfig {
                     .iter()
                     .map(|s| (Arc::clone(&ids[s.department]), s.confidence))
                     .collect(),
+                fallback: false,
             }),
         }
     }

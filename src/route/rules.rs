@@ -82,13 +82,15 @@ impl RuleRouter {
     pub fn scores(&self, normalized: &str) -> Vec<(usize, f32, Vec<Range<usize>>)> {
         let mut hits: Vec<PhraseHit> = Vec::new();
         self.phrases.find(normalized, &mut hits);
-        self.scores_of(normalized, &hits)
+        self.scores_of(normalized, 0..normalized.len(), &hits)
     }
 
-    /// [`scores`](Self::scores) from the phrases ([`Self::phrase_set`]) found in `normalized`.
+    /// [`scores`](Self::scores) of the byte range `span` of `normalized`, from the phrases
+    /// found in it (`hits`).
     pub(crate) fn scores_of(
         &self,
         normalized: &str,
+        span: Range<usize>,
         hits: &[PhraseHit],
     ) -> Vec<(usize, f32, Vec<Range<usize>>)> {
         let mut out: Vec<(usize, f32, Vec<Range<usize>>)> = Vec::new();
@@ -125,14 +127,19 @@ impl RuleRouter {
             }
             entry.2.extend(h.parts().iter().cloned());
         }
+        let (offset, part) = match normalized.get(span.clone()) {
+            Some(part) => (span.start, part),
+            None => (0, normalized),
+        };
         for (d, re, weight) in &self.regexes {
-            if let Some(m) = re.find(normalized) {
+            if let Some(m) = re.find(part) {
+                let range = m.start() + offset..m.end() + offset;
                 match out.iter_mut().find(|(i, _, _)| i == d) {
                     Some(e) => {
                         e.1 += weight;
-                        e.2.push(m.range());
+                        e.2.push(range);
                     }
-                    None => out.push((*d, *weight, vec![m.range()])),
+                    None => out.push((*d, *weight, vec![range])),
                 }
             }
         }
@@ -148,22 +155,33 @@ impl RuleRouter {
     pub fn claims(&self, norm: &Normalized<'_>) -> Vec<(DepartmentScore, f32)> {
         let mut hits: Vec<PhraseHit> = Vec::new();
         self.phrases.find(norm.text(), &mut hits);
-        self.claims_of(norm, &hits)
+        self.claims_of(norm, 0..norm.text().len(), &hits)
     }
 
     /// [`claims`](Self::claims) of a router's input, with the phrases found already when it
     /// has them.
     #[must_use]
     pub fn claims_in(&self, input: &RouteInput<'_>) -> Vec<(DepartmentScore, f32)> {
+        let span = input.span.clone();
         match input.phrases {
-            Some(hits) => self.claims_of(input.normalized, hits),
-            None => self.claims(input.normalized),
+            Some(hits) => self.claims_of(input.normalized, span, hits),
+            None => {
+                let mut hits: Vec<PhraseHit> = Vec::new();
+                self.phrases.find(input.normalized.text(), &mut hits);
+                hits.retain(|h| span.contains(&h.span().start));
+                self.claims_of(input.normalized, span, &hits)
+            }
         }
     }
 
-    /// [`claims`](Self::claims) from the phrases found in `norm`.
-    fn claims_of(&self, norm: &Normalized<'_>, hits: &[PhraseHit]) -> Vec<(DepartmentScore, f32)> {
-        self.scores_of(norm.text(), hits)
+    /// [`claims`](Self::claims) of the range `span` of `norm` from the phrases found in it.
+    fn claims_of(
+        &self,
+        norm: &Normalized<'_>,
+        span: Range<usize>,
+        hits: &[PhraseHit],
+    ) -> Vec<(DepartmentScore, f32)> {
+        self.scores_of(norm.text(), span, hits)
             .into_iter()
             .map(|(department, score, spans)| {
                 let mut evidence: Vec<Range<usize>> =

@@ -9,6 +9,7 @@
 //!
 //! All of them read a [`Normalized`] text and report tokens as spans of the original.
 
+mod clauses;
 mod dict;
 mod emoticon;
 mod forms;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use clauses::{split_clauses, Clause};
 pub use dict::{UserDict, UserWord};
 pub use forms::{is_stopword, WordForms};
 pub use jieba::{ChineseDict, JiebaSegmenter};

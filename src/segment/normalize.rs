@@ -127,6 +127,17 @@ impl<'a> Normalized<'a> {
         self.traditional_chars
     }
 
+    /// The byte offset in the normalised text of the original byte offset `at`: where the
+    /// normalised form of the first original character at or after `at` begins (the end of
+    /// the text past the last one).
+    #[must_use]
+    pub fn normalized_offset(&self, at: usize) -> usize {
+        if self.align.is_empty() {
+            return at.min(self.text.len());
+        }
+        self.align.partition_point(|a| (a.0 as usize) < at)
+    }
+
     /// The byte range in the original text of the normalised byte range `range`.
     ///
     /// `range` must lie on character boundaries of [`text`](Self::text); the result lies on

@@ -7,6 +7,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
+use std::ops::Range;
 use std::path::Path;
 
 use ndarray::Array1;
@@ -211,13 +212,18 @@ impl LinearModel {
     /// table, so far more of it stays in cache) and add the values in feature order.
     fn raw_in(&self, tokens: &Tokens, buckets: &mut Vec<u32>) -> (f32, bool) {
         buckets.clear();
-        extract(&self.header.features, tokens, self.negators, |b| {
+        extract(&self.header.features, tokens, self.negators, |_, b| {
             buckets.push(b)
         });
+        self.raw_of(buckets)
+    }
+
+    /// The raw score of the buckets of one text or clause, and whether any was seen in
+    /// training.
+    fn raw_of(&self, buckets: &[u32]) -> (f32, bool) {
         if buckets.is_empty() {
             return (self.header.bias, false);
         }
-        let sum = self.codes.sum(buckets);
         let known = buckets.iter().any(|&b| {
             let b = b as usize;
             self.seen
@@ -225,7 +231,15 @@ impl LinearModel {
                 .is_some_and(|w| w >> (b % 64) & 1 == 1)
         });
         let count = buckets.len() as f32;
-        (self.header.bias + sum / count.sqrt(), known)
+        (self.header.bias + self.codes.sum(buckets) / count.sqrt(), known)
+    }
+
+    /// The score of a raw score `z`, or of the lexicon when the features were never seen.
+    fn finish(&self, (z, known): (f32, bool), tokens: impl FnOnce() -> f32, lang: Lang) -> f32 {
+        if !known || !self.trained_on(lang) {
+            return tokens();
+        }
+        2.0 * self.header.calibration.probability(z) - 1.0
     }
 
     fn trained_on(&self, lang: Lang) -> bool {
@@ -298,11 +312,51 @@ impl Codes {
 
 impl SentimentModel for LinearModel {
     fn score(&self, tokens: &Tokens, lang: Lang) -> f32 {
-        let (z, known) = self.raw(tokens);
-        if !known || !self.trained_on(lang) {
-            return self.lexicon.score(tokens, lang);
+        let raw = self.raw(tokens);
+        self.finish(raw, || self.lexicon.score(tokens, lang), lang)
+    }
+
+    /// One pass over the features: a clause's score is the model's score of the features its
+    /// tokens emitted (a bigram across a connective belongs to the later clause).
+    fn score_clauses(
+        &self,
+        tokens: &Tokens,
+        lang: Lang,
+        clauses: &[Range<usize>],
+        out: &mut Vec<f32>,
+    ) -> f32 {
+        thread_local! {
+            static SCRATCH: RefCell<(Vec<u32>, Vec<u32>)> = const {
+                RefCell::new((Vec::new(), Vec::new()))
+            };
         }
-        2.0 * self.header.calibration.probability(z) - 1.0
+        let mut run = |buckets: &mut Vec<u32>, at: &mut Vec<u32>| {
+            buckets.clear();
+            at.clear();
+            extract(&self.header.features, tokens, self.negators, |i, b| {
+                buckets.push(b);
+                at.push(i as u32);
+            });
+            for c in clauses {
+                let from = at.partition_point(|&i| (i as usize) < c.start);
+                let to = at.partition_point(|&i| (i as usize) < c.end);
+                let raw = self.raw_of(&buckets[from..to]);
+                out.push(self.finish(
+                    raw,
+                    || self.lexicon.score(&tokens.slice(c.clone()), lang),
+                    lang,
+                ));
+            }
+            let raw = self.raw_of(buckets);
+            self.finish(raw, || self.lexicon.score(tokens, lang), lang)
+        };
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let (buckets, at) = &mut *scratch;
+                run(buckets, at)
+            }
+            Err(_) => run(&mut Vec::new(), &mut Vec::new()),
+        })
     }
 }
 

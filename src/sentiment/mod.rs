@@ -11,6 +11,7 @@ mod linear;
 mod train;
 
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -95,6 +96,24 @@ pub struct Sentiment {
 pub trait SentimentModel: Send + Sync + fmt::Debug {
     /// The score of a text given its tokens and language.
     fn score(&self, tokens: &Tokens, lang: Lang) -> f32;
+
+    /// The score of the whole text, as [`score`](Self::score), after appending to `out` the
+    /// score of each clause in `clauses` (ranges of token indices, see
+    /// [`split_clauses`](crate::segment::split_clauses)). The default scores each clause's
+    /// tokens anew; a model that can score a clause from what it read of the whole text
+    /// overrides it.
+    fn score_clauses(
+        &self,
+        tokens: &Tokens,
+        lang: Lang,
+        clauses: &[Range<usize>],
+        out: &mut Vec<f32>,
+    ) -> f32 {
+        for c in clauses {
+            out.push(self.score(&tokens.slice(c.clone()), lang));
+        }
+        self.score(tokens, lang)
+    }
 }
 
 /// Configuration of the sentiment stage.

@@ -126,7 +126,7 @@ fn featurize(engine: &Engine, spec: &FeatureSpec, examples: &[Example]) -> Vec<D
         let (lang, _) = engine.detect(&ex.text);
         let tokens = engine.segment(&ex.text);
         let mut buckets = Vec::new();
-        extract(spec, &tokens, negators, |b| buckets.push(b));
+        extract(spec, &tokens, negators, |_, b| buckets.push(b));
         Doc {
             features: SparseDoc::from_buckets(buckets),
             label: ex.label,

@@ -1,0 +1,223 @@
+//! Aspects: a record's clauses, each with its own sentiment, kind and department, and how they
+//! decide the record's kind and owner.
+//!
+//! "披萨味道一流，分量很足，就是服务员一直不理人" praises the food twice and complains about the
+//! staff once. Read as one text it is praise and nobody owns it. Read by clause
+//! ([`split_clauses`](crate::segment::split_clauses)) it is a complaint owned by
+//! customer_service, which also praises product: the record's kind is the most actionable
+//! kind a clause carries, its owner the department of the most negative clause of that kind,
+//! and the departments of its other actionable clauses are secondary.
+//!
+//! A clause is scored from the record's own analysis: its sentiment from the features the
+//! record's tokens emitted ([`SentimentModel::score_clauses`]), its kind and departments from
+//! the phrases the record's one scan found inside it.
+//!
+//! [`SentimentModel::score_clauses`]: crate::sentiment::SentimentModel::score_clauses
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::{Engine, Prepared};
+use crate::kind::{Kind, KindInput};
+use crate::phrases::PhraseHit;
+use crate::route::{DepartmentScore, RouteInput, Routing};
+use crate::sentiment::Sentiment;
+
+/// One clause of a record that carries an opinion or a request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Aspect {
+    /// Its span in the record's text (bytes).
+    pub span: Range<usize>,
+    /// What the clause is.
+    pub kind: Kind,
+    /// The clause's sentiment.
+    pub sentiment: Sentiment,
+    /// The department the clause names, if any (for praise too: whose work is praised).
+    pub department: Option<Arc<str>>,
+    /// The confidence of that department, 0 without one.
+    pub confidence: f32,
+    /// Spans of the record's text that point at the department.
+    pub evidence: Vec<Range<usize>>,
+}
+
+/// How much a department needs to act on a kind: lower is more.
+pub(crate) fn actionability(kind: Kind) -> u8 {
+    match kind {
+        Kind::Complaint => 0,
+        Kind::Suggestion => 1,
+        Kind::Question => 2,
+        Kind::Praise => 3,
+        Kind::Other => 4,
+    }
+}
+
+/// The hits of `hits` that start inside `span`.
+fn within(hits: Option<&[PhraseHit]>, span: &Range<usize>) -> Option<Vec<PhraseHit>> {
+    hits.map(|hits| {
+        hits.iter()
+            .filter(|h| span.contains(&h.span().start))
+            .cloned()
+            .collect()
+    })
+}
+
+impl Engine {
+    /// The aspects of a record with more than one clause: each clause's kind, sentiment and
+    /// best department; clauses with none of these (kind `other`, no department) are left out.
+    pub(super) fn clause_aspects(
+        &self,
+        p: &Prepared<'_>,
+        cues: Option<&[PhraseHit]>,
+        taxonomy: Option<&[PhraseHit]>,
+    ) -> Vec<Aspect> {
+        let list = p.tokens.as_slice();
+        let mut aspects = Vec::with_capacity(p.clauses.len());
+        let mut scores = Vec::new();
+        for (clause, &sentiment) in p.clauses.iter().zip(&p.clause_sentiments) {
+            // The clause's punctuation too: a question mark makes a question.
+            let end = list[clause.tokens.end - 1].end;
+            let span =
+                p.norm.normalized_offset(clause.span.start)..p.norm.normalized_offset(end);
+            let tokens = p.tokens.slice(clause.tokens.clone());
+            let cues = within(cues, &span);
+            let input = KindInput {
+                normalized: &p.norm,
+                span: span.clone(),
+                tokens: &tokens,
+                lang: p.lang,
+                sentiment,
+                cues: cues.as_deref(),
+            };
+            let mut kind = self.inner.kind.kind(&input);
+            // One clause of many complains only with more evidence than a whole text needs,
+            // unless it turns against what came before.
+            if kind == Kind::Complaint
+                && !clause.turn
+                && self.inner.rule_kind.scores(&input).complaint
+                    < self.inner.config.kind.clause_threshold
+            {
+                kind = Kind::Other;
+            }
+            let phrases = within(taxonomy, &span);
+            scores.clear();
+            self.inner.router.route(
+                &RouteInput {
+                    normalized: &p.norm,
+                    span,
+                    tokens: &tokens,
+                    lang: p.lang,
+                    phrases: phrases.as_deref(),
+                },
+                &mut scores,
+            );
+            let mut aspect = self.aspect(clause.span.clone(), kind, sentiment, &mut scores);
+            // A clause that turns against praise ("…，可惜服务员太凶", "…, but the app logs me
+            // out") complains unless it is itself positive.
+            let band = self.inner.config.sentiment.neutral_band();
+            let after_praise = aspects.last().is_some_and(|a: &Aspect| a.kind == Kind::Praise);
+            if clause.turn
+                && aspect.kind == Kind::Other
+                && (sentiment.score < 0.0 || (after_praise && sentiment.score < band))
+            {
+                aspect.kind = Kind::Complaint;
+            }
+            if aspect.kind != Kind::Other || aspect.department.is_some() {
+                aspects.push(aspect);
+            }
+        }
+        aspects
+    }
+
+    /// An aspect of `span` with its department from `scores` (which it sorts).
+    pub(super) fn aspect(
+        &self,
+        span: Range<usize>,
+        kind: Kind,
+        sentiment: Sentiment,
+        scores: &mut [DepartmentScore],
+    ) -> Aspect {
+        let owners = self.inner.config.route.owners(scores);
+        let top = scores.first_mut().filter(|_| owners > 0);
+        Aspect {
+            span,
+            kind,
+            sentiment,
+            department: top
+                .as_ref()
+                .map(|s| Arc::clone(&self.inner.department_ids[s.department])),
+            confidence: top.as_ref().map_or(0.0, |s| s.confidence),
+            evidence: top.map(|s| std::mem::take(&mut s.evidence)).unwrap_or_default(),
+        }
+    }
+
+    /// The owner of a record of kind `kind` from its aspects, and the index of the aspect
+    /// that leads: the most negative aspect of that kind (of any actionable kind when none
+    /// has it; of any but praise when none is actionable). Its department owns the record;
+    /// without one, the nearest aspect with a department that is not praise, then the
+    /// fallback. The other actionable aspects' departments are secondary.
+    pub(super) fn owner_of(&self, aspects: &[Aspect], kind: Kind) -> (Option<Routing>, Option<usize>) {
+        let pick = |keep: &dyn Fn(&Aspect) -> bool| {
+            aspects
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| keep(a))
+                .min_by(|(i, a), (j, b)| {
+                    a.sentiment
+                        .score
+                        .total_cmp(&b.sentiment.score)
+                        .then(i.cmp(j))
+                })
+                .map(|(i, _)| i)
+        };
+        let lead = pick(&|a| a.kind == kind)
+            .or_else(|| pick(&|a| a.kind.needs_owner()))
+            .or_else(|| pick(&|a| a.kind != Kind::Praise));
+        // The most negative clause of the lead's kind that names a department; else the
+        // nearest clause to the lead that names one without praising it
+        // ("这家店的服务员，态度太差了").
+        let placed = lead.and_then(|l| {
+            let lead_kind = aspects[l].kind;
+            pick(&|a| a.kind == lead_kind && a.department.is_some()).or_else(|| {
+                (1..aspects.len()).find_map(|d| {
+                    [l.checked_sub(d), Some(l + d)]
+                        .into_iter()
+                        .flatten()
+                        .filter(|&i| i < aspects.len())
+                        .find(|&i| {
+                            aspects[i].department.is_some() && aspects[i].kind != Kind::Praise
+                        })
+                })
+            })
+        });
+        let Some(owner) = placed else {
+            let fallback = self
+                .inner
+                .config
+                .route
+                .select(&self.inner.department_ids, &mut []);
+            return (fallback, lead);
+        };
+        let a = &aspects[owner];
+        let id = a.department.clone().expect("placed aspects have a department");
+        let mut secondary: Vec<(Arc<str>, f32)> = Vec::new();
+        for other in aspects {
+            if let Some(d) = &other.department {
+                if other.kind.needs_owner()
+                    && **d != *id
+                    && !secondary.iter().any(|(s, _)| s == d)
+                {
+                    secondary.push((Arc::clone(d), other.confidence));
+                }
+            }
+        }
+        let routing = Routing {
+            id,
+            confidence: a.confidence,
+            evidence: a.evidence.clone(),
+            secondary,
+            fallback: false,
+        };
+        (Some(routing), lead.or(Some(owner)))
+    }
+}
