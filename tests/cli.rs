@@ -968,6 +968,9 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "department",
             "department_confidence",
             "evidence",
+            "department_fallback",
+            "mixed",
+            "aspects",
             "priority",
             "priority_level",
             "priority_reasons",
@@ -995,13 +998,20 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             assert!(str_field(inp, "text").contains(k), "{row:?}");
         }
         assert_eq!((row[7].as_str(), row[8].as_str()), ("", ""));
-        let priority: u8 = row[12].parse().unwrap();
+        assert!(["", "true", "false"].contains(&row[12].as_str()), "{row:?}");
+        assert!(["true", "false"].contains(&row[13].as_str()), "{row:?}");
+        // Aspects: `kind department: clause`, each clause a substring of the text.
+        for aspect in row[14].split(" | ").filter(|a| !a.is_empty()) {
+            let (_, clause) = aspect.split_once(": ").unwrap();
+            assert!(str_field(inp, "text").contains(clause), "{row:?}");
+        }
+        let priority: u8 = row[15].parse().unwrap();
         assert!(priority <= 100, "{row:?}");
         assert!(
-            ["P1", "P2", "P3", "P4"].contains(&row[13].as_str()),
+            ["P1", "P2", "P3", "P4"].contains(&row[16].as_str()),
             "{row:?}"
         );
-        assert_eq!(row[15], str_field(inp, "text"));
+        assert_eq!(row[18], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -1027,6 +1037,9 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "department",
             "department_confidence",
             "evidence",
+            "department_fallback",
+            "mixed",
+            "aspects",
             "priority",
             "priority_level",
             "priority_reasons",
@@ -1037,7 +1050,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
     );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[15].as_str()))
+        .map(|r| (r[0].as_str(), r[18].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -1077,6 +1090,9 @@ fn csv_output_renames_clashing_input_columns() {
             "department",
             "department_confidence",
             "evidence",
+            "department_fallback",
+            "mixed",
+            "aspects",
             "priority",
             "priority_level",
             "priority_reasons",
@@ -1084,7 +1100,7 @@ fn csv_output_renames_clashing_input_columns() {
             "input_lang"
         ]
     );
-    assert_eq!(rows[0][16], "fr");
+    assert_eq!(rows[0][19], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------
