@@ -252,16 +252,23 @@ impl Tokens {
     /// cut at the end.
     #[must_use]
     pub fn slice(&self, range: Range<usize>) -> Tokens {
-        let end = range.end.min(self.list.len());
-        let list = self.list.get(range.start.min(end)..end).unwrap_or_default();
-        let mut out = Tokens {
-            list: Vec::with_capacity(list.len()),
-            forms: String::new(),
-        };
-        for t in list {
-            out.push(t.span(), self.form(t), t.kind, t.script);
-        }
+        let mut out = Tokens::new();
+        out.extend_from(self, range);
         out
+    }
+
+    /// Appends copies of the tokens `range` (indices) of `other`, with their forms; a range
+    /// past the end is cut at the end.
+    pub fn extend_from(&mut self, other: &Tokens, range: Range<usize>) {
+        let end = range.end.min(other.list.len());
+        let list = other
+            .list
+            .get(range.start.min(end)..end)
+            .unwrap_or_default();
+        self.list.reserve(list.len());
+        for t in list {
+            self.push(t.span(), other.form(t), t.kind, t.script);
+        }
     }
 
     /// The tokens in text order.

@@ -22,6 +22,7 @@ use crate::kind::{Kind, KindInput};
 use crate::phrases::PhraseHit;
 use crate::route::{DepartmentScore, RouteInput, Routing};
 use crate::sentiment::Sentiment;
+use crate::types::Tokens;
 
 /// One clause of a record that carries an opinion or a request.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,13 +53,12 @@ pub(crate) fn actionability(kind: Kind) -> u8 {
     }
 }
 
-/// The hits of `hits` that start inside `span`.
-fn within(hits: Option<&[PhraseHit]>, span: &Range<usize>) -> Option<Vec<PhraseHit>> {
+/// The hits of `hits` (sorted by where they start) that start inside `span`.
+fn within<'h>(hits: Option<&'h [PhraseHit]>, span: &Range<usize>) -> Option<&'h [PhraseHit]> {
     hits.map(|hits| {
-        hits.iter()
-            .filter(|h| span.contains(&h.span().start))
-            .cloned()
-            .collect()
+        let from = hits.partition_point(|h| h.span().start < span.start);
+        let to = hits.partition_point(|h| h.span().start < span.end);
+        &hits[from..to.max(from)]
     })
 }
 
@@ -68,18 +68,24 @@ impl Engine {
     pub(super) fn clause_aspects(
         &self,
         p: &Prepared<'_>,
-        cues: Option<&[PhraseHit]>,
-        taxonomy: Option<&[PhraseHit]>,
+        mut cues: Option<Vec<PhraseHit>>,
+        mut taxonomy: Option<Vec<PhraseHit>>,
     ) -> Vec<Aspect> {
+        for hits in [&mut cues, &mut taxonomy].into_iter().flatten() {
+            hits.sort_by_key(|h| h.span().start);
+        }
+        let (cues, taxonomy) = (cues.as_deref(), taxonomy.as_deref());
         let list = p.tokens.as_slice();
         let mut aspects = Vec::with_capacity(p.clauses.len());
         let mut scores = Vec::new();
-        for (clause, &sentiment) in p.clauses.iter().zip(&p.clause_sentiments) {
+        let mut tokens = Tokens::new();
+        for (clause, &score) in p.clauses.iter().zip(&p.clause_scores) {
+            let sentiment = self.sentiment_of(score);
             // The clause's punctuation too: a question mark makes a question.
             let end = list[clause.tokens.end - 1].end;
-            let span =
-                p.norm.normalized_offset(clause.span.start)..p.norm.normalized_offset(end);
-            let tokens = p.tokens.slice(clause.tokens.clone());
+            let span = p.norm.normalized_offset(clause.span.start)..p.norm.normalized_offset(end);
+            tokens.clear();
+            tokens.extend_from(&p.tokens, clause.tokens.clone());
             let cues = within(cues, &span);
             let input = KindInput {
                 normalized: &p.norm,
@@ -87,7 +93,7 @@ impl Engine {
                 tokens: &tokens,
                 lang: p.lang,
                 sentiment,
-                cues: cues.as_deref(),
+                cues,
             };
             let mut kind = self.inner.kind.kind(&input);
             // One clause of many complains only with more evidence than a whole text needs,
@@ -107,7 +113,7 @@ impl Engine {
                     span,
                     tokens: &tokens,
                     lang: p.lang,
-                    phrases: phrases.as_deref(),
+                    phrases,
                 },
                 &mut scores,
             );
@@ -115,7 +121,9 @@ impl Engine {
             // A clause that turns against praise ("…，可惜服务员太凶", "…, but the app logs me
             // out") complains unless it is itself positive.
             let band = self.inner.config.sentiment.neutral_band();
-            let after_praise = aspects.last().is_some_and(|a: &Aspect| a.kind == Kind::Praise);
+            let after_praise = aspects
+                .last()
+                .is_some_and(|a: &Aspect| a.kind == Kind::Praise);
             if clause.turn
                 && aspect.kind == Kind::Other
                 && (sentiment.score < 0.0 || (after_praise && sentiment.score < band))
@@ -147,7 +155,9 @@ impl Engine {
                 .as_ref()
                 .map(|s| Arc::clone(&self.inner.department_ids[s.department])),
             confidence: top.as_ref().map_or(0.0, |s| s.confidence),
-            evidence: top.map(|s| std::mem::take(&mut s.evidence)).unwrap_or_default(),
+            evidence: top
+                .map(|s| std::mem::take(&mut s.evidence))
+                .unwrap_or_default(),
         }
     }
 
@@ -156,7 +166,11 @@ impl Engine {
     /// has it; of any but praise when none is actionable). Its department owns the record;
     /// without one, the nearest aspect with a department that is not praise, then the
     /// fallback. The other actionable aspects' departments are secondary.
-    pub(super) fn owner_of(&self, aspects: &[Aspect], kind: Kind) -> (Option<Routing>, Option<usize>) {
+    pub(super) fn owner_of(
+        &self,
+        aspects: &[Aspect],
+        kind: Kind,
+    ) -> (Option<Routing>, Option<usize>) {
         let pick = |keep: &dyn Fn(&Aspect) -> bool| {
             aspects
                 .iter()
@@ -199,13 +213,14 @@ impl Engine {
             return (fallback, lead);
         };
         let a = &aspects[owner];
-        let id = a.department.clone().expect("placed aspects have a department");
+        let id = a
+            .department
+            .clone()
+            .expect("placed aspects have a department");
         let mut secondary: Vec<(Arc<str>, f32)> = Vec::new();
         for other in aspects {
             if let Some(d) = &other.department {
-                if other.kind.needs_owner()
-                    && **d != *id
-                    && !secondary.iter().any(|(s, _)| s == d)
+                if other.kind.needs_owner() && **d != *id && !secondary.iter().any(|(s, _)| s == d)
                 {
                     secondary.push((Arc::clone(d), other.confidence));
                 }

@@ -297,8 +297,12 @@ impl Engine {
         }
         let mut sentiment = p.sentiment;
         let (department, aspects) = if p.clauses.len() > 1 {
-            let aspects = self.clause_aspects(p, cues.as_deref(), taxonomy.as_deref());
-            if let Some(k) = aspects.iter().map(|a| a.kind).min_by_key(|&k| actionability(k)) {
+            let aspects = self.clause_aspects(p, cues, taxonomy);
+            if let Some(k) = aspects
+                .iter()
+                .map(|a| a.kind)
+                .min_by_key(|&k| actionability(k))
+            {
                 if actionability(k) < actionability(kind) {
                     kind = k;
                 }
@@ -378,15 +382,13 @@ impl Engine {
         tokens.fill_gaps(text);
         let mut clauses = Vec::new();
         split_clauses(text, &tokens, &mut clauses);
-        let mut clause_sentiments = Vec::new();
+        let mut clause_scores = Vec::new();
         let sentiment = if clauses.len() > 1 {
-            let ranges: Vec<_> = clauses.iter().map(|c| c.tokens.clone()).collect();
-            let mut scores = Vec::with_capacity(ranges.len());
-            let score = self
-                .inner
-                .sentiment
-                .score_clauses(&tokens, lang, &ranges, &mut scores);
-            clause_sentiments.extend(scores.into_iter().map(|s| self.sentiment_of(s)));
+            clause_scores.reserve_exact(clauses.len());
+            let score =
+                self.inner
+                    .sentiment
+                    .score_clauses(&tokens, lang, &clauses, &mut clause_scores);
             self.sentiment_of(score)
         } else {
             self.sentiment(&tokens, lang)
@@ -399,7 +401,7 @@ impl Engine {
             tokens,
             sentiment,
             clauses,
-            clause_sentiments,
+            clause_scores,
         }
     }
 
@@ -715,8 +717,8 @@ struct Prepared<'t> {
     tokens: Tokens,
     sentiment: Sentiment,
     clauses: Vec<Clause>,
-    /// The sentiment of each clause; empty when there is only one.
-    clause_sentiments: Vec<Sentiment>,
+    /// The sentiment score of each clause; empty when there is only one.
+    clause_scores: Vec<f32>,
 }
 
 impl Prepared<'_> {

@@ -141,7 +141,13 @@ fn write_analysis<M: SerializeMap>(
         });
         map.serialize_entry("department", &department)?;
         map.serialize_entry("mixed", &a.mixed)?;
-        map.serialize_entry("aspects", &AspectList { text, aspects: &a.aspects })?;
+        map.serialize_entry(
+            "aspects",
+            &AspectList {
+                text,
+                aspects: &a.aspects,
+            },
+        )?;
         map.serialize_entry(
             "priority",
             &PriorityOut {

@@ -467,7 +467,42 @@ fn departments(h: &mut String, s: &ReportSummary) {
             queue
         );
     }
-    h.push_str("</table></section>");
+    h.push_str("</table>");
+    department_aspects(h, s);
+    h.push_str("</section>");
+}
+
+/// The clauses that name each department, by kind: what its team is praised for in records
+/// that others own, and the complaints it shares.
+fn department_aspects(h: &mut String, s: &ReportSummary) {
+    if s.department_aspects.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h3>What the clauses say</h3><p class=\"hint\">Clauses (aspects) naming each department, \
+         in any record: a review that praises the food and complains about the staff counts as \
+         praise for product and a complaint for customer_service.</p><table id=\"department-aspects\">\
+         <tr><th>Department</th><th class=\"num\">Complaints</th><th class=\"num\">Suggestions</th>\
+         <th class=\"num\">Questions</th><th class=\"num\">Praise</th></tr>",
+    );
+    for (d, a) in &s.department_aspects {
+        let label = s
+            .breakdowns
+            .get("department")
+            .and_then(|b| b.groups.iter().find(|g| g.key == *d))
+            .and_then(|g| g.label.as_deref());
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            group_name("department", d, label),
+            a.complaint,
+            a.suggestion,
+            a.question,
+            a.praise
+        );
+    }
+    h.push_str("</table>");
 }
 
 fn topics(h: &mut String, s: &ReportSummary) {

@@ -24,7 +24,7 @@ pub(crate) enum Scalar<'a> {
     Str(Cow<'a, str>),
     /// A number, as written.
     Num(&'a str),
-    Bool,
+    Bool(bool),
     /// An array or an object (skipped).
     Other,
 }
@@ -36,7 +36,7 @@ impl Scalar<'_> {
             Scalar::Null => "null",
             Scalar::Str(_) => "a string",
             Scalar::Num(_) => "a number",
-            Scalar::Bool => "a boolean",
+            Scalar::Bool(_) => "a boolean",
             Scalar::Other => "an array or object",
         }
     }
@@ -230,6 +230,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Enters an array: call [`Scanner::next_element`] until it gives `false`, reading or
+    /// skipping each element in between.
+    pub(crate) fn begin_array(&mut self) -> Result<()> {
+        self.expect(b'[', "expected `[`")
+    }
+
     /// Enters an object: call [`Scanner::next_key`] until it gives `None`, reading or
     /// skipping each value in between.
     pub(crate) fn begin_object(&mut self) -> Result<()> {
@@ -277,7 +283,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Inside an array (after `[`): whether another element follows; false after `]`.
-    fn next_element(&mut self, first: &mut bool) -> Result<bool> {
+    pub(crate) fn next_element(&mut self, first: &mut bool) -> Result<bool> {
         if self.peek() == Some(b']') {
             self.pos += 1;
             return Ok(false);
@@ -509,8 +515,8 @@ impl<'a> Scanner<'a> {
             Some(b'"') => self.string().map(Scalar::Str),
             Some(b'-' | b'0'..=b'9') => self.number().map(Scalar::Num),
             Some(b'n') => self.literal("null").map(|()| Scalar::Null),
-            Some(b't') => self.literal("true").map(|()| Scalar::Bool),
-            Some(b'f') => self.literal("false").map(|()| Scalar::Bool),
+            Some(b't') => self.literal("true").map(|()| Scalar::Bool(true)),
+            Some(b'f') => self.literal("false").map(|()| Scalar::Bool(false)),
             _ => self.skip().map(|()| Scalar::Other),
         }
     }

@@ -21,8 +21,14 @@ pub(crate) struct Row<'a> {
     pub kind: Option<Kind>,
     pub keywords: StrList<'a>,
     pub topic: Option<(u32, Cow<'a, str>)>,
+    /// The owning department; [`UNASSIGNED`] for a record that nothing placed and that went to
+    /// the fallback department ([`fallback_to`](Self::fallback_to)).
     pub department: Option<Cow<'a, str>>,
+    /// The fallback department an unassigned record was sent to.
+    pub fallback_to: Option<Cow<'a, str>>,
     pub evidence: StrList<'a>,
+    /// The kind and department of each aspect.
+    pub aspects: Vec<(Kind, Option<Cow<'a, str>>)>,
     pub priority: u8,
     pub level: Option<Level>,
     pub reasons: StrList<'a>,
@@ -39,6 +45,10 @@ pub(crate) struct Row<'a> {
     pub ces: Option<u8>,
     pub rating: Option<u8>,
 }
+
+/// The department key of records that nothing placed (`department.fallback: true`): reports
+/// show them apart from the fallback department's own records.
+pub(crate) const UNASSIGNED: &str = "unassigned";
 
 /// The first bad field of a record and what is wrong with it.
 type FieldError = (String, String);
@@ -169,6 +179,13 @@ fn read_fields<'a>(
                     }
                 }
             }
+            Field::Aspects => {
+                if !p.null()? {
+                    if let Err(m) = aspects(p, row)? {
+                        bad(m);
+                    }
+                }
+            }
             f @ (Field::Channel | Field::CustomerId | Field::Product | Field::Store) => {
                 let value = match p.scalar()? {
                     Scalar::Str(s) if s.trim().is_empty() => None,
@@ -247,6 +264,7 @@ enum Field {
     Keywords,
     Topic,
     Department,
+    Aspects,
     Priority,
     Channel,
     CustomerId,
@@ -272,6 +290,7 @@ fn field(key: &str) -> Field {
         (8, Some(b'k')) if is("keywords") => Field::Keywords,
         (5, Some(b't')) if is("topic") => Field::Topic,
         (10, Some(b'd')) if is("department") => Field::Department,
+        (7, Some(b'a')) if is("aspects") => Field::Aspects,
         (8, Some(b'p')) if is("priority") => Field::Priority,
         (7, Some(b'c')) if is("channel") => Field::Channel,
         (11, Some(b'c')) if is("customer_id") => Field::CustomerId,
@@ -303,7 +322,7 @@ struct Known {
 }
 
 /// The usual order; `text` stands for the text field of the options.
-const USUAL_ORDER: [&str; 20] = [
+const USUAL_ORDER: [&str; 22] = [
     "id",
     "lang",
     "script",
@@ -312,6 +331,8 @@ const USUAL_ORDER: [&str; 20] = [
     "keywords",
     "topic",
     "department",
+    "mixed",
+    "aspects",
     "priority",
     "tokens",
     "text",
@@ -533,28 +554,96 @@ fn topic<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxErro
 }
 
 fn department<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
-    let (mut id, mut evidence) = (None, StrList::default());
+    let (mut id, mut evidence, mut fallback) = (None, StrList::default(), false);
     let shape = object(
         p,
         &[
             "\"id\":",
             "\"confidence\":",
             "\"evidence\":",
+            "\"fallback\":",
             "\"secondary\":",
         ],
         |p, key| {
             Ok(match key {
                 "id" => text(p.scalar()?, "id").map(|s| id = Some(s)),
                 "evidence" => list(p, "evidence")?.map(|l| evidence = l),
+                "fallback" => match p.scalar()? {
+                    Scalar::Bool(b) => {
+                        fallback = b;
+                        Ok(())
+                    }
+                    Scalar::Null => Ok(()),
+                    other => Err(format!("`fallback` is {}, not true or false", other.kind())),
+                },
                 _ => p.skip().map(|()| Ok(()))?,
             })
         },
     )?;
     Ok(shape.and_then(|()| {
-        row.department = Some(id.ok_or_else(|| missing("id"))?);
+        let id = id.ok_or_else(|| missing("id"))?;
+        if fallback {
+            row.department = Some(Cow::Borrowed(UNASSIGNED));
+            row.fallback_to = Some(id);
+        } else {
+            row.department = Some(id);
+        }
         row.evidence = evidence;
         Ok(())
     }))
+}
+
+/// The kind and department of each aspect; the rest of each is skipped.
+fn aspects<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
+    if p.peek() != Some(b'[') {
+        let found = p.scalar()?;
+        return Ok(Err(format!("expected a list, found {}", found.kind())));
+    }
+    p.begin_array()?;
+    let mut first = true;
+    let mut shape = Ok(());
+    while p.next_element(&mut first)? {
+        let (mut kind, mut department) = (None, None);
+        let r = object(
+            p,
+            &[
+                "\"span\":",
+                "\"kind\":",
+                "\"sentiment\":",
+                "\"department\":",
+                "\"evidence\":",
+            ],
+            |p, key| {
+                Ok(match key {
+                    "kind" => text(p.scalar()?, "kind").and_then(|s| match Kind::parse(&s) {
+                        Some(k) => {
+                            kind = Some(k);
+                            Ok(())
+                        }
+                        None => Err(format!("unknown kind {s:?}")),
+                    }),
+                    "department" => match p.scalar()? {
+                        Scalar::Str(s) => {
+                            department = Some(s);
+                            Ok(())
+                        }
+                        Scalar::Null => Ok(()),
+                        other => Err(format!("`department` is {}, not a string", other.kind())),
+                    },
+                    _ => p.skip().map(|()| Ok(()))?,
+                })
+            },
+        )?;
+        let r = r.and_then(|()| {
+            row.aspects
+                .push((kind.ok_or_else(|| missing("kind"))?, department));
+            Ok(())
+        });
+        if shape.is_ok() {
+            shape = r.map_err(|m| format!("aspect {}: {m}", row.aspects.len() + 1));
+        }
+    }
+    Ok(shape)
 }
 
 fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
@@ -608,6 +697,33 @@ mod tests {
         assert_eq!(row.text.as_deref(), Some("物流太慢\n了"));
         assert_eq!((row.nps, row.csat, row.ces), (Some(3), Some(2), None));
         assert_eq!(row.created_at.map(|t| t.day), Some(1));
+    }
+
+    #[test]
+    fn reads_aspects_and_sets_unassigned_records_apart() {
+        let line = LINE.replace(
+            r#""department":{"id":"logistics","confidence":0.91,"evidence":["物流","太慢"],"secondary":[]},"#,
+            r#""department":{"id":"customer_service","confidence":0.0,"evidence":[],"fallback":true},"mixed":true,"aspects":[{"span":[0,6],"kind":"praise","sentiment":{"label":"positive","score":0.9},"department":"product","evidence":["菜"]},{"span":[9,18],"kind":"complaint","sentiment":{"label":"negative","score":-0.8},"department":null,"evidence":[]}],"#,
+        );
+        let row = Row::parse(line.as_bytes(), 1, &Layout::new("text")).unwrap();
+        assert_eq!(row.department.as_deref(), Some(UNASSIGNED));
+        assert_eq!(row.fallback_to.as_deref(), Some("customer_service"));
+        let aspects: Vec<(Kind, Option<&str>)> = row
+            .aspects
+            .iter()
+            .map(|(k, d)| (*k, d.as_deref()))
+            .collect();
+        assert_eq!(
+            aspects,
+            [(Kind::Praise, Some("product")), (Kind::Complaint, None)]
+        );
+        // A routed record keeps its department; a bad aspect is named.
+        let row = Row::parse(LINE.as_bytes(), 1, &Layout::new("text")).unwrap();
+        assert_eq!(row.department.as_deref(), Some("logistics"));
+        assert!(row.fallback_to.is_none());
+        let bad = line.replace(r#""kind":"praise""#, r#""kind":"joy""#);
+        let err = Row::parse(bad.as_bytes(), 1, &Layout::new("text")).unwrap_err();
+        assert!(err.to_string().contains("aspect 1"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::period::Period;
+use super::row::UNASSIGNED;
 use super::tally::{Cell, Dimension, Item, Series, Tally};
 use crate::learn::stats::{benjamini_hochberg, poisson_rate_test};
 
@@ -33,6 +34,9 @@ pub struct ReportSummary {
     pub alerts: Vec<Alert>,
     /// Per department, what to fix first; most urgent department first.
     pub fix_first: Vec<Focus>,
+    /// Per department, the clauses of all records that name it, by kind: the praise a team
+    /// earns in records owned by another, and the complaints it shares.
+    pub department_aspects: BTreeMap<String, AspectCounts>,
     /// Topics, largest first (empty when the records have no topics).
     pub topics: Vec<TopicSummary>,
     /// The queue files written, per department.
@@ -270,6 +274,19 @@ pub struct Alert {
     pub tests: u64,
 }
 
+/// Clauses (aspects) that name a department, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AspectCounts {
+    /// Complaint clauses.
+    pub complaint: u64,
+    /// Suggestion clauses.
+    pub suggestion: u64,
+    /// Question clauses.
+    pub question: u64,
+    /// Praise clauses.
+    pub praise: u64,
+}
+
 /// What a department should fix first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Focus {
@@ -483,9 +500,20 @@ pub(crate) struct Derive {
 fn group_label(tally: &Tally, o: &Derive, d: Dimension, key: &str) -> Option<String> {
     match d {
         Dimension::Topic => topic_label(tally, key),
-        Dimension::Department => o.department_names.get(key).cloned(),
+        Dimension::Department => department_name(tally, o, key),
         _ => None,
     }
+}
+
+/// A department's name in the taxonomy; for unassigned records, where they were sent.
+fn department_name(tally: &Tally, o: &Derive, key: &str) -> Option<String> {
+    if key == UNASSIGNED {
+        return Some(match &tally.fallback_to {
+            Some(to) => format!("Unassigned (sent to {to})"),
+            None => "Unassigned".to_owned(),
+        });
+    }
+    o.department_names.get(key).cloned()
 }
 
 fn topic_label(tally: &Tally, key: &str) -> Option<String> {
@@ -700,7 +728,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             topics.truncate(5);
             Focus {
                 department: dept.to_string(),
-                name: o.department_names.get(&**dept).cloned(),
+                name: department_name(tally, o, dept),
                 queue: c.n,
                 p1: c.level[0],
                 p2: c.level[1],
@@ -715,11 +743,28 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             }
         })
         .collect();
+    // Unassigned records last: no team is ranked by what nobody placed.
     fix_first.sort_by(|a, b| {
-        (b.p1, b.p2, b.queue)
-            .cmp(&(a.p1, a.p2, a.queue))
+        (a.department == UNASSIGNED)
+            .cmp(&(b.department == UNASSIGNED))
+            .then((b.p1, b.p2, b.queue).cmp(&(a.p1, a.p2, a.queue)))
             .then_with(|| a.department.cmp(&b.department))
     });
+    let department_aspects = tally
+        .department_aspects
+        .iter()
+        .map(|(d, k)| {
+            (
+                d.to_string(),
+                AspectCounts {
+                    complaint: k[0],
+                    suggestion: k[1],
+                    question: k[2],
+                    praise: k[3],
+                },
+            )
+        })
+        .collect();
 
     let mut topics: Vec<TopicSummary> = sorted_groups(tally.group(Dimension::Topic))
         .into_iter()
@@ -780,6 +825,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
         },
         alerts,
         fix_first,
+        department_aspects,
         topics,
         queues: Vec::new(),
         customers_to_tell: None,

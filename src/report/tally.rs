@@ -504,6 +504,11 @@ pub(crate) struct Tally {
     pub department_items: Map<TopItems>,
     /// Highest-priority records per topic.
     pub topic_items: Map<TopItems>,
+    /// Per department, its aspects (clauses naming it) of each kind, in the order of
+    /// [`KINDS`]: the praise of a team whose records went elsewhere is counted here.
+    pub department_aspects: Map<[u64; 5]>,
+    /// The department unassigned records were sent to (the first seen).
+    pub fallback_to: Option<Box<str>>,
 }
 
 /// Keywords of a record counted in the keyword tables.
@@ -568,6 +573,14 @@ impl Tally {
         }
         if let Some(topic) = topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
+        }
+        for (kind, department) in &row.aspects {
+            if let Some(d) = department {
+                entry(&mut self.department_aspects, d)[kind_index(*kind)] += 1;
+            }
+        }
+        if self.fallback_to.is_none() {
+            self.fallback_to = row.fallback_to.as_deref().map(Into::into);
         }
         // A record's keywords come best first; its top three say what it is about. Each is
         // hashed once for the counters it goes into.
@@ -638,6 +651,15 @@ impl Tally {
         }
         for (k, t) in &o.topic_items {
             entry(&mut self.topic_items, k).merge(t, 3);
+        }
+        for (d, counts) in &o.department_aspects {
+            let mine = entry(&mut self.department_aspects, d);
+            for (x, y) in mine.iter_mut().zip(counts) {
+                *x += y;
+            }
+        }
+        if self.fallback_to.is_none() {
+            self.fallback_to.clone_from(&o.fallback_to);
         }
     }
 

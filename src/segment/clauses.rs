@@ -24,41 +24,82 @@ pub struct Clause {
     pub turn: bool,
 }
 
-/// Connectives that open a new clause in Chinese (Simplified forms; Traditional text has been
-/// converted in the token forms).
-const ZH_CONNECTIVES: &[&str] = &[
-    "但是", "但", "不过", "可是", "就是", "只是", "可惜", "唯一", "除了", "然而", "无奈", "遗憾的是",
-    "美中不足", "缺点", "缺点是", "问题是", "偏偏", "结果",
-];
+/// Whether a Chinese word (its Simplified form; Traditional text has been converted in the
+/// token forms) is a connective that opens a new clause.
+fn zh_connective(form: &str) -> bool {
+    // Two to five characters of three bytes each.
+    (3..=15).contains(&form.len())
+        && matches!(
+            form,
+            "但是"
+                | "但"
+                | "不过"
+                | "可是"
+                | "就是"
+                | "只是"
+                | "可惜"
+                | "唯一"
+                | "除了"
+                | "然而"
+                | "无奈"
+                | "遗憾的是"
+                | "美中不足"
+                | "缺点"
+                | "缺点是"
+                | "问题是"
+                | "偏偏"
+                | "结果"
+        )
+}
 
-/// Words that open a new clause in English (lower case).
-const EN_CONNECTIVES: &[&str] = &[
-    "but",
-    "however",
-    "though",
-    "although",
-    "except",
-    "unfortunately",
-    "sadly",
-    "whereas",
-    "otherwise",
-    "regrettably",
-];
+/// An English word in lower case, when it is short enough to be one of the listed words.
+fn lower<'b>(word: &str, buf: &'b mut [u8; 16]) -> Option<&'b str> {
+    let bytes = word.as_bytes();
+    if !(2..=buf.len()).contains(&bytes.len()) || !word.is_ascii() {
+        return None;
+    }
+    let out = &mut buf[..bytes.len()];
+    out.copy_from_slice(bytes);
+    out.make_ascii_lowercase();
+    std::str::from_utf8(out).ok()
+}
 
-/// After "only" or "biggest", these make a new clause ("the only problem is …").
-const EN_DRAWBACKS: &[&str] = &[
-    "complaint",
-    "problem",
-    "issue",
-    "downside",
-    "drawback",
-    "gripe",
-    "negative",
-    "con",
-    "thing",
-    "letdown",
-    "disappointment",
-];
+/// Whether an English word (lower case) opens a new clause.
+fn en_connective(word: &str) -> bool {
+    matches!(
+        word,
+        "but"
+            | "however"
+            | "though"
+            | "although"
+            | "except"
+            | "unfortunately"
+            | "sadly"
+            | "whereas"
+            | "otherwise"
+            | "regrettably"
+    )
+}
+
+/// Whether an English word (lower case) after "only", "main" or "biggest" makes a new clause
+/// ("the only problem is …").
+fn en_drawback(word: &str) -> bool {
+    let word = word.strip_suffix('s').unwrap_or(word);
+    matches!(
+        word,
+        "complaint"
+            | "problem"
+            | "issue"
+            | "downside"
+            | "drawback"
+            | "gripe"
+            | "negative"
+            | "con"
+            | "thing"
+            | "letdown"
+            | "disappointment"
+    )
+}
 
 /// Appends the clauses of `tokens` (the tokens of `text`) to `out`, in order. Clauses without
 /// a word, number, emoji or emoticon are left out; a text with any such token has at least
@@ -173,45 +214,38 @@ fn ends_clause(original: &str) -> bool {
 fn opens_clause(tokens: &Tokens, i: usize, original: &str, text: &str) -> Option<usize> {
     let list = tokens.as_slice();
     let form = tokens.form(&list[i]);
-    if ZH_CONNECTIVES.contains(&form) {
+    if zh_connective(form) {
         // 但 inside 不但, 就是 as "exactly" after 这/那 ("这就是"): not a turn.
         let previous = i.checked_sub(1).map(|p| tokens.form(&list[p]));
         return (!matches!(previous, Some("不" | "这" | "那" | "也" | "还"))).then_some(i);
     }
-    if !original.is_ascii() {
-        return None;
-    }
-    let lower = |s: &str| s.to_ascii_lowercase();
-    let word = lower(original);
-    if EN_CONNECTIVES.contains(&word.as_str()) {
+    let mut buf = [0u8; 16];
+    let word = lower(original, &mut buf)?;
+    if en_connective(word) {
         return Some(i);
     }
-    if word == "only" || word == "biggest" || word == "main" {
-        let next = list[i + 1..]
-            .iter()
-            .find(|t| t.kind == TokenKind::Word)
-            .and_then(|t| text.get(t.span()))
-            .map(lower);
-        let drawback = next.is_some_and(|n| {
-            EN_DRAWBACKS.contains(&n.as_str())
-                || n.strip_suffix('s')
-                    .is_some_and(|n| EN_DRAWBACKS.contains(&n))
-        });
-        if !drawback {
-            return None;
-        }
-        let determiner = i
-            .checked_sub(1)
-            .filter(|&p| list[p].kind == TokenKind::Word)
-            .and_then(|p| text.get(list[p].span()))
-            .is_some_and(|d| {
-                ["the", "my", "our", "one", "a"]
-                    .iter()
-                    .any(|x| d.eq_ignore_ascii_case(x))
-            });
-        return Some(if determiner { i - 1 } else { i });
+    if !matches!(word, "only" | "biggest" | "main") {
+        return None;
     }
-    None
+    let next = list[i + 1..]
+        .iter()
+        .find(|t| t.kind == TokenKind::Word)
+        .and_then(|t| text.get(t.span()));
+    let mut buf = [0u8; 16];
+    if !next
+        .and_then(|n| lower(n, &mut buf))
+        .is_some_and(en_drawback)
+    {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    let determiner = i
+        .checked_sub(1)
+        .filter(|&p| list[p].kind == TokenKind::Word)
+        .and_then(|p| text.get(list[p].span()))
+        .and_then(|d| lower(d, &mut buf))
+        .is_some_and(|d| matches!(d, "the" | "my" | "our" | "one"));
+    Some(if determiner { i - 1 } else { i })
 }
 
 #[cfg(test)]
@@ -256,7 +290,10 @@ mod tests {
             spans("Fast network. However, the promo price doubled."),
             ["Fast network", "However, the promo price doubled"]
         );
-        assert_eq!(spans("环境不错，可惜，太吵了"), ["环境不错", "可惜，太吵了"]);
+        assert_eq!(
+            spans("环境不错，可惜，太吵了"),
+            ["环境不错", "可惜，太吵了"]
+        );
         assert_eq!(
             spans("Nice food, my only complaint is the noise"),
             ["Nice food", "my only complaint is the noise"]

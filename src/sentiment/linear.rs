@@ -7,7 +7,6 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
-use std::ops::Range;
 use std::path::Path;
 
 use ndarray::Array1;
@@ -18,6 +17,7 @@ use super::SentimentModel;
 use crate::error::{Error, Result};
 pub use crate::learn::Calibration;
 use crate::learn::{extract, FeatureSpec, Negators};
+use crate::segment::Clause;
 use crate::types::{Lang, Tokens};
 
 const MAGIC: &[u8; 8] = b"FKSENT\0\x01";
@@ -231,7 +231,10 @@ impl LinearModel {
                 .is_some_and(|w| w >> (b % 64) & 1 == 1)
         });
         let count = buckets.len() as f32;
-        (self.header.bias + self.codes.sum(buckets) / count.sqrt(), known)
+        (
+            self.header.bias + self.codes.sum(buckets) / count.sqrt(),
+            known,
+        )
     }
 
     /// The score of a raw score `z`, or of the lexicon when the features were never seen.
@@ -322,7 +325,7 @@ impl SentimentModel for LinearModel {
         &self,
         tokens: &Tokens,
         lang: Lang,
-        clauses: &[Range<usize>],
+        clauses: &[Clause],
         out: &mut Vec<f32>,
     ) -> f32 {
         thread_local! {
@@ -338,12 +341,12 @@ impl SentimentModel for LinearModel {
                 at.push(i as u32);
             });
             for c in clauses {
-                let from = at.partition_point(|&i| (i as usize) < c.start);
-                let to = at.partition_point(|&i| (i as usize) < c.end);
+                let from = at.partition_point(|&i| (i as usize) < c.tokens.start);
+                let to = at.partition_point(|&i| (i as usize) < c.tokens.end);
                 let raw = self.raw_of(&buckets[from..to]);
                 out.push(self.finish(
                     raw,
-                    || self.lexicon.score(&tokens.slice(c.clone()), lang),
+                    || self.lexicon.score(&tokens.slice(c.tokens.clone()), lang),
                     lang,
                 ));
             }

@@ -11,7 +11,6 @@ mod linear;
 mod train;
 
 use std::fmt;
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -24,6 +23,7 @@ pub use linear::{Calibration, LinearModel, ModelHeader, FORMAT_VERSION};
 pub use train::{stratified_folds, train, Candidate, LabelCounts, TrainOptions, TrainReport};
 
 use crate::error::Result;
+use crate::segment::Clause;
 use crate::types::{Lang, Tokens};
 
 /// A sentiment label.
@@ -98,19 +98,20 @@ pub trait SentimentModel: Send + Sync + fmt::Debug {
     fn score(&self, tokens: &Tokens, lang: Lang) -> f32;
 
     /// The score of the whole text, as [`score`](Self::score), after appending to `out` the
-    /// score of each clause in `clauses` (ranges of token indices, see
-    /// [`split_clauses`](crate::segment::split_clauses)). The default scores each clause's
+    /// score of each of its `clauses` ([`split_clauses`]). The default scores each clause's
     /// tokens anew; a model that can score a clause from what it read of the whole text
     /// overrides it.
+    ///
+    /// [`split_clauses`]: crate::segment::split_clauses
     fn score_clauses(
         &self,
         tokens: &Tokens,
         lang: Lang,
-        clauses: &[Range<usize>],
+        clauses: &[Clause],
         out: &mut Vec<f32>,
     ) -> f32 {
         for c in clauses {
-            out.push(self.score(&tokens.slice(c.clone()), lang));
+            out.push(self.score(&tokens.slice(c.tokens.clone()), lang));
         }
         self.score(tokens, lang)
     }
