@@ -163,9 +163,12 @@ impl Engine {
 
     /// The owner of a record of kind `kind` from its aspects, and the index of the aspect
     /// that leads: the most negative aspect of that kind (of any actionable kind when none
-    /// has it; of any but praise when none is actionable). Its department owns the record;
-    /// without one, the nearest aspect with a department that is not praise, then the
-    /// fallback. The other actionable aspects' departments are secondary.
+    /// has it; of any but praise when none is actionable). Among the aspects of the lead's
+    /// kind, the department with the most weight owns the record (each aspect weighs its
+    /// negativity plus 0.25, times its department's confidence: two complaints about the staff
+    /// outweigh one about the food); when none of them names one, the nearest aspect to the
+    /// lead with a department that is not praise; then the fallback. The other actionable
+    /// aspects' departments are secondary.
     pub(super) fn owner_of(
         &self,
         aspects: &[Aspect],
@@ -187,12 +190,29 @@ impl Engine {
         let lead = pick(&|a| a.kind == kind)
             .or_else(|| pick(&|a| a.kind.needs_owner()))
             .or_else(|| pick(&|a| a.kind != Kind::Praise));
-        // The most negative clause of the lead's kind that names a department; else the
-        // nearest clause to the lead that names one without praising it
-        // ("这家店的服务员，态度太差了").
+        // A clause of the lead's kind that names the heaviest department; else the nearest
+        // clause to the lead that names one without praising it ("这家店的服务员，态度太差了").
         let placed = lead.and_then(|l| {
             let lead_kind = aspects[l].kind;
-            pick(&|a| a.kind == lead_kind && a.department.is_some()).or_else(|| {
+            // The department whose clauses of the lead's kind weigh most, each clause by its
+            // negativity (a little for any) times its department's confidence.
+            let weight = |d: &Arc<str>| -> f32 {
+                aspects
+                    .iter()
+                    .filter(|b| b.kind == lead_kind && b.department.as_ref() == Some(d))
+                    .map(|b| ((-b.sentiment.score).max(0.0) + 0.25) * b.confidence)
+                    .sum()
+            };
+            let mut heaviest: Option<(f32, usize)> = None;
+            for (i, a) in aspects.iter().enumerate() {
+                if let Some(d) = a.department.as_ref().filter(|_| a.kind == lead_kind) {
+                    let w = weight(d);
+                    if heaviest.is_none_or(|(best, _)| w > best) {
+                        heaviest = Some((w, i));
+                    }
+                }
+            }
+            heaviest.map(|(_, i)| i).or_else(|| {
                 (1..aspects.len()).find_map(|d| {
                     [l.checked_sub(d), Some(l + d)]
                         .into_iter()
@@ -204,7 +224,9 @@ impl Engine {
                 })
             })
         });
-        let Some(owner) = placed else {
+        let Some((a, id)) =
+            placed.and_then(|o| Some((&aspects[o], aspects[o].department.clone()?)))
+        else {
             let fallback = self
                 .inner
                 .config
@@ -212,11 +234,6 @@ impl Engine {
                 .select(&self.inner.department_ids, &mut []);
             return (fallback, lead);
         };
-        let a = &aspects[owner];
-        let id = a
-            .department
-            .clone()
-            .expect("placed aspects have a department");
         let mut secondary: Vec<(Arc<str>, f32)> = Vec::new();
         for other in aspects {
             if let Some(d) = &other.department {
@@ -233,6 +250,6 @@ impl Engine {
             secondary,
             fallback: false,
         };
-        (Some(routing), lead.or(Some(owner)))
+        (Some(routing), lead)
     }
 }
