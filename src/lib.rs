@@ -23,7 +23,7 @@ pub use io::{Record, Timestamp};
 pub use kind::Kind;
 pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
 pub use pipeline::{
-    run_stream, scan_stream, Analysis, AssignedTopic, Engine, EngineBuilder, EngineConfig,
+    run_stream, scan_stream, Analysis, Aspect, AssignedTopic, Engine, EngineBuilder, EngineConfig,
     LearnedTask, Limits, Parallelism, StreamOptions, Summary, TextAnalysis,
 };
 pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};

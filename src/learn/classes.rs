@@ -308,8 +308,19 @@ impl ClassModel {
     pub fn from_path(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// Reads a model from the bytes of a file; `name` (the file's path, or the name of a
+    /// shipped model) is what errors name.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the bytes are not a fankui class model or are damaged,
+    /// [`Error::Json`] when its header is not JSON.
+    pub fn from_bytes(bytes: &[u8], name: &Path) -> Result<Self> {
         let bad = |message: &str| Error::Config {
-            path: Some(path.to_owned()),
+            path: Some(name.to_owned()),
             message: message.to_owned(),
         };
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
@@ -321,7 +332,7 @@ impl ClassModel {
             .ok_or_else(|| bad("truncated header"))?;
         let header: ClassHeader = serde_json::from_slice(body).map_err(|e| {
             Error::json(
-                format!("invalid configuration {}: damaged header", path.display()),
+                format!("invalid configuration {}: damaged header", name.display()),
                 e,
             )
         })?;

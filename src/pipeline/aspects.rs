@@ -20,7 +20,8 @@ use std::sync::Arc;
 use super::{Engine, Prepared};
 use crate::kind::{Kind, KindInput};
 use crate::phrases::PhraseHit;
-use crate::route::{DepartmentScore, RouteInput, Routing};
+use crate::route::{DepartmentScore, RouteInput, Router, Routing};
+use crate::segment::Clause;
 use crate::sentiment::Sentiment;
 use crate::types::Tokens;
 
@@ -53,6 +54,12 @@ pub(crate) fn actionability(kind: Kind) -> u8 {
     }
 }
 
+/// The normalised span of a clause, with its punctuation (a question mark makes a question).
+fn clause_span(p: &Prepared<'_>, clause: &Clause) -> Range<usize> {
+    let end = p.tokens.as_slice()[clause.tokens.end - 1].end;
+    p.norm.normalized_offset(clause.span.start)..p.norm.normalized_offset(end)
+}
+
 /// The hits of `hits` (sorted by where they start) that start inside `span`.
 fn within<'h>(hits: Option<&'h [PhraseHit]>, span: &Range<usize>) -> Option<&'h [PhraseHit]> {
     hits.map(|hits| {
@@ -65,25 +72,20 @@ fn within<'h>(hits: Option<&'h [PhraseHit]>, span: &Range<usize>) -> Option<&'h 
 impl Engine {
     /// The aspects of a record with more than one clause: each clause's kind, sentiment and
     /// best department; clauses with none of these (kind `other`, no department) are left out.
+    ///
+    /// `cues` and `taxonomy` are the record's hits, sorted by where they start.
     pub(super) fn clause_aspects(
         &self,
         p: &Prepared<'_>,
-        mut cues: Option<Vec<PhraseHit>>,
-        mut taxonomy: Option<Vec<PhraseHit>>,
+        cues: Option<&[PhraseHit]>,
+        taxonomy: Option<&[PhraseHit]>,
     ) -> Vec<Aspect> {
-        for hits in [&mut cues, &mut taxonomy].into_iter().flatten() {
-            hits.sort_by_key(|h| h.span().start);
-        }
-        let (cues, taxonomy) = (cues.as_deref(), taxonomy.as_deref());
-        let list = p.tokens.as_slice();
         let mut aspects = Vec::with_capacity(p.clauses.len());
         let mut scores = Vec::new();
         let mut tokens = Tokens::new();
         for (clause, &score) in p.clauses.iter().zip(&p.clause_scores) {
             let sentiment = self.sentiment_of(score);
-            // The clause's punctuation too: a question mark makes a question.
-            let end = list[clause.tokens.end - 1].end;
-            let span = p.norm.normalized_offset(clause.span.start)..p.norm.normalized_offset(end);
+            let span = clause_span(p, clause);
             tokens.clear();
             tokens.extend_from(&p.tokens, clause.tokens.clone());
             let cues = within(cues, &span);
@@ -251,5 +253,59 @@ impl Engine {
             fallback: false,
         };
         (Some(routing), lead)
+    }
+
+    /// The owner the fallback model gives a record that the rules left unplaced: its best
+    /// department for the leading clause (the whole text when there is one clause), when its
+    /// probability reaches `route.fallback_min`.
+    pub(super) fn learned_owner(
+        &self,
+        p: &Prepared<'_>,
+        lead: Option<&Aspect>,
+        taxonomy: Option<&[PhraseHit]>,
+    ) -> Option<Routing> {
+        let model = self.inner.fallback_router.as_ref()?;
+        let clause = lead.and_then(|a| p.clauses.iter().find(|c| c.span == a.span));
+        let (span, tokens) = match clause {
+            Some(c) if p.clauses.len() > 1 => (
+                clause_span(p, c),
+                std::borrow::Cow::Owned(p.tokens.slice(c.tokens.clone())),
+            ),
+            _ => (
+                0..p.norm.text().len(),
+                std::borrow::Cow::Borrowed(&p.tokens),
+            ),
+        };
+        let mut scores = Vec::new();
+        model.route(
+            &RouteInput {
+                normalized: &p.norm,
+                phrases: within(taxonomy, &span),
+                span,
+                tokens: &tokens,
+                lang: p.lang,
+            },
+            &mut scores,
+        );
+        let best = scores
+            .into_iter()
+            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))?;
+        if best.confidence < self.inner.config.route.fallback_min {
+            return None;
+        }
+        let name = model.departments().get(best.department)?;
+        let id = self
+            .inner
+            .department_ids
+            .iter()
+            .find(|d| ***d == **name)
+            .map_or_else(|| Arc::from(name.as_str()), Arc::clone);
+        Some(Routing {
+            id,
+            confidence: best.confidence,
+            evidence: best.evidence,
+            secondary: Vec::new(),
+            fallback: false,
+        })
     }
 }

@@ -156,6 +156,8 @@ struct Inner {
     router: Arc<dyn Router>,
     /// The router's department ids, shared by the routings that name them.
     department_ids: Vec<Arc<str>>,
+    /// The learned router tried before `route.fallback` (`route.fallback_model`).
+    fallback_router: Option<LearnedRouter>,
     /// The configured rules, whose scores learned models read as features (training too).
     rule_kind: Arc<RuleKind>,
     rules: Arc<RuleRouter>,
@@ -283,8 +285,8 @@ impl Engine {
             p.norm.text(),
             &self.hits(p, scan, RISKS).unwrap_or_default(),
         );
-        let cues = self.hits(p, scan, CUES);
-        let taxonomy = self.hits(p, scan, TAXONOMY);
+        let mut cues = self.hits(p, scan, CUES);
+        let mut taxonomy = self.hits(p, scan, TAXONOMY);
         let mut kind = self.inner.kind.kind(&p.kind_input(cues.as_deref()));
         // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
         // worded.
@@ -296,8 +298,12 @@ impl Engine {
             kind = Kind::Complaint;
         }
         let mut sentiment = p.sentiment;
-        let (department, aspects) = if p.clauses.len() > 1 {
-            let aspects = self.clause_aspects(p, cues, taxonomy);
+        let (mut department, aspects, lead) = if p.clauses.len() > 1 {
+            // Sorted by where they start, so a clause's hits are a slice.
+            for hits in [&mut cues, &mut taxonomy].into_iter().flatten() {
+                hits.sort_by_key(|h| h.span().start);
+            }
+            let aspects = self.clause_aspects(p, cues.as_deref(), taxonomy.as_deref());
             if let Some(k) = aspects
                 .iter()
                 .map(|a| a.kind)
@@ -307,18 +313,18 @@ impl Engine {
                     kind = k;
                 }
             }
-            let department = if kind.needs_owner() {
+            let (department, lead) = if kind.needs_owner() {
                 let (department, lead) = self.owner_of(&aspects, kind);
                 if let Some(lead) = lead {
                     if aspects[lead].sentiment.score < sentiment.score {
                         sentiment = aspects[lead].sentiment;
                     }
                 }
-                department
+                (department, lead)
             } else {
-                None
+                (None, None)
             };
-            (department, aspects)
+            (department, aspects, lead)
         } else {
             let mut scores = self.department_scores(p, taxonomy.as_deref());
             let routing = &self.inner.config.route;
@@ -327,15 +333,22 @@ impl Engine {
             } else {
                 None
             };
-            let aspects = p
+            let aspects: Vec<Aspect> = p
                 .clauses
                 .first()
                 .map(|c| self.aspect(c.span.clone(), kind, p.sentiment, &mut scores))
                 .filter(|a| a.kind != Kind::Other || a.department.is_some())
                 .into_iter()
                 .collect();
-            (department, aspects)
+            let lead = (!aspects.is_empty()).then_some(0);
+            (department, aspects, lead)
         };
+        if department.as_ref().is_some_and(|d| d.fallback) {
+            let lead = lead.map(|l| &aspects[l]);
+            if let Some(learned) = self.learned_owner(p, lead, taxonomy.as_deref()) {
+                department = Some(learned);
+            }
+        }
         let priority = self.inner.prioritizer.assess(&PriorityInput {
             record,
             kind,
@@ -959,6 +972,15 @@ impl EngineBuilder {
                         ),
                         (None, None, None) => Arc::clone(&rules) as Arc<dyn Router>,
                     };
+                let fallback_router = match &config.route.fallback_model {
+                    Some(path) if path.as_os_str().is_empty() => None,
+                    Some(path) => Some(
+                        ClassModel::from_path(path)
+                            .and_then(|m| LearnedRouter::new(m, Arc::clone(&rules)))
+                            .map_err(|e| at_path(e, path))?,
+                    ),
+                    None => None,
+                };
                 let fallback = &config.route.fallback;
                 if !fallback.is_empty() && !router.departments().contains(fallback) {
                     return Err(Error::Config {
@@ -989,6 +1011,7 @@ impl EngineBuilder {
                     sentiment,
                     kind,
                     router,
+                    fallback_router,
                     rule_kind,
                     rules,
                     lexicon,
@@ -1014,6 +1037,7 @@ impl EngineBuilder {
                     .collect(),
                 kind: s.kind,
                 router: s.router,
+                fallback_router: s.fallback_router,
                 rule_kind: s.rule_kind,
                 rules: s.rules,
                 lexicon: s.lexicon,
@@ -1033,6 +1057,7 @@ struct Stages {
     sentiment: Arc<dyn SentimentModel>,
     kind: Arc<dyn KindModel>,
     router: Arc<dyn Router>,
+    fallback_router: Option<LearnedRouter>,
     rule_kind: Arc<RuleKind>,
     rules: Arc<RuleRouter>,
     lexicon: PhraseLexicon,

@@ -97,6 +97,8 @@ pub struct Routing {
 /// taxonomy = "taxonomy.toml"     # default: the shipped one (`fankui init` writes it out)
 /// model = "route.fkm"            # optional: a learned router from `fankui train route`
 /// fallback = "customer_service"  # owner when nothing matches; "" leaves such records unrouted
+/// fallback_model = "fb.fkr"      # a learned router tried before the fallback ("" for none)
+/// fallback_min = 0.6             # least probability of the fallback model's department
 /// min_confidence = 0.3           # a department needs this much to own a record
 /// secondary_ratio = 0.5          # others within this ratio of the owner are secondary
 /// ```
@@ -111,6 +113,12 @@ pub struct RouteConfig {
     pub model: Option<PathBuf>,
     /// The owner of complaints, suggestions and questions nothing points at; empty for none.
     pub fallback: String,
+    /// A learned router (`fankui train route`) for what the rules leave unplaced, tried
+    /// before `fallback`; an empty path for none. Absent: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_model: Option<PathBuf>,
+    /// Least probability of the fallback model's best department for it to own a record.
+    pub fallback_min: f32,
     /// Least confidence of an owner.
     pub min_confidence: f32,
     /// Secondary owners need this share of the owner's confidence.
@@ -123,6 +131,8 @@ impl Default for RouteConfig {
             taxonomy: None,
             model: None,
             fallback: "customer_service".into(),
+            fallback_model: None,
+            fallback_min: 0.6,
             min_confidence: 0.3,
             secondary_ratio: 0.5,
         }
@@ -137,6 +147,12 @@ impl RouteConfig {
                 self.min_confidence
             ));
         }
+        if !(0.0..=1.0).contains(&self.fallback_min) {
+            return Err(format!(
+                "route.fallback_min must be in [0, 1], found {}",
+                self.fallback_min
+            ));
+        }
         if !(0.0..=1.0).contains(&self.secondary_ratio) {
             return Err(format!(
                 "route.secondary_ratio must be in [0, 1], found {}",
@@ -147,8 +163,15 @@ impl RouteConfig {
     }
 
     pub(crate) fn resolve_paths(&mut self, base: &std::path::Path) {
-        for path in [&mut self.taxonomy, &mut self.model].into_iter().flatten() {
-            if path.is_relative() {
+        for path in [
+            &mut self.taxonomy,
+            &mut self.model,
+            &mut self.fallback_model,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if path.is_relative() && !path.as_os_str().is_empty() {
                 *path = base.join(&*path);
             }
         }
