@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Kind, KindInput, KindModel, RuleKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::learn::{learned_doc, ClassModel, FeatureSpec, SparseDoc};
 use crate::phrases::PhraseList;
 
@@ -24,24 +24,7 @@ impl LearnedKind {
     /// [`Error::Config`] when the model was trained for another task or has a class that is
     /// not a kind.
     pub fn new(model: ClassModel, rules: Arc<RuleKind>) -> Result<Self> {
-        let fail = |message: String| Error::Config {
-            path: None,
-            message,
-        };
-        if model.header().task != "kind" {
-            return Err(fail(format!(
-                "a `{}` model, not a `kind` one",
-                model.header().task
-            )));
-        }
-        if let Some(class) = model
-            .header()
-            .classes
-            .iter()
-            .find(|c| Kind::parse(&c.label).is_none())
-        {
-            return Err(fail(format!("its class `{}` is not a kind", class.label)));
-        }
+        model.expect("kind", |label| Kind::parse(label).is_some(), "a kind")?;
         Ok(LearnedKind { model, rules })
     }
 

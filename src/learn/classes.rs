@@ -299,6 +299,29 @@ impl ClassModel {
         f.write_all(&out).map_err(io)
     }
 
+    /// Checks that the model was trained for `task` and that `known` accepts each of its
+    /// class labels; `what` names what a label should be, for the error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the task or the first unknown label.
+    pub fn expect(&self, task: &str, known: impl Fn(&str) -> bool, what: &str) -> Result<()> {
+        let fail = |message: String| Error::Config {
+            path: None,
+            message,
+        };
+        if self.header.task != task {
+            return Err(fail(format!(
+                "a `{}` model, not a `{task}` one",
+                self.header.task
+            )));
+        }
+        match self.header.classes.iter().find(|c| !known(&c.label)) {
+            Some(class) => Err(fail(format!("its class `{}` is not {what}", class.label))),
+            None => Ok(()),
+        }
+    }
+
     /// Reads a model file.
     ///
     /// # Errors

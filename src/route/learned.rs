@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{DepartmentScore, RouteInput, Router, RuleRouter};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::learn::{learned_doc, ClassModel, FeatureSpec, SparseDoc};
 use crate::phrases::PhraseList;
 
@@ -24,27 +24,11 @@ impl LearnedRouter {
     /// [`Error::Config`] when the model was trained for another task or has a class that is
     /// not a department of the rules' taxonomy.
     pub fn new(model: ClassModel, rules: Arc<RuleRouter>) -> Result<Self> {
-        let fail = |message: String| Error::Config {
-            path: None,
-            message,
-        };
-        if model.header().task != "route" {
-            return Err(fail(format!(
-                "a `{}` model, not a `route` one",
-                model.header().task
-            )));
-        }
-        if let Some(class) = model
-            .header()
-            .classes
-            .iter()
-            .find(|c| !rules.departments().contains(&c.label))
-        {
-            return Err(fail(format!(
-                "its class `{}` is not a department of the taxonomy in use",
-                class.label
-            )));
-        }
+        model.expect(
+            "route",
+            |label| rules.departments().iter().any(|d| d == label),
+            "a department of the taxonomy in use",
+        )?;
         Ok(LearnedRouter { model, rules })
     }
 
