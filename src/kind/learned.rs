@@ -21,7 +21,7 @@ impl LearnedKind {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the model was trained for another task or has a class that is
+    /// [`Error::Config`](crate::Error::Config) when the model was trained for another task or has a class that is
     /// not a kind.
     pub fn new(model: ClassModel, rules: Arc<RuleKind>) -> Result<Self> {
         model.expect("kind", |label| Kind::parse(label).is_some(), "a kind")?;

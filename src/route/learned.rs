@@ -21,7 +21,7 @@ impl LearnedRouter {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the model was trained for another task or has a class that is
+    /// [`Error::Config`](crate::Error::Config) when the model was trained for another task or has a class that is
     /// not a department of the rules' taxonomy.
     pub fn new(model: ClassModel, rules: Arc<RuleRouter>) -> Result<Self> {
         model.expect(
