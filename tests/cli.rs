@@ -1432,6 +1432,8 @@ fn route_and_kind_models_train_and_evaluate() {
         ("登录不了，验证码收不到", "tech"),
         ("the website froze at checkout", "tech"),
         ("闪退好几次", "tech"),
+        // Nothing in the taxonomy: only a learned model can place it.
+        ("蓝色小人又卡住不动了", "tech"),
     ];
     for _ in 0..5 {
         for (text, dept) in rows {
@@ -1480,6 +1482,26 @@ fn route_and_kind_models_train_and_evaluate() {
         .run();
     out.expect_success();
     assert!(out.stdout_str().contains("\"id\":\"logistics\""), "{out}");
+    // The same model as the fallback before the fallback: a complaint the rules leave unplaced
+    // goes where the model says, not to customer_service marked as unassigned.
+    dir.create(
+        "unplaced.jsonl",
+        "{\"text\":\"蓝色小人又卡住不动了，真烦\"}\n",
+    );
+    let out = dir.command().args(["analyze", "unplaced.jsonl"]).run();
+    out.expect_success();
+    assert!(out.stdout_str().contains("\"fallback\":true"), "{out}");
+    dir.create(
+        "fallback.toml",
+        "[route]\nfallback_model = \"route.fkc\"\nfallback_min = 0.5\n",
+    );
+    let out = dir
+        .command()
+        .args(["analyze", "unplaced.jsonl", "--config", "fallback.toml"])
+        .run();
+    out.expect_success();
+    assert!(out.stdout_str().contains("\"id\":\"tech\""), "{out}");
+    assert!(!out.stdout_str().contains("\"fallback\":true"), "{out}");
     // Kind labels must be kinds.
     dir.create("kind.jsonl", "{\"text\":\"bad\",\"label\":\"Bug\"}\n");
     let out = dir
