@@ -946,32 +946,20 @@ impl EngineBuilder {
                     Some(taxonomy) => config.route.build_with(taxonomy, normalizer.as_ref())?,
                     None => config.route.build(normalizer.as_ref())?,
                 };
-                let kind: Arc<dyn KindModel> =
-                    match (self.kind, self.learned_kind, &config.kind.model) {
-                        (Some(kind), _, _) => kind,
-                        (None, Some(model), _) => {
-                            Arc::new(LearnedKind::new(model, Arc::clone(&rule_kind))?)
-                        }
-                        (None, None, Some(path)) => Arc::new(
-                            ClassModel::from_path(path)
-                                .and_then(|m| LearnedKind::new(m, Arc::clone(&rule_kind)))
-                                .map_err(|e| at_path(e, path))?,
-                        ),
-                        (None, None, None) => Arc::clone(&rule_kind) as Arc<dyn KindModel>,
-                    };
-                let router: Arc<dyn Router> =
-                    match (self.router, self.learned_router, &config.route.model) {
-                        (Some(router), _, _) => router,
-                        (None, Some(model), _) => {
-                            Arc::new(LearnedRouter::new(model, Arc::clone(&rules))?)
-                        }
-                        (None, None, Some(path)) => Arc::new(
-                            ClassModel::from_path(path)
-                                .and_then(|m| LearnedRouter::new(m, Arc::clone(&rules)))
-                                .map_err(|e| at_path(e, path))?,
-                        ),
-                        (None, None, None) => Arc::clone(&rules) as Arc<dyn Router>,
-                    };
+                let kind: Arc<dyn KindModel> = stage(
+                    self.kind,
+                    self.learned_kind,
+                    config.kind.model.as_deref(),
+                    |m| Ok(Arc::new(LearnedKind::new(m, Arc::clone(&rule_kind))?)),
+                    || Arc::clone(&rule_kind) as Arc<dyn KindModel>,
+                )?;
+                let router: Arc<dyn Router> = stage(
+                    self.router,
+                    self.learned_router,
+                    config.route.model.as_deref(),
+                    |m| Ok(Arc::new(LearnedRouter::new(m, Arc::clone(&rules))?)),
+                    || Arc::clone(&rules) as Arc<dyn Router>,
+                )?;
                 let fallback_router = match &config.route.fallback_model {
                     Some(path) if path.as_os_str().is_empty() => None,
                     Some(path) => Some(
@@ -1049,6 +1037,25 @@ impl EngineBuilder {
             }),
             topics: self.topics,
         })
+    }
+}
+
+/// A stage: the one given to the builder, else a learned model given to it, else the learned
+/// model of the configuration's path, else the rules.
+fn stage<T: ?Sized>(
+    given: Option<Arc<T>>,
+    learned: Option<ClassModel>,
+    path: Option<&std::path::Path>,
+    wrap: impl FnOnce(ClassModel) -> Result<Arc<T>>,
+    rules: impl FnOnce() -> Arc<T>,
+) -> Result<Arc<T>> {
+    match (given, learned, path) {
+        (Some(stage), _, _) => Ok(stage),
+        (None, Some(model), _) => wrap(model),
+        (None, None, Some(path)) => ClassModel::from_path(path)
+            .and_then(wrap)
+            .map_err(|e| at_path(e, path)),
+        (None, None, None) => Ok(rules()),
     }
 }
 
