@@ -9,7 +9,7 @@
 //! The ASAP and SemEval-2014 measurements of the same capability are in
 //! `benches/aspects/eval_aspects.py` (they need `../shared/corpora`).
 
-use fankui::{Engine, Kind, Record};
+use fankui::{Engine, EngineConfig, Kind, Record};
 use serde_json::Value;
 
 struct Review {
@@ -150,11 +150,19 @@ fn one_review_many_clauses() {
     assert!(a.department.is_none() && !a.mixed);
     assert!(!a.aspects.is_empty());
 
-    // A complaint nothing places goes to the fallback, marked.
-    let a = engine
-        .analyze(&Record::new("3", "太失望了，再也不会来了"))
-        .unwrap();
+    // A complaint no taxonomy phrase places: the shipped fallback model places it when it is
+    // sure enough; without the model it goes to the fallback department, marked.
+    let text = "太失望了，再也不会来了";
+    let a = engine.analyze(&Record::new("3", text)).unwrap();
     assert_eq!(a.kind, Kind::Complaint);
+    let placed = a.department.unwrap();
+    assert!(placed.evidence.is_empty());
+    assert!(placed.fallback || placed.confidence >= 0.7, "{placed:?}");
+    let mut config = EngineConfig::default();
+    config.route.fallback_model = Some("".into());
+    let without = Engine::builder().config(config).build().unwrap();
+    let a = without.analyze(&Record::new("3", text)).unwrap();
     let department = a.department.unwrap();
     assert!(department.fallback && department.confidence == 0.0);
+    assert_eq!(&*department.id, "customer_service");
 }

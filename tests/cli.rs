@@ -1488,7 +1488,16 @@ fn route_and_kind_models_train_and_evaluate() {
         "unplaced.jsonl",
         "{\"text\":\"蓝色小人又卡住不动了，真烦\"}\n",
     );
-    let out = dir.command().args(["analyze", "unplaced.jsonl"]).run();
+    dir.create("no_fallback_model.toml", "[route]\nfallback_model = \"\"\n");
+    let out = dir
+        .command()
+        .args([
+            "analyze",
+            "unplaced.jsonl",
+            "--config",
+            "no_fallback_model.toml",
+        ])
+        .run();
     out.expect_success();
     assert!(out.stdout_str().contains("\"fallback\":true"), "{out}");
     dir.create(

@@ -953,6 +953,7 @@ impl EngineBuilder {
                     |m| Ok(Arc::new(LearnedKind::new(m, Arc::clone(&rule_kind))?)),
                     || Arc::clone(&rule_kind) as Arc<dyn KindModel>,
                 )?;
+                let own_router = self.router.is_some();
                 let router: Arc<dyn Router> = stage(
                     self.router,
                     self.learned_router,
@@ -967,6 +968,14 @@ impl EngineBuilder {
                             .and_then(|m| LearnedRouter::new(m, Arc::clone(&rules)))
                             .map_err(|e| at_path(e, path))?,
                     ),
+                    // The shipped model reads the shipped taxonomy's scores, and places
+                    // records among its departments.
+                    None if !own_router
+                        && self.taxonomy.is_none()
+                        && config.route.taxonomy.is_none() =>
+                    {
+                        Some(LearnedRouter::shipped_fallback(Arc::clone(&rules))?)
+                    }
                     None => None,
                 };
                 let fallback = &config.route.fallback;

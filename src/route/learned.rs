@@ -32,6 +32,20 @@ impl LearnedRouter {
         Ok(LearnedRouter { model, rules })
     }
 
+    /// The shipped fallback router (`models/route/fallback.fkr`): trained for complaints the
+    /// shipped taxonomy leaves unplaced, over `rules`, which must be the shipped taxonomy's.
+    ///
+    /// # Errors
+    ///
+    /// Only if the shipped model is broken or `rules` lack one of its departments.
+    pub fn shipped_fallback(rules: Arc<RuleRouter>) -> Result<Self> {
+        let model = ClassModel::from_bytes(
+            include_bytes!("../../models/route/fallback.fkr"),
+            std::path::Path::new("models/route/fallback.fkr"),
+        )?;
+        LearnedRouter::new(model, rules)
+    }
+
     /// The model.
     #[must_use]
     pub fn model(&self) -> &ClassModel {

@@ -97,8 +97,9 @@ pub struct Routing {
 /// taxonomy = "taxonomy.toml"     # default: the shipped one (`fankui init` writes it out)
 /// model = "route.fkm"            # optional: a learned router from `fankui train route`
 /// fallback = "customer_service"  # owner when nothing matches; "" leaves such records unrouted
-/// fallback_model = "fb.fkr"      # a learned router tried before the fallback ("" for none)
-/// fallback_min = 0.6             # least probability of the fallback model's department
+/// fallback_model = "fb.fkr"      # a learned router tried before the fallback ("" for none;
+///                                # default: the shipped one, with the shipped taxonomy)
+/// fallback_min = 0.7             # least probability of the fallback model's department
 /// min_confidence = 0.3           # a department needs this much to own a record
 /// secondary_ratio = 0.5          # others within this ratio of the owner are secondary
 /// ```
@@ -114,7 +115,8 @@ pub struct RouteConfig {
     /// The owner of complaints, suggestions and questions nothing points at; empty for none.
     pub fallback: String,
     /// A learned router (`fankui train route`) for what the rules leave unplaced, tried
-    /// before `fallback`; an empty path for none. Absent: none.
+    /// before `fallback`; an empty path for none. Absent: the shipped one
+    /// (`models/route/fallback.fkr`) when the taxonomy is the shipped one, else none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_model: Option<PathBuf>,
     /// Least probability of the fallback model's best department for it to own a record.
@@ -132,7 +134,7 @@ impl Default for RouteConfig {
             model: None,
             fallback: "customer_service".into(),
             fallback_model: None,
-            fallback_min: 0.6,
+            fallback_min: 0.7,
             min_confidence: 0.3,
             secondary_ratio: 0.5,
         }
