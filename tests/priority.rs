@@ -89,3 +89,21 @@ fn ordered_pairs_agree() {
         agreement
     );
 }
+
+/// The regulators, consumer bodies and legal wording of Hong Kong and Taiwan (issue examples):
+/// a complaint to them is P1 and a complaint whatever the sentiment says.
+#[test]
+fn traditional_chinese_markets_regulators_are_p1() {
+    let engine = Engine::builder().build().unwrap();
+    for text in [
+        "我會向消委會投訴你們",
+        "已經向消基會申訴了",
+        "再不處理我就寄存證信函給你們",
+        "已經找消保官了",
+        "I have lodged a complaint with the ACCC",
+    ] {
+        let a = engine.analyze(&Record::new("1", text)).unwrap();
+        assert_eq!(a.kind, fankui::Kind::Complaint, "{text}");
+        assert_eq!(a.priority.level.as_str(), "P1", "{text}: {:?}", a.priority);
+    }
+}
