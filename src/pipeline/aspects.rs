@@ -43,6 +43,14 @@ pub struct Aspect {
     pub evidence: Vec<Range<usize>>,
 }
 
+impl Aspect {
+    /// Whether the clause carries an opinion or a request, or names a department: what
+    /// `aspects` lists.
+    pub(crate) fn says_something(&self) -> bool {
+        self.kind != Kind::Other || self.department.is_some()
+    }
+}
+
 /// How much a department needs to act on a kind: lower is more.
 pub(crate) fn actionability(kind: Kind) -> u8 {
     match kind {
@@ -132,7 +140,7 @@ impl Engine {
             {
                 aspect.kind = Kind::Complaint;
             }
-            if aspect.kind != Kind::Other || aspect.department.is_some() {
+            if aspect.says_something() {
                 aspects.push(aspect);
             }
         }

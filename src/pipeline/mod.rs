@@ -327,17 +327,30 @@ impl Engine {
             (department, aspects, lead)
         } else {
             let mut scores = self.department_scores(p, taxonomy.as_deref());
-            let routing = &self.inner.config.route;
             let department = if kind.needs_owner() {
-                routing.select(&self.inner.department_ids, &mut scores.clone())
+                self.inner
+                    .config
+                    .route
+                    .select(&self.inner.department_ids, &mut scores)
             } else {
                 None
             };
+            // The one clause's department is the record's owner when the rules placed it.
             let aspects: Vec<Aspect> = p
                 .clauses
                 .first()
-                .map(|c| self.aspect(c.span.clone(), kind, p.sentiment, &mut scores))
-                .filter(|a| a.kind != Kind::Other || a.department.is_some())
+                .map(|c| match department.as_ref().filter(|d| !d.fallback) {
+                    Some(d) => Aspect {
+                        span: c.span.clone(),
+                        kind,
+                        sentiment: p.sentiment,
+                        department: Some(Arc::clone(&d.id)),
+                        confidence: d.confidence,
+                        evidence: d.evidence.clone(),
+                    },
+                    None => self.aspect(c.span.clone(), kind, p.sentiment, &mut scores),
+                })
+                .filter(Aspect::says_something)
                 .into_iter()
                 .collect();
             let lead = (!aspects.is_empty()).then_some(0);
