@@ -24,7 +24,7 @@ pub use kind::Kind;
 pub use lang::{LanguageConfig, LanguageDetector, StandardDetector};
 pub use pipeline::{
     run_stream, scan_stream, Analysis, Aspect, AssignedTopic, Engine, EngineBuilder, EngineConfig,
-    LearnedTask, Limits, Parallelism, StreamOptions, Summary, TextAnalysis,
+    HistoryMode, LearnedTask, Limits, Parallelism, StreamOptions, Summary, TextAnalysis,
 };
 pub use sentiment::{Sentiment, SentimentConfig, SentimentLabel};
 pub use topics::TopicModel;

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use fankui::io::OutputFormat;
 use fankui::pipeline::OutputOptions;
-use fankui::{run_stream, StreamOptions, Summary, TopicModel};
+use fankui::{run_stream, HistoryMode, StreamOptions, Summary, TopicModel};
 
 use super::files::{input_format, open_input, open_output, Format};
 use super::{parallelism, EngineArgs};
@@ -56,6 +56,16 @@ pub(crate) struct AnalyzeArgs {
     /// Fit topics on the input first (a file, read twice), then assign them.
     #[arg(long)]
     discover_topics: bool,
+    /// How priority counts repeats, topic volume and spikes across records: `complete`
+    /// counts every record first, so no priority depends on the record's place in the input
+    /// (the output comes after the whole input is read); `streaming` counts in input order
+    /// and writes as it goes [default: complete for a file, streaming for stdin].
+    #[arg(long, value_enum, value_name = "MODE")]
+    history: Option<HistoryArg>,
+    /// Where complete history keeps analyses between its passes [default: the system's
+    /// temporary directory].
+    #[arg(long, value_name = "DIR")]
+    spill_dir: Option<PathBuf>,
     /// Save the topics `--discover-topics` fitted.
     #[arg(long, value_name = "FILE", requires = "discover_topics")]
     save_topics: Option<PathBuf>,
@@ -63,6 +73,12 @@ pub(crate) struct AnalyzeArgs {
     fit: super::topics::FitOptions,
     #[command(flatten)]
     engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum HistoryArg {
+    Complete,
+    Streaming,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -83,6 +99,13 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         output: OutputOptions {
             tokens: args.tokens,
         },
+        history: match args.history {
+            Some(HistoryArg::Complete) => HistoryMode::Complete,
+            Some(HistoryArg::Streaming) => HistoryMode::Streaming,
+            None if args.input == Path::new("-") => HistoryMode::Streaming,
+            None => HistoryMode::Complete,
+        },
+        spill_dir: args.spill_dir.clone(),
         ..StreamOptions::default()
     };
     let mut builder = args.engine.builder(parallelism(args.threads));
@@ -150,6 +173,20 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             summary.blank_lines,
             summary.seconds,
             summary.records_per_second()
+        );
+        match summary.history {
+            HistoryMode::Complete => eprintln!(
+                "fankui: priority history: complete (every record counted first; {} topic days with a spike)",
+                summary.spike_days
+            ),
+            HistoryMode::Streaming => eprintln!(
+                "fankui: priority history: streaming (repeats and spikes count only the records before each one)"
+            ),
+        }
+    }
+    if let Some(n) = summary.unsorted_at {
+        eprintln!(
+            "fankui: warning: record {n} is dated before a record above it: the input is not in time order, so no topic-spike points were given from it on (use a file for complete history)"
         );
     }
     Ok(if args.strict && summary.rejected > 0 {

@@ -4,6 +4,7 @@ mod aspects;
 mod config;
 mod output;
 pub(crate) mod parallel;
+mod spill;
 mod stream;
 mod topics;
 
@@ -17,7 +18,7 @@ pub use output::{
     csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord, OUTPUT_KEYS,
 };
 pub use parallel::Parallelism;
-pub use stream::{run_stream, scan_stream, StreamOptions, Summary};
+pub use stream::{run_stream, scan_stream, HistoryMode, StreamOptions, Summary};
 pub use topics::{fit_topics, TopicFit};
 
 use crate::error::{Error, Result};
@@ -28,8 +29,8 @@ use crate::lang::{LanguageDetector, StandardDetector};
 use crate::learn::{ClassModel, FeatureSpec, SparseDoc};
 use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner, PhraseSet};
 use crate::priority::{
-    day_number, Prioritizer, Priority, PriorityInput, RiskCategory, RiskLexicon, StreamTracker,
-    TopicVolume,
+    day_number, History, HistoryCounts, HistoryKey, Prioritizer, Priority, PriorityInput,
+    RiskLexicon, StreamTracker, TopicVolume,
 };
 use crate::route::{
     DepartmentScore, LearnedRouter, RouteInput, Router, Routing, RuleRouter, Taxonomy,
@@ -288,12 +289,14 @@ impl Engine {
         let mut cues = self.hits(p, scan, CUES);
         let mut taxonomy = self.hits(p, scan, TAXONOMY);
         let mut kind = self.inner.kind.kind(&p.kind_input(cues.as_deref()));
-        // An injury, a poisoning, a fraud or a legal threat is a complaint however it is
-        // worded.
-        if matches!(kind, Kind::Other | Kind::Praise)
-            && risks
-                .iter()
-                .any(|(c, w, _)| *c != RiskCategory::Churn && *w >= 2.0)
+        // An injury, a poisoning, a fraud, a complaint to a regulator or a valuable customer
+        // leaving is a complaint however it is worded and whatever the sentiment says.
+        if kind != Kind::Complaint
+            && self
+                .inner
+                .prioritizer
+                .p1_reason(&risks, record.customer_value)
+                .is_some()
         {
             kind = Kind::Complaint;
         }
@@ -370,7 +373,7 @@ impl Engine {
             topic: topic.and_then(|t| {
                 Some(TopicVolume {
                     label: &t.label,
-                    negative_share: self.topics.as_ref()?.negative_share(t.id)?,
+                    ratio: self.topics.as_ref()?.negative_ratio(t.id)?,
                 })
             }),
         });
@@ -465,28 +468,73 @@ impl Engine {
     }
 
     /// Analyses a batch with the engine's [`Parallelism`]; one result per record, in order.
-    /// Repeat complaints from one `customer_id` raise the priority of the later ones, and so
-    /// do topic spikes (see [`crate::priority`]).
+    /// Priority counts the batch's complete history (see [`crate::priority`]): the same
+    /// customer's other grievances, the topics' volume in the batch and their spikes; a
+    /// record's priority does not depend on its place in the batch.
     #[must_use]
     pub fn analyze_batch(&self, records: &[Record]) -> Vec<Result<Analysis>> {
         let mut results = self.inner.executor.map(records, |r| self.analyze(r));
-        let mut tracker = self.stream_tracker();
-        for (record, result) in records.iter().zip(&mut results) {
-            if let Ok(analysis) = result {
-                self.count_stream(&mut tracker, record, analysis);
+        let mut counts = HistoryCounts::default();
+        let keys: Vec<Option<HistoryKey>> = records
+            .iter()
+            .zip(&results)
+            .map(|(record, result)| {
+                let key = self.history_key(record, result.as_ref().ok()?);
+                counts.add(&key);
+                Some(key)
+            })
+            .collect();
+        let history = self.finish_history(counts);
+        for (key, result) in keys.iter().zip(&mut results) {
+            if let (Some(key), Ok(analysis)) = (key, result) {
+                self.apply_history(&history, key, &mut analysis.priority);
             }
         }
         results
     }
 
-    /// A tracker for [`count_stream`](Self::count_stream): one per batch or stream.
+    /// What `analysis` of `record` tells the batch's complete history.
+    #[must_use]
+    pub fn history_key(&self, record: &Record, analysis: &Analysis) -> HistoryKey {
+        HistoryKey::new(
+            record.customer_id.as_deref(),
+            record.created_at.as_ref(),
+            analysis.topic.as_ref().map(|t| t.id),
+            analysis.kind,
+            analysis.sentiment.score,
+            analysis.sentiment.label == SentimentLabel::Negative,
+        )
+    }
+
+    /// The complete history from the counts of every record of a batch.
+    #[must_use]
+    pub fn finish_history(&self, counts: HistoryCounts) -> History {
+        let config = self.inner.prioritizer.config();
+        counts.finish(
+            &config.topic,
+            config.repeat.window_days,
+            self.topics.as_ref().map_or(0, |t| t.topic_count()),
+        )
+    }
+
+    /// Scores `priority`, of the record of `key`, from the batch's complete `history`
+    /// ([`Prioritizer::apply_history`]).
+    pub fn apply_history(&self, history: &History, key: &HistoryKey, priority: &mut Priority) {
+        let label = key.topic().and_then(|t| self.topics.as_ref()?.label(t));
+        self.inner
+            .prioritizer
+            .apply_history(history, key, label, priority);
+    }
+
+    /// A tracker for [`count_stream`](Self::count_stream): one per stream.
     #[must_use]
     pub fn stream_tracker(&self) -> StreamTracker {
         StreamTracker::new(&self.inner.prioritizer)
     }
 
     /// Counts `analysis` in `tracker` and raises its priority by the same customer's earlier
-    /// grievances and by a spike of its topic on its day; call in input order.
+    /// grievances and by a spike of its topic on its day: the streaming history, for input
+    /// read once; call in input order.
     pub fn count_stream(
         &self,
         tracker: &mut StreamTracker,
@@ -494,12 +542,13 @@ impl Engine {
         analysis: &mut Analysis,
     ) {
         let prioritizer = &self.inner.prioritizer;
-        let grievance = analysis.kind == Kind::Complaint
-            || (analysis.kind != Kind::Praise && analysis.sentiment.score < 0.0);
+        let grievance = crate::priority::is_grievance(analysis.kind, analysis.sentiment.score);
         let earlier = tracker
             .repeats
             .record(record.customer_id.as_deref(), grievance);
-        prioritizer.add_repeats(&mut analysis.priority, earlier);
+        if earlier > 0 {
+            prioritizer.add_repeats(&mut analysis.priority, earlier);
+        }
         if let Some(topic) = &analysis.topic {
             let negative = analysis.sentiment.label == SentimentLabel::Negative;
             let day = record.created_at.as_ref().map(day_number);
@@ -1163,12 +1212,12 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(engine.departments(), ["tech"]);
-        let text = "订单 12345 还没到";
+        let text = "订单 67890 还没到";
         let a = engine.analyze(&Record::new("1", text)).unwrap();
         assert_eq!(a.kind, Kind::Question);
         let d = a.department.expect("routed");
         assert_eq!(&*d.id, "tech");
-        assert_eq!(&text[d.evidence[0].clone()], "12345");
+        assert_eq!(&text[d.evidence[0].clone()], "67890");
         // Nothing to route: the fallback.
         let b = engine.analyze(&Record::new("2", "还没到")).unwrap();
         let d = b.department.expect("the fallback");

@@ -30,6 +30,7 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "aspects",
     "priority",
     "priority_level",
+    "priority_rule",
     "priority_reasons",
     "tokens",
 ];
@@ -148,14 +149,7 @@ fn write_analysis<M: SerializeMap>(
                 aspects: &a.aspects,
             },
         )?;
-        map.serialize_entry(
-            "priority",
-            &PriorityOut {
-                score: a.priority.score,
-                level: a.priority.level.as_str(),
-                reasons: &a.priority.reasons,
-            },
-        )?;
+        map.serialize_entry("priority", &PriorityOut::of(&a.priority))?;
     }
     Ok(())
 }
@@ -249,11 +243,36 @@ struct SecondaryOut<'a> {
 }
 
 #[derive(Serialize)]
-struct PriorityOut<'a> {
+pub(crate) struct PriorityOut<'a> {
     score: u8,
     level: &'static str,
+    rule: &'static str,
     reasons: &'a [std::borrow::Cow<'static, str>],
 }
+
+impl<'a> PriorityOut<'a> {
+    pub(crate) fn of(p: &'a crate::priority::Priority) -> Self {
+        PriorityOut {
+            score: p.score,
+            level: p.level.as_str(),
+            rule: p.rule.as_str(),
+            reasons: &p.reasons,
+        }
+    }
+}
+
+/// The CSV cells of a priority: score, level, rule and reasons.
+pub(crate) fn priority_cells(p: &crate::priority::Priority) -> [String; 4] {
+    [
+        p.score.to_string(),
+        p.level.as_str().to_owned(),
+        p.rule.as_str().to_owned(),
+        p.reasons.join("; "),
+    ]
+}
+
+/// The index of the first priority cell in a CSV row.
+pub(crate) const PRIORITY_CELL: usize = 15;
 
 #[derive(Serialize)]
 struct SentimentOut {
@@ -372,9 +391,8 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
     }
     row.push(a.mixed.to_string());
     row.push(aspects_cell(text, &a.aspects));
-    row.push(a.priority.score.to_string());
-    row.push(a.priority.level.as_str().to_owned());
-    row.push(a.priority.reasons.join("; "));
+    debug_assert_eq!(row.len(), PRIORITY_CELL);
+    row.extend(priority_cells(&a.priority));
     if record.options.tokens {
         let words: Vec<&str> = a
             .tokens

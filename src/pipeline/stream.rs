@@ -3,15 +3,22 @@
 //! the size of the input.
 
 use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use super::output::{csv_analysis_columns, csv_row, write_json_line, OutputOptions, OutputRecord};
+use super::output::{
+    csv_analysis_columns, csv_row, priority_cells, write_json_line, OutputOptions, OutputRecord,
+    PriorityOut, PRIORITY_CELL,
+};
+use super::spill::Spill;
 use super::{Analysis, Engine};
 use crate::error::{Error, Result};
 use crate::io::{
     parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
     RejectReason,
 };
+use crate::priority::{HistoryCounts, HistoryKey, Prioritizer, Priority};
 
 /// How a stream is read and written.
 ///
@@ -23,6 +30,8 @@ use crate::io::{
 /// | `output_format` | `Jsonl` | output format |
 /// | `output` | no tokens | what the output holds besides the contract fields |
 /// | `chunk_records` | 2048 | records analysed together; memory grows with it |
+/// | `history` | `Complete` | how priority counts across records ([`HistoryMode`]) |
+/// | `spill_dir` | the system's temporary directory | where complete history keeps analyses between its passes |
 #[derive(Debug, Clone)]
 pub struct StreamOptions {
     /// Input format.
@@ -37,6 +46,37 @@ pub struct StreamOptions {
     pub output: OutputOptions,
     /// Records per chunk.
     pub chunk_records: usize,
+    /// How priority counts across records.
+    pub history: HistoryMode,
+    /// Where complete history keeps the analyses between its passes, past the first
+    /// 32 MiB; `None` for the system's temporary directory.
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// How priority counts repeats, topic volume and spikes across a stream (see
+/// [`crate::priority`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HistoryMode {
+    /// Two passes: every record is analysed and counted, then scored from the complete counts
+    /// and written; a record's priority does not depend on its place in the input. The
+    /// analyses wait in memory (up to 32 MiB) and then in a temporary file, and nothing is
+    /// written before the input ends.
+    #[default]
+    Complete,
+    /// One pass, counting in input order: each chunk is written once analysed, and a
+    /// record's repeats and spikes count only the records before it.
+    Streaming,
+}
+
+impl HistoryMode {
+    /// `complete` or `streaming`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryMode::Complete => "complete",
+            HistoryMode::Streaming => "streaming",
+        }
+    }
 }
 
 impl Default for StreamOptions {
@@ -48,6 +88,8 @@ impl Default for StreamOptions {
             output_format: OutputFormat::Jsonl,
             output: OutputOptions::default(),
             chunk_records: 2048,
+            history: HistoryMode::default(),
+            spill_dir: None,
         }
     }
 }
@@ -67,6 +109,13 @@ pub struct Summary {
     pub bytes: u64,
     /// Seconds since the start.
     pub seconds: f64,
+    /// How priority counted across records.
+    pub history: HistoryMode,
+    /// Streaming history: the first record (1-based, among those analysed) dated before an
+    /// earlier one, from which topic spikes were no longer counted.
+    pub unsorted_at: Option<u64>,
+    /// Complete history: the topic days with a spike.
+    pub spike_days: u64,
 }
 
 impl Summary {
@@ -144,6 +193,53 @@ where
     let pass_through = pass_through_columns(reader.header(), options);
     let mut sink = Sink::new(output, options, &pass_through)?;
     let mut rejects = rejects;
+    let summary = match options.history {
+        HistoryMode::Streaming => stream_pass(
+            engine,
+            &mut reader,
+            &mut sink,
+            &mut rejects,
+            options,
+            &pass_through,
+            progress,
+        ),
+        HistoryMode::Complete => complete_passes(
+            engine,
+            &mut reader,
+            &mut sink,
+            &mut rejects,
+            options,
+            &pass_through,
+            progress,
+        ),
+    };
+    let summary = summary?;
+    sink.finish()?;
+    rejects
+        .flush()
+        .map_err(|e| Error::io("cannot write the rejects", e))?;
+    Ok(Summary {
+        seconds: started.elapsed().as_secs_f64(),
+        history: options.history,
+        ..summary
+    })
+}
+
+/// Streaming history: each chunk is counted in input order and written.
+fn stream_pass<R, W, J>(
+    engine: &Engine,
+    reader: &mut RecordReader<R>,
+    sink: &mut Sink<W>,
+    rejects: &mut J,
+    options: &StreamOptions,
+    pass_through: &[String],
+    progress: &mut (dyn FnMut(&Summary) + Send),
+) -> Result<Summary>
+where
+    R: Read + Send,
+    W: Write + Send,
+    J: Write + Send,
+{
     // Records are parsed and analysed in parallel; repeat grievances and topic spikes are
     // counted in input order (the only step that looks across records), then the chunk's
     // analyses are serialised in parallel and written in order. The serialising threads take
@@ -152,8 +248,8 @@ where
     let mut tracker = engine.stream_tracker();
     let summary = stream_records(
         engine,
-        &mut reader,
-        &mut rejects,
+        reader,
+        rejects,
         options,
         |record| {
             let analysis = engine.analyze(&record)?;
@@ -167,20 +263,206 @@ where
                 .inner
                 .executor
                 .map_owned(analysed, |(record, analysis)| {
-                    serialise(&record, &analysis, &pass_through, options)
+                    serialise(&record, &analysis, pass_through, options)
                 });
             outcomes.into_iter().try_for_each(|o| sink.write(o))
         },
         progress,
     )?;
-    sink.finish()?;
-    rejects
-        .flush()
-        .map_err(|e| Error::io("cannot write the rejects", e))?;
     Ok(Summary {
-        seconds: started.elapsed().as_secs_f64(),
+        unsorted_at: tracker.spikes.unsorted_at(),
         ..summary
     })
+}
+
+/// Complete history: the first pass analyses, counts and spills every record; the second
+/// scores each from the complete counts and writes it. When the first pass fails (the input
+/// cannot be read), the records analysed before the failure are still written, from the
+/// history of those records, and the failure is returned.
+fn complete_passes<R, W, J>(
+    engine: &Engine,
+    reader: &mut RecordReader<R>,
+    sink: &mut Sink<W>,
+    rejects: &mut J,
+    options: &StreamOptions,
+    pass_through: &[String],
+    progress: &mut (dyn FnMut(&Summary) + Send),
+) -> Result<Summary>
+where
+    R: Read + Send,
+    W: Write + Send,
+    J: Write + Send,
+{
+    let mut counts = HistoryCounts::default();
+    let mut spill = Spill::new(options.spill_dir.clone());
+    let mut buffer = Vec::new();
+    let first = stream_records(
+        engine,
+        reader,
+        rejects,
+        options,
+        |record| {
+            let analysis = engine.analyze(&record)?;
+            let key = engine.history_key(&record, &analysis);
+            let mut entry = Vec::with_capacity(record.text.len() * 2 + 256);
+            entry.extend_from_slice(&key.to_bytes());
+            Prioritizer::encode(&analysis.priority, &mut entry);
+            let outcome = serialise(&record, &analysis, pass_through, options);
+            encode_outcome(&outcome, &analysis.priority, &mut entry);
+            Ok((key, entry))
+        },
+        |entries: Vec<(HistoryKey, Vec<u8>)>| {
+            buffer.clear();
+            for (key, entry) in entries {
+                counts.add(&key);
+                buffer.extend_from_slice(&(entry.len() as u32).to_le_bytes());
+                buffer.extend_from_slice(&entry);
+            }
+            spill.write(&buffer)
+        },
+        progress,
+    );
+    let history = engine.finish_history(counts);
+    // The second pass: blocks of entries scored and serialised in parallel, written in order.
+    let second = (|| {
+        let mut entries = spill.into_reader()?;
+        let prioritizer = &engine.inner.prioritizer;
+        let (mut arena, mut ranges) = (Vec::new(), Vec::new());
+        while entries.next_block(options.chunk_records.max(1), &mut arena, &mut ranges)? {
+            let outcomes = engine.inner.executor.map(&ranges, |r| {
+                let (key, mut priority, outcome) = decode_entry(prioritizer, &arena[r.clone()])?;
+                engine.apply_history(&history, &key, &mut priority);
+                Some(finish_outcome(outcome, &priority))
+            });
+            for outcome in outcomes {
+                let outcome = outcome.ok_or_else(|| {
+                    Error::io(
+                        "cannot read back the temporary file of complete history",
+                        std::io::ErrorKind::InvalidData.into(),
+                    )
+                })?;
+                sink.write(outcome)?;
+            }
+        }
+        Ok(())
+    })();
+    let summary = first?;
+    second?;
+    Ok(Summary {
+        spike_days: history.spike_count() as u64,
+        ..summary
+    })
+}
+
+/// A serialised analysis in a spill entry: `0`, the byte range of its `priority` and the
+/// JSON line; or `1`, the number of cells and each cell's length and bytes.
+fn encode_outcome(outcome: &Outcome, priority: &Priority, out: &mut Vec<u8>) {
+    match outcome {
+        Outcome::Line(line) => {
+            let range = priority_range(line, priority);
+            out.push(0);
+            out.extend_from_slice(&(range.start as u32).to_le_bytes());
+            out.extend_from_slice(&(range.end as u32).to_le_bytes());
+            out.extend_from_slice(line);
+        }
+        Outcome::Row(cells) => {
+            out.push(1);
+            out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+            for c in cells {
+                out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+                out.extend_from_slice(c.as_bytes());
+            }
+        }
+    }
+}
+
+/// A serialised analysis read back from a spill entry.
+enum Spilled<'a> {
+    Line {
+        line: &'a [u8],
+        priority: Range<usize>,
+    },
+    Row(Vec<String>),
+}
+
+fn decode_entry<'a>(
+    prioritizer: &Prioritizer,
+    entry: &'a [u8],
+) -> Option<(HistoryKey, Priority, Spilled<'a>)> {
+    let key = HistoryKey::from_bytes(entry.get(..24)?.try_into().ok()?);
+    let (priority, used) = prioritizer.decode(entry.get(24..)?)?;
+    let rest = entry.get(24 + used..)?;
+    let u32_at = |b: &[u8], i: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?) as usize)
+    };
+    let outcome = match *rest.first()? {
+        0 => {
+            let (start, end) = (u32_at(rest, 1)?, u32_at(rest, 5)?);
+            let line = rest.get(9..)?;
+            if start > end || end > line.len() {
+                return None;
+            }
+            Spilled::Line {
+                line,
+                priority: start..end,
+            }
+        }
+        _ => {
+            let n = u32_at(rest, 1)?;
+            let mut at = 5;
+            let mut cells = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                let len = u32_at(rest, at)?;
+                cells.push(
+                    std::str::from_utf8(rest.get(at + 4..at + 4 + len)?)
+                        .ok()?
+                        .to_owned(),
+                );
+                at += 4 + len;
+            }
+            Spilled::Row(cells)
+        }
+    };
+    Some((key, priority, outcome))
+}
+
+/// The spilled analysis with its final `priority`.
+fn finish_outcome(outcome: Spilled<'_>, priority: &Priority) -> Outcome {
+    match outcome {
+        Spilled::Line { line, priority: at } => {
+            if at.is_empty() {
+                return Outcome::Line(line.to_vec());
+            }
+            let mut out = Vec::with_capacity(line.len() + 64);
+            out.extend_from_slice(&line[..at.start]);
+            // Serialising a struct of strings into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut out, &PriorityOut::of(priority));
+            out.extend_from_slice(&line[at.end..]);
+            Outcome::Line(out)
+        }
+        Spilled::Row(mut cells) => {
+            for (cell, value) in cells[PRIORITY_CELL..]
+                .iter_mut()
+                .zip(priority_cells(priority))
+            {
+                *cell = value;
+            }
+            Outcome::Row(cells)
+        }
+    }
+}
+
+/// The byte range of `priority` in a serialised line (an empty one, so that nothing is
+/// replaced, if it is not there). The analysis keys come before the input's fields, and a
+/// key's quotes are the only unescaped ones in a line, so the first `"priority":{"score":`
+/// is the analysis's own.
+fn priority_range(line: &[u8], priority: &Priority) -> Range<usize> {
+    const KEY: &[u8] = b"\"priority\":";
+    let value = serde_json::to_vec(&PriorityOut::of(priority)).unwrap_or_default();
+    memchr::memmem::find(line, b"\"priority\":{\"score\":")
+        .map(|i| i + KEY.len())
+        .filter(|&start| line[start..].starts_with(&value))
+        .map_or(0..0, |start| start..start + value.len())
 }
 
 /// Streams the records of `reader` through the engine's pool (`Executor::stream`): `f` of
@@ -498,6 +780,83 @@ mod tests {
         }
     }
 
+    /// Dated records of a few customers, one complaint in four a repeat.
+    fn dated(records: usize) -> Vec<String> {
+        (0..records)
+            .map(|i| {
+                let text = ["快递三天了还没到", "The screen cracked after a week", "很好用"][i % 3];
+                format!(
+                    "{{\"id\":\"{i}\",\"customer_id\":\"c{}\",\"created_at\":\"2026-03-{:02}\",\"text\":\"{text}\"}}\n",
+                    i % 7,
+                    1 + i % 28
+                )
+            })
+            .collect()
+    }
+
+    fn priorities(out: &[u8]) -> std::collections::BTreeMap<String, serde_json::Value> {
+        String::from_utf8_lossy(out)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["id"].as_str().unwrap().to_owned(), v["priority"].clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn complete_history_gives_every_record_the_same_priority_in_any_order() {
+        let lines = dated(400);
+        let forward: String = lines.concat();
+        let backward: String = lines.iter().rev().cloned().collect();
+        let run = |input: &str, history, format| {
+            let options = StreamOptions {
+                chunk_records: 50,
+                history,
+                output_format: format,
+                ..StreamOptions::default()
+            };
+            let mut out = Vec::new();
+            let summary = run_stream(
+                &engine(Parallelism::Threads(2)),
+                input.as_bytes(),
+                &mut out,
+                std::io::sink(),
+                &options,
+                &mut |_| {},
+            )
+            .unwrap();
+            assert_eq!(summary.history, history);
+            out
+        };
+        let complete = priorities(&run(&forward, HistoryMode::Complete, OutputFormat::Jsonl));
+        assert_eq!(
+            complete,
+            priorities(&run(&backward, HistoryMode::Complete, OutputFormat::Jsonl))
+        );
+        // Customer c0's complaints within 90 days of each other count as repeats.
+        let reasons = complete["0"]["reasons"].to_string();
+        assert!(reasons.contains("repeat customer"), "{reasons}");
+        // Streaming history counts in input order: the first and the last complaint of a
+        // customer differ, and reversing the input swaps them.
+        let streaming = priorities(&run(&forward, HistoryMode::Streaming, OutputFormat::Jsonl));
+        assert_ne!(streaming["0"], streaming["399"]);
+        assert_ne!(
+            streaming,
+            priorities(&run(&backward, HistoryMode::Streaming, OutputFormat::Jsonl))
+        );
+        // CSV rows get the same priorities as JSON lines.
+        let csv = run(&forward, HistoryMode::Complete, OutputFormat::Csv);
+        let mut reader = csv::Reader::from_reader(&csv[..]);
+        for row in reader.records() {
+            let row = row.unwrap();
+            let p = &complete[&row[0]];
+            assert_eq!(row[PRIORITY_CELL], p["score"].to_string());
+            assert_eq!(&row[PRIORITY_CELL + 1], p["level"].as_str().unwrap());
+            assert_eq!(&row[PRIORITY_CELL + 2], p["rule"].as_str().unwrap());
+        }
+    }
+
     /// Accepts `room` bytes, then fails.
     struct Full {
         room: usize,
@@ -535,6 +894,18 @@ mod tests {
     fn a_failing_output_stops_the_stream_and_is_returned() {
         let input = input(20_000);
         for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+            // Complete history writes after the whole input: the error comes then.
+            let error = run_stream(
+                &engine(parallelism.clone()),
+                input.as_bytes(),
+                Full { room: 0 },
+                std::io::sink(),
+                &StreamOptions::default(),
+                &mut |_| {},
+            )
+            .expect_err("the output is full")
+            .to_string();
+            assert!(error.contains("cannot write the output"), "{error}");
             let read = std::sync::atomic::AtomicUsize::new(0);
             let counted = Counted {
                 data: input.as_bytes(),
@@ -542,6 +913,7 @@ mod tests {
             };
             let options = StreamOptions {
                 chunk_records: 100,
+                history: HistoryMode::Streaming,
                 ..StreamOptions::default()
             };
             let outcome = run_stream(
@@ -590,10 +962,16 @@ mod tests {
             .iter()
             .filter(|l| l.starts_with('{') && !l.ends_with("\"\"}"))
             .count();
-        for parallelism in [Parallelism::Sequential, Parallelism::Threads(2)] {
+        for (parallelism, history) in [
+            (Parallelism::Sequential, HistoryMode::Streaming),
+            (Parallelism::Threads(2), HistoryMode::Streaming),
+            (Parallelism::Sequential, HistoryMode::Complete),
+            (Parallelism::Threads(2), HistoryMode::Complete),
+        ] {
             let engine = engine(parallelism);
             let options = StreamOptions {
                 chunk_records: 16,
+                history,
                 ..StreamOptions::default()
             };
             let mut out = Vec::new();

@@ -1,6 +1,25 @@
-//! Priority: a score from 0 to 100, a level P1–P4 and the reasons, for triage.
+//! Priority: a score from 0 to 100 for order, a level P1–P4 by meaning, and the reasons.
 //!
-//! The score is a sum of points, each from one factor, clamped to [0, 100]:
+//! # Levels
+//!
+//! | level | rule |
+//! |---|---|
+//! | P1, act today | a **P1-class reason** and a score of at least `levels.p1` (75) |
+//! | P2, this week | a score of at least `levels.p2` (50); also a score of `levels.p1` or more without a P1-class reason |
+//! | P3, plan for it | a score of at least `levels.p3` (25) |
+//! | P4, no action | below |
+//!
+//! A P1-class reason is a risk of the urgency lexicon in a category other than churn
+//! (safety, health, legal, regulator, media, fraud, privacy) whose strongest phrase weighs at
+//! least `levels.p1_risk_weight` (2), or churn (at that weight) from a customer whose
+//! `customer_value` is at least `value.high_at` (1000). Generic factors (kind, negativity,
+//! repeats, topic volume, recency, channel) order records within a level and move them between
+//! P2, P3 and P4, but never make P1 alone. [`Priority::rule`] tells which rule set the level:
+//! the P1-class category, `score`, or `score (no P1-class reason)` for a record held at P2.
+//!
+//! # Score
+//!
+//! The score is a sum of points, each from one factor:
 //!
 //! | factor | points |
 //! |---|---|
@@ -9,28 +28,41 @@
 //! | risk | for each risk category found (safety, health, legal, regulator, media, fraud, privacy, churn): the category's points × its strongest phrase's weight ÷ 3; the sum capped at `risk_cap` (50); a praise gets a quarter |
 //! | customer value | `value.points` (10) × ln(1 + value) ÷ ln(1 + `value.full_at`), at most `value.points` |
 //! | channel | `channel.<name>` (social 8; support, email, store, sales 2; review 1; survey 0; unknown 0) |
-//! | repeat grievances | `repeat.points` (6) per earlier grievance (a complaint, or anything but praise with a negative score) from the same `customer_id` in the batch or stream, at most `repeat.cap` (15); grievances only |
+//! | repeat grievances | grievances only: `repeat.points` (6) per other grievance (a complaint, or anything but praise with a negative score) of the same `customer_id`, at most `repeat.cap` (15) |
 //! | recency | `recency.points` (5) × 0.5^(age in days ÷ `recency.half_life_days` (30)), age from `created_at` to `reference_date` (default: today, UTC); undated records count as new |
-//! | topic volume | with a topic model, not for praise: `topic.volume_points` (8) × the record's topic's negative records as a share of all the model's records ÷ `topic.volume_full_at` (0.05), at most `topic.volume_points` |
+//! | topic volume | with a topic model, not for praise: `topic.volume_points` (8) × (r − 1) ÷ (`topic.volume_full_ratio` (2) − 1), between 0 and 1, where r is the record's topic's negative records over those of the median topic |
 //! | topic spike | with a topic model, grievances only: `topic.spike_points` (10) when the record's topic has a negative-volume spike on the record's day (below) |
 //!
-//! A topic spike is the report's spike alert applied as the stream goes: the record's topic's
-//! negative records on the record's day (`created_at`, UTC), this one included, against
-//! those of the `topic.spike_baseline_days` (7) days before it, by the exact conditional
-//! Poisson-rate test (the one `fankui report` uses for its alerts); a spike needs
-//! p < `topic.spike_p` (0.01), at least `topic.spike_min` (5) negative records that day, and
-//! dated records in the stream from at least that many days before (so the first days of a
-//! dump never count as a spike). Counting is in input order, like repeat grievances: in a
-//! dump sorted by time, the records of a spiking day get the points from the one that makes
-//! the spike significant on.
-//!
 //! The sum `x` becomes the score as itself up to 70 and as `70 + 30·(1 − e^(−(x−70)/30))`
-//! above (100 points give 89, 130 give 96), rounded. The level is P1 from `levels.p1` (75), P2 from `levels.p2` (50), P3 from `levels.p3` (25),
-//! P4 below. Every factor only adds, so a more negative, riskier, more valuable, more repeated
-//! or more recent record of the same kind, or one in a larger or spiking topic, never scores
-//! lower; and since a praise gets at most `0.25·risk_cap + value + channel + recency` (35 with
-//! the defaults) it stays below every complaint (40 at least).
+//! above (100 points give 89, 130 give 96), rounded. Every factor only adds, so a more
+//! negative, riskier, more valuable, more repeated or more recent record of the same kind, or
+//! one in a larger or spiking topic, never scores lower; and since a praise gets at most
+//! `0.25·risk_cap + value + channel + recency` (35 with the defaults) it stays below every
+//! complaint (40 at least).
+//!
+//! # History: repeats, topic volume and spikes
+//!
+//! Three factors look across records. How they are counted depends on the input
+//! ([`History`]):
+//!
+//! - **Complete history** (a batch in memory, a file): every record is counted first and
+//!   scored from the complete counts, so a record's priority does not depend on where it sits
+//!   in the input. Repeat grievances are the customer's other grievances dated within
+//!   `repeat.window_days` (90) of the record's date, on either side (an undated grievance
+//!   counts whatever the date). Topic volume compares the topics' negative records in the
+//!   batch. A topic spike is a topic's day that [`spike_days`] finds significant: each day's
+//!   negative records of the topic against those of the `topic.spike_baseline_days` (7) days
+//!   before it, by the exact conditional Poisson-rate test, with at least `topic.spike_min`
+//!   (5) that day and dated records from the whole baseline, the p-values of every tested
+//!   topic and day adjusted together (Benjamini–Hochberg) and held to `topic.spike_p` (0.01).
+//!   `fankui report` lists the same days from the same test.
+//! - **Streaming history** (a stream read once, such as standard input): counts in input
+//!   order ([`StreamTracker`]). Repeats are the customer's earlier grievances in the stream;
+//!   topic volume compares the topics of the topic model's fit; a spike is a day whose count
+//!   so far is significant on its own (p < `topic.spike_p`) against the days before it, and
+//!   only while the input is in time order: once a date goes backwards, spike points stop.
 
+mod history;
 mod risk;
 
 use std::borrow::Cow;
@@ -39,6 +71,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use history::is_grievance;
+pub use history::{spike_days, History, HistoryCounts, HistoryKey, SpikeDay};
 pub use risk::{RiskCategory, RiskLexicon};
 
 use crate::io::{Record, Timestamp};
@@ -71,18 +105,72 @@ impl Level {
     }
 }
 
+/// The rule that set a record's level (see the [module](self) docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LevelRule {
+    /// P1 for a risk of this category.
+    Risk(RiskCategory),
+    /// P1 for churn from a high-value customer.
+    HighValueChurn,
+    /// The score's level.
+    Score,
+    /// P2: the score reached P1's, without a P1-class reason.
+    Held,
+}
+
+impl LevelRule {
+    /// `safety` … `privacy`, `high-value churn`, `score`, `score (no P1-class reason)`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LevelRule::Risk(c) => c.as_str(),
+            LevelRule::HighValueChurn => "high-value churn",
+            LevelRule::Score => "score",
+            LevelRule::Held => "score (no P1-class reason)",
+        }
+    }
+}
+
+/// The factor a part of the score comes from; the order parts are summed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Factor {
+    Kind,
+    Negativity,
+    Risk,
+    Value,
+    Channel,
+    Recency,
+    TopicVolume,
+    Repeat,
+    Spike,
+}
+
+/// One factor's points and the reason it gives.
+#[derive(Debug, Clone, PartialEq)]
+struct Part {
+    factor: Factor,
+    points: f32,
+    reason: Cow<'static, str>,
+}
+
 /// The priority of a record.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Priority {
-    /// 0–100.
+    /// 0–100, for order.
     pub score: u8,
-    /// From the score and the configured levels.
+    /// From the score, the configured levels and the P1 rule.
     pub level: Level,
-    /// Why, most important first.
+    /// Which rule set the level.
+    pub rule: LevelRule,
+    /// Why, most important first; a P1's P1-class reason comes first.
     pub reasons: Vec<Cow<'static, str>>,
     /// The unrounded, unclamped sum.
     pub points: f32,
+    /// The points of each factor, in [`Factor`] order.
+    parts: Vec<Part>,
+    /// The P1-class reason, when the record has one.
+    p1: Option<LevelRule>,
 }
 
 /// Points by kind.
@@ -185,6 +273,8 @@ pub struct ValuePoints {
     pub points: f32,
     /// The value that earns them all.
     pub full_at: f64,
+    /// The least value of a high-value customer, whose churn is a P1-class reason.
+    pub high_at: f64,
 }
 
 impl Default for ValuePoints {
@@ -192,6 +282,7 @@ impl Default for ValuePoints {
         ValuePoints {
             points: 10.0,
             full_at: 10_000.0,
+            high_at: 1_000.0,
         }
     }
 }
@@ -200,10 +291,13 @@ impl Default for ValuePoints {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatPoints {
-    /// Per earlier complaint.
+    /// Per other grievance.
     pub points: f32,
     /// Most in all.
     pub cap: f32,
+    /// With complete history: the days around a record's date within which the customer's
+    /// other grievances count.
+    pub window_days: u32,
 }
 
 impl Default for RepeatPoints {
@@ -211,6 +305,7 @@ impl Default for RepeatPoints {
         RepeatPoints {
             points: 6.0,
             cap: 15.0,
+            window_days: 90,
         }
     }
 }
@@ -245,8 +340,9 @@ impl Default for RecencyPoints {
 pub struct TopicPoints {
     /// Most points for the volume of a record's topic.
     pub volume_points: f32,
-    /// The share of all records, negative and in the topic, that earns them all.
-    pub volume_full_at: f64,
+    /// The topic's negative records over the median topic's that earns them all (a topic at
+    /// or under the median earns none).
+    pub volume_full_ratio: f64,
     /// Points for a grievance in a topic with a spike on its day.
     pub spike_points: f32,
     /// Days before the record's day its count is compared with.
@@ -261,7 +357,7 @@ impl Default for TopicPoints {
     fn default() -> Self {
         TopicPoints {
             volume_points: 8.0,
-            volume_full_at: 0.05,
+            volume_full_ratio: 2.0,
             spike_points: 10.0,
             spike_baseline_days: 7,
             spike_p: 0.01,
@@ -274,12 +370,14 @@ impl Default for TopicPoints {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Levels {
-    /// Least score of P1.
+    /// Least score of P1, which also needs a P1-class reason.
     pub p1: f32,
     /// Least score of P2.
     pub p2: f32,
     /// Least score of P3.
     pub p3: f32,
+    /// Least weight of a risk phrase for a P1-class reason.
+    pub p1_risk_weight: f32,
 }
 
 impl Default for Levels {
@@ -288,6 +386,7 @@ impl Default for Levels {
             p1: 75.0,
             p2: 50.0,
             p3: 25.0,
+            p1_risk_weight: 2.0,
         }
     }
 }
@@ -301,11 +400,11 @@ impl Default for Levels {
 /// risk_cap = 50.0
 /// kind = { complaint = 40.0, suggestion = 20.0, question = 20.0, praise = 0.0, other = 5.0 }
 /// risk = { safety = 45.0, health = 45.0, legal = 40.0, regulator = 40.0, media = 35.0, fraud = 35.0, privacy = 30.0, churn = 25.0 }
-/// value = { points = 10.0, full_at = 10000.0 }
-/// repeat = { points = 6.0, cap = 15.0 }
+/// value = { points = 10.0, full_at = 10000.0, high_at = 1000.0 }
+/// repeat = { points = 6.0, cap = 15.0, window_days = 90 }
 /// recency = { points = 5.0, half_life_days = 30.0, reference_date = "2026-06-30" }
-/// topic = { volume_points = 8.0, volume_full_at = 0.05, spike_points = 10.0, spike_baseline_days = 7, spike_p = 0.01, spike_min = 5 }
-/// levels = { p1 = 75.0, p2 = 50.0, p3 = 25.0 }
+/// topic = { volume_points = 8.0, volume_full_ratio = 2.0, spike_points = 10.0, spike_baseline_days = 7, spike_p = 0.01, spike_min = 5 }
+/// levels = { p1 = 75.0, p2 = 50.0, p3 = 25.0, p1_risk_weight = 2.0 }
 /// [priority.channel]
 /// social = 8.0
 /// survey = 0.0
@@ -415,11 +514,20 @@ impl PriorityConfig {
                 self.recency.half_life_days
             ));
         }
-        let t = self.topic;
-        if !(t.volume_full_at > 0.0 && t.volume_full_at <= 1.0) {
+        if !(self.value.high_at >= 0.0 && self.value.high_at.is_finite()) {
             return Err(format!(
-                "priority.topic.volume_full_at must be in (0, 1], found {}",
-                t.volume_full_at
+                "priority.value.high_at must be a number ≥ 0, found {}",
+                self.value.high_at
+            ));
+        }
+        if self.repeat.window_days == 0 {
+            return Err("priority.repeat.window_days must be at least 1".into());
+        }
+        let t = self.topic;
+        if !(t.volume_full_ratio > 1.0 && t.volume_full_ratio.is_finite()) {
+            return Err(format!(
+                "priority.topic.volume_full_ratio must be a number > 1, found {}",
+                t.volume_full_ratio
             ));
         }
         if !(t.spike_p > 0.0 && t.spike_p < 1.0) {
@@ -442,6 +550,12 @@ impl PriorityConfig {
             }
         }
         let l = self.levels;
+        if !(l.p1_risk_weight >= 0.0 && l.p1_risk_weight.is_finite()) {
+            return Err(format!(
+                "priority.levels.p1_risk_weight must be a number ≥ 0, found {}",
+                l.p1_risk_weight
+            ));
+        }
         if !(l.p1 >= l.p2 && l.p2 >= l.p3 && l.p3 >= 0.0) {
             return Err(format!(
                 "priority.levels must satisfy p1 ≥ p2 ≥ p3 ≥ 0, found {} {} {}",
@@ -527,8 +641,9 @@ pub struct PriorityInput<'a> {
 pub struct TopicVolume<'a> {
     /// The topic's label.
     pub label: &'a str,
-    /// The topic's negative records as a share of all records of the model's fit.
-    pub negative_share: f32,
+    /// The topic's negative records over those of the median topic (of the model's fit, or
+    /// of the batch with complete history).
+    pub ratio: f32,
 }
 
 /// Scores priority; built once per engine.
@@ -551,6 +666,12 @@ impl Prioritizer {
         }
     }
 
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &PriorityConfig {
+        &self.config
+    }
+
     /// The risks in a normalised text: each category with its strongest phrase's weight and
     /// that phrase.
     #[must_use]
@@ -563,14 +684,47 @@ impl Prioritizer {
         &self.risk
     }
 
-    /// The priority of one record, without repeat complaints (see [`Self::add_repeats`]).
+    /// The P1-class reason among `risks` (the most severe), for a record of
+    /// `customer_value`: a non-churn category at `levels.p1_risk_weight` or more, or churn at
+    /// that weight from a customer of at least `value.high_at`.
+    #[must_use]
+    pub fn p1_reason(
+        &self,
+        risks: &[(RiskCategory, f32, String)],
+        customer_value: Option<f64>,
+    ) -> Option<LevelRule> {
+        let least = self.config.levels.p1_risk_weight;
+        let strong = |c: &RiskCategory, w: &f32| *w >= least && *c != RiskCategory::Churn;
+        if let Some((c, _, _)) = risks.iter().find(|(c, w, _)| strong(c, w)) {
+            return Some(LevelRule::Risk(*c));
+        }
+        let high_value = customer_value.is_some_and(|v| v >= self.config.value.high_at);
+        (high_value
+            && risks
+                .iter()
+                .any(|(c, w, _)| *c == RiskCategory::Churn && *w >= least))
+        .then_some(LevelRule::HighValueChurn)
+    }
+
+    /// The priority of one record from what it says and who sent it, with the topic volume
+    /// of `input.topic` and no repeats or spikes (see [`Self::add_repeats`],
+    /// [`Self::add_spike`] and [`Self::apply_history`]).
     #[must_use]
     pub fn assess(&self, input: &PriorityInput<'_>) -> Priority {
         let c = &self.config;
-        // At most six factors here; repeats come later.
-        let mut parts: Vec<(f32, Cow<'static, str>)> = Vec::with_capacity(6);
-        let base = c.kind.of(input.kind);
-        parts.push((base, input.kind.as_str().into()));
+        let mut parts: Vec<Part> = Vec::with_capacity(8);
+        let mut part = |factor, points: f32, reason: Cow<'static, str>| {
+            parts.push(Part {
+                factor,
+                points,
+                reason,
+            });
+        };
+        part(
+            Factor::Kind,
+            c.kind.of(input.kind),
+            input.kind.as_str().into(),
+        );
         let neg = (-input.sentiment.score).max(0.0);
         if neg > 0.0 {
             let label = if neg >= 0.6 {
@@ -578,34 +732,35 @@ impl Prioritizer {
             } else {
                 "negative"
             };
-            parts.push((c.negativity * neg, label.into()));
+            part(Factor::Negativity, c.negativity * neg, label.into());
         }
         let found = input.risks;
-        let mut risk_points = 0.0;
-        let mut risk_reasons = Vec::new();
-        for (category, weight, evidence) in found {
-            risk_points += c.risk.of(*category) * weight / 3.0;
-            risk_reasons.push(format!("{}: {evidence}", category.as_str()));
-        }
         if !found.is_empty() {
+            let mut risk_points = 0.0;
+            let mut reasons = Vec::with_capacity(found.len());
+            for (category, weight, evidence) in found {
+                risk_points += c.risk.of(*category) * weight / 3.0;
+                reasons.push(format!("{}: {evidence}", category.as_str()));
+            }
             let scale = if input.kind == Kind::Praise {
                 0.25
             } else {
                 1.0
             };
-            parts.push((
+            part(
+                Factor::Risk,
                 risk_points.min(c.risk_cap) * scale,
-                risk_reasons.join("; ").into(),
-            ));
+                reasons.join("; ").into(),
+            );
         }
         if let Some(v) = input.record.customer_value.filter(|v| *v > 0.0) {
             let share = ((1.0 + v).ln() / (1.0 + c.value.full_at).ln()).min(1.0) as f32;
-            let label = if share >= 0.75 {
+            let label = if v >= c.value.high_at {
                 "high-value customer"
             } else {
                 "customer value"
             };
-            parts.push((c.value.points * share, label.into()));
+            part(Factor::Value, c.value.points * share, label.into());
         }
         if let Some(ch) = &input.record.channel {
             // Channel names are mostly lower-case ASCII already: no copy then.
@@ -619,96 +774,210 @@ impl Prioritizer {
             };
             let p = p.copied().unwrap_or(0.0);
             if p > 0.0 {
-                parts.push((p, format!("channel: {ch}").into()));
+                part(Factor::Channel, p, format!("channel: {ch}").into());
             }
         }
         let age = input
             .record
             .created_at
             .map_or(0, |t| (self.today - day_number(&t)).max(0));
-        let fresh = 0.5f32.powf(age as f32 / c.recency.half_life_days);
         if c.recency.points > 0.0 {
+            let fresh = 0.5f32.powf(age as f32 / c.recency.half_life_days);
             let label = if age <= 7 { "recent" } else { "recency" };
-            parts.push((c.recency.points * fresh, label.into()));
+            part(Factor::Recency, c.recency.points * fresh, label.into());
         }
-        if let Some(topic) = input.topic.filter(|_| input.kind != Kind::Praise) {
-            let t = c.topic;
-            let share = (f64::from(topic.negative_share) / t.volume_full_at).clamp(0.0, 1.0) as f32;
-            if t.volume_points > 0.0 && share > 0.0 {
+        let p1 = if input.kind == Kind::Praise {
+            None
+        } else {
+            self.p1_reason(found, input.record.customer_value)
+        };
+        let mut priority = self.finish(parts, p1);
+        if let Some(topic) = input.topic {
+            self.set_topic_volume(&mut priority, input.kind, Some(topic));
+        }
+        priority
+    }
+
+    /// The priority of `parts` (in [`Factor`] order) and P1-class reason `p1`.
+    fn finish(&self, parts: Vec<Part>, p1: Option<LevelRule>) -> Priority {
+        let points: f32 = parts.iter().map(|p| p.points).sum();
+        let score = compress(points).round() as u8;
+        let (level, rule) = match (self.config.level(score), p1) {
+            (Level::P1, Some(rule)) => (Level::P1, rule),
+            (Level::P1, None) => (Level::P2, LevelRule::Held),
+            (level, _) => (level, LevelRule::Score),
+        };
+        // Reasons: the largest contributions first (a P1's risk before everything), tiny ones
+        // left out.
+        let mut order: Vec<&Part> = parts.iter().filter(|p| p.points >= 1.0).collect();
+        order.sort_by(|a, b| {
+            let first = |p: &Part| level == Level::P1 && p.factor == Factor::Risk;
+            first(b).cmp(&first(a)).then(b.points.total_cmp(&a.points))
+        });
+        let reasons = order.into_iter().map(|p| p.reason.clone()).collect();
+        Priority {
+            score,
+            level,
+            rule,
+            reasons,
+            points,
+            parts,
+            p1,
+        }
+    }
+
+    /// Sets (or, with `None`, removes) the part of `factor` in `priority`.
+    fn set_part(
+        &self,
+        priority: &mut Priority,
+        factor: Factor,
+        part: Option<(f32, Cow<'static, str>)>,
+    ) {
+        let mut parts = std::mem::take(&mut priority.parts);
+        parts.retain(|p| p.factor != factor);
+        if let Some((points, reason)) = part.filter(|(p, _)| *p > 0.0) {
+            let at = parts.partition_point(|p| p.factor < factor);
+            parts.insert(
+                at,
+                Part {
+                    factor,
+                    points,
+                    reason,
+                },
+            );
+        }
+        *priority = self.finish(parts, priority.p1);
+    }
+
+    /// Sets the topic-volume points of a record of `kind` in `topic` (none for praise).
+    fn set_topic_volume(&self, priority: &mut Priority, kind: Kind, topic: Option<TopicVolume>) {
+        let t = self.config.topic;
+        let part = topic.filter(|_| kind != Kind::Praise).and_then(|topic| {
+            let share = ((f64::from(topic.ratio) - 1.0) / (t.volume_full_ratio - 1.0))
+                .clamp(0.0, 1.0) as f32;
+            (t.volume_points > 0.0 && share > 0.0).then(|| {
                 let reason = if share >= 0.5 {
-                    format!("large topic: {}", topic.label)
+                    format!(
+                        "large topic: {} ({:.1}× the median topic)",
+                        topic.label, topic.ratio
+                    )
                 } else {
                     format!("topic: {}", topic.label)
                 };
-                parts.push((t.volume_points * share, reason.into()));
-            }
-        }
-        let points: f32 = parts.iter().map(|(p, _)| p).sum();
-        // Reasons: the largest contributions first, tiny ones left out.
-        parts.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let reasons = parts
-            .into_iter()
-            .filter(|(p, _)| *p >= 1.0)
-            .map(|(_, r)| r)
-            .collect();
-        self.finish(points, reasons)
+                (t.volume_points * share, reason.into())
+            })
+        });
+        self.set_part(priority, Factor::TopicVolume, part);
     }
 
-    fn finish(&self, points: f32, reasons: Vec<Cow<'static, str>>) -> Priority {
-        let score = compress(points).round() as u8;
-        Priority {
-            score,
-            level: self.config.level(score),
-            reasons,
-            points,
-        }
-    }
-
-    /// Raises `priority` for a grievance whose customer raised `earlier` ones before it.
-    pub fn add_repeats(&self, priority: &mut Priority, earlier: u32) {
-        if earlier == 0 {
-            return;
-        }
+    /// Raises `priority` for a grievance whose customer raised `others` other ones.
+    pub fn add_repeats(&self, priority: &mut Priority, others: u32) {
         let r = self.config.repeat;
-        let add = (r.points * earlier as f32).min(r.cap);
-        let mut reasons = std::mem::take(&mut priority.reasons);
-        reasons.insert(
-            1.min(reasons.len()),
-            format!("repeat customer ({earlier} earlier)").into(),
-        );
-        *priority = self.finish(priority.points + add, reasons);
+        let part = (others > 0).then(|| {
+            (
+                (r.points * others as f32).min(r.cap),
+                format!("repeat customer ({others} other grievances)").into(),
+            )
+        });
+        self.set_part(priority, Factor::Repeat, part);
     }
 
     /// Whether `count` negative records of a topic on one day, against `baseline` over the
-    /// configured number of days before it, are a spike (see the [module](self) docs).
+    /// configured number of days before it, are a spike on their own (the streaming test;
+    /// with complete history, [`spike_days`] adjusts for the number of days tested).
     #[must_use]
     pub fn is_spike(&self, count: SpikeCount) -> bool {
-        let t = self.config.topic;
-        count.today >= t.spike_min
-            && crate::learn::stats::poisson_rate_test(
-                u64::from(count.today),
-                u64::from(count.baseline),
-                u64::from(t.spike_baseline_days),
-            ) < t.spike_p
+        spike_p_value(&self.config.topic, count) < self.config.topic.spike_p
     }
 
     /// Raises `priority` for a grievance in topic `label`, which has a spike on its day.
     pub fn add_spike(&self, priority: &mut Priority, label: &str, count: SpikeCount) {
         let points = self.config.topic.spike_points;
-        if points <= 0.0 {
-            return;
-        }
         let days = self.config.topic.spike_baseline_days;
-        let mut reasons = std::mem::take(&mut priority.reasons);
-        reasons.insert(
-            1.min(reasons.len()),
-            format!(
-                "topic spike: {label} ({} negative today, {} in the {days} days before)",
-                count.today, count.baseline
-            )
-            .into(),
+        let reason = format!(
+            "topic spike: {label} ({} negative that day, {} in the {days} days before)",
+            count.today, count.baseline
         );
-        *priority = self.finish(priority.points + points, reasons);
+        self.set_part(priority, Factor::Spike, Some((points, reason.into())));
+    }
+
+    /// Applies the batch's complete `history` to the priority of the record of `key`: repeat
+    /// grievances, the topic's volume in the batch (replacing the fit's) and its spikes.
+    /// `label` is the record's topic's label.
+    pub fn apply_history(
+        &self,
+        history: &History,
+        key: &HistoryKey,
+        label: Option<&str>,
+        priority: &mut Priority,
+    ) {
+        if key.grievance() {
+            self.add_repeats(priority, history.repeats(key));
+        }
+        if let (Some(topic), Some(label)) = (key.topic(), label) {
+            let volume = history
+                .topic_ratio(topic)
+                .map(|ratio| TopicVolume { label, ratio });
+            self.set_topic_volume(priority, key.kind(), volume);
+            if key.grievance() {
+                if let Some(count) = history.spike(topic, key.day()) {
+                    self.add_spike(priority, label, count);
+                }
+            }
+        }
+    }
+
+    /// Appends `priority`'s parts and P1-class reason to `out`, for [`Self::decode`].
+    pub(crate) fn encode(priority: &Priority, out: &mut Vec<u8>) {
+        out.push(match priority.p1 {
+            None => 0,
+            Some(LevelRule::Risk(c)) => 1 + c as u8,
+            Some(_) => 255,
+        });
+        out.push(priority.parts.len().min(255) as u8);
+        for p in priority.parts.iter().take(255) {
+            out.push(p.factor as u8);
+            out.extend_from_slice(&p.points.to_le_bytes());
+            out.extend_from_slice(&(p.reason.len() as u32).to_le_bytes());
+            out.extend_from_slice(p.reason.as_bytes());
+        }
+    }
+
+    /// The priority [`Self::encode`] wrote at the start of `bytes`, and the bytes it took;
+    /// `None` if they are not such an encoding.
+    pub(crate) fn decode(&self, bytes: &[u8]) -> Option<(Priority, usize)> {
+        const FACTORS: [Factor; 9] = [
+            Factor::Kind,
+            Factor::Negativity,
+            Factor::Risk,
+            Factor::Value,
+            Factor::Channel,
+            Factor::Recency,
+            Factor::TopicVolume,
+            Factor::Repeat,
+            Factor::Spike,
+        ];
+        let p1 = match *bytes.first()? {
+            0 => None,
+            255 => Some(LevelRule::HighValueChurn),
+            c => Some(LevelRule::Risk(*RiskCategory::ALL.get(usize::from(c) - 1)?)),
+        };
+        let n = usize::from(*bytes.get(1)?);
+        let mut at = 2;
+        let mut parts = Vec::with_capacity(n);
+        for _ in 0..n {
+            let factor = *FACTORS.get(usize::from(*bytes.get(at)?))?;
+            let points = f32::from_le_bytes(bytes.get(at + 1..at + 5)?.try_into().ok()?);
+            let len = u32::from_le_bytes(bytes.get(at + 5..at + 9)?.try_into().ok()?) as usize;
+            let reason = std::str::from_utf8(bytes.get(at + 9..at + 9 + len)?).ok()?;
+            at += 9 + len;
+            parts.push(Part {
+                factor,
+                points,
+                reason: reason.to_owned().into(),
+            });
+        }
+        Some((self.finish(parts, p1), at))
     }
 
     /// Days in a spike's baseline.
@@ -717,21 +986,37 @@ impl Prioritizer {
     }
 }
 
+/// The p-value of a topic's day by the spike test (1 when under `spike_min` or not above the
+/// baseline's mean).
+fn spike_p_value(t: &TopicPoints, count: SpikeCount) -> f64 {
+    let days = u64::from(t.spike_baseline_days);
+    let (today, baseline) = (u64::from(count.today), u64::from(count.baseline));
+    if count.today < t.spike_min || today * days <= baseline {
+        1.0
+    } else {
+        crate::learn::stats::poisson_rate_test(today, baseline, days)
+    }
+}
+
 /// A topic's negative records on one day, and over the days before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpikeCount {
-    /// On the record's day, the record included.
+    /// On the record's day.
     pub today: u32,
     /// Over the baseline days before it.
     pub baseline: u32,
 }
 
-/// Counts negative records per topic and day, in input order, for topic spikes; memory
-/// stays bounded by topics × days in the window.
+/// Counts negative records per topic and day, in input order, for topic spikes in a stream;
+/// memory stays bounded by topics × days in the window. Once a record's day is before one
+/// already seen, the input is not in time order and it counts no more spikes.
 #[derive(Debug, Clone)]
 pub struct SpikeTracker {
     window: i64,
     first_day: Option<i64>,
+    last_day: Option<i64>,
+    records: u64,
+    unsorted_at: Option<u64>,
     topics: HashMap<u32, BTreeMap<i64, u32>>,
 }
 
@@ -742,23 +1027,42 @@ impl SpikeTracker {
         SpikeTracker {
             window: i64::from(baseline_days.max(1)),
             first_day: None,
+            last_day: None,
+            records: 0,
+            unsorted_at: None,
             topics: HashMap::new(),
         }
     }
 
+    /// The number (1-based, among the records counted) of the first record dated before an
+    /// earlier one: from it on, no spikes are counted.
+    #[must_use]
+    pub fn unsorted_at(&self) -> Option<u64> {
+        self.unsorted_at
+    }
+
     /// Counts one record of `day` (days since 1970-01-01; `None` when undated): every dated
     /// record extends the stream's history; a negative one in a topic counts for that topic.
-    /// Returns the topic's counts when the record is negative, in a topic and dated, and the
-    /// stream already has dated records from the whole baseline before its day.
+    /// Returns the topic's counts when the record is negative, in a topic and dated, the
+    /// stream already has dated records from the whole baseline before its day, and the
+    /// stream is in time order so far.
     pub fn record(
         &mut self,
         topic: Option<u32>,
         day: Option<i64>,
         negative: bool,
     ) -> Option<SpikeCount> {
+        self.records += 1;
         let day = day?;
-        let first = self.first_day.map_or(day, |f| f.min(day));
-        self.first_day = Some(first);
+        if self.last_day.is_some_and(|last| day < last) && self.unsorted_at.is_none() {
+            self.unsorted_at = Some(self.records);
+            self.topics.clear();
+        }
+        if self.unsorted_at.is_some() {
+            return None;
+        }
+        self.last_day = Some(day);
+        let first = *self.first_day.get_or_insert(day);
         let topic = topic.filter(|_| negative)?;
         let days = self.topics.entry(topic).or_default();
         let today = {
@@ -767,18 +1071,16 @@ impl SpikeTracker {
             *n
         };
         let baseline = days.range(day - self.window..day).map(|(_, n)| *n).sum();
-        // Keep the window before the newest day (and a little slack for out-of-order input).
-        if days.len() as i64 > 4 * (self.window + 1) {
-            let newest = days.keys().next_back().copied().unwrap_or(day);
-            let keep_from = newest - 2 * self.window;
-            *days = days.split_off(&keep_from);
+        // Keep the window before the newest day.
+        if days.len() as i64 > 2 * (self.window + 1) {
+            *days = days.split_off(&(day - self.window));
         }
         (first <= day - self.window).then_some(SpikeCount { today, baseline })
     }
 }
 
-/// Everything priority counts across the records of a batch or stream, in input order:
-/// repeat grievances per customer and topic spikes.
+/// Everything priority counts across the records of a stream, in input order: repeat
+/// grievances per customer and topic spikes.
 #[derive(Debug, Clone)]
 pub struct StreamTracker {
     /// Repeat grievances.
@@ -798,7 +1100,7 @@ impl StreamTracker {
     }
 }
 
-/// Counts grievances per customer, in input order, across a batch or a stream.
+/// Counts grievances per customer, in input order, across a stream.
 #[derive(Debug, Default, Clone)]
 pub struct RepeatTracker {
     seen: HashMap<String, u32>,
@@ -913,7 +1215,7 @@ mod tests {
         for day in 0..10_000 {
             t.record(Some(3), Some(day), true);
         }
-        assert!(t.topics[&3].len() <= 4 * 8);
+        assert!(t.topics[&3].len() <= 2 * 8 + 1);
         // Still the right baseline after pruning.
         assert_eq!(
             t.record(Some(3), Some(9_999), true),
@@ -925,34 +1227,145 @@ mod tests {
     }
 
     #[test]
-    fn topic_volume_adds_for_grievances_and_never_for_praise() {
+    fn a_day_before_an_earlier_one_stops_spikes_in_a_stream() {
+        let mut t = SpikeTracker::new(7);
+        for day in 100..110 {
+            t.record(Some(1), Some(day), true);
+        }
+        assert!(t.record(Some(1), Some(110), true).is_some());
+        assert_eq!(t.unsorted_at(), None);
+        // Record 12 goes back a day: no counts from it on, even in order again.
+        assert_eq!(t.record(Some(1), Some(109), true), None);
+        assert_eq!(t.unsorted_at(), Some(12));
+        assert_eq!(t.record(Some(1), Some(111), true), None);
+    }
+
+    fn negative(score: f32) -> Sentiment {
+        Sentiment {
+            label: crate::sentiment::SentimentLabel::Negative,
+            score,
+        }
+    }
+
+    #[test]
+    fn topic_volume_counts_only_above_the_median_topic_and_never_for_praise() {
         let p = prioritizer();
         let record = Record::new("1", "text");
-        let score = |kind, share: Option<f32>| {
+        let score = |kind, ratio: Option<f32>| {
             p.assess(&PriorityInput {
                 record: &record,
                 kind,
-                sentiment: Sentiment {
-                    label: crate::sentiment::SentimentLabel::Negative,
-                    score: -0.5,
-                },
+                sentiment: negative(-0.5),
                 risks: &[],
-                topic: share.map(|negative_share| TopicVolume {
+                topic: ratio.map(|ratio| TopicVolume {
                     label: "物流 / 太慢",
-                    negative_share,
+                    ratio,
                 }),
             })
             .points
         };
         let none = score(Kind::Complaint, None);
-        let small = score(Kind::Complaint, Some(0.01));
-        let large = score(Kind::Complaint, Some(0.2));
-        assert!(none < small && small < large);
-        assert!((large - none - 8.0).abs() < 1e-4);
-        assert_eq!(score(Kind::Praise, Some(0.2)), score(Kind::Praise, None));
+        assert_eq!(score(Kind::Complaint, Some(0.5)), none);
+        assert_eq!(score(Kind::Complaint, Some(1.0)), none);
+        assert!((score(Kind::Complaint, Some(1.5)) - none - 4.0).abs() < 1e-4);
+        assert!((score(Kind::Complaint, Some(3.0)) - none - 8.0).abs() < 1e-4);
+        assert_eq!(score(Kind::Praise, Some(3.0)), score(Kind::Praise, None));
         let mut c = PriorityConfig::default();
-        c.topic.volume_full_at = 0.0;
-        assert!(c.validate().unwrap_err().contains("volume_full_at"));
+        c.topic.volume_full_ratio = 1.0;
+        assert!(c.validate().unwrap_err().contains("volume_full_ratio"));
+    }
+
+    #[test]
+    fn p1_needs_a_p1_class_reason() {
+        let p = prioritizer();
+        let mut record = Record::new("1", "text");
+        record.channel = Some("social".into());
+        let assess = |record: &Record, kind, risks: &[(RiskCategory, f32, String)]| {
+            p.assess(&PriorityInput {
+                record,
+                kind,
+                sentiment: negative(-1.0),
+                risks,
+                topic: Some(TopicVolume {
+                    label: "t",
+                    ratio: 3.0,
+                }),
+            })
+        };
+        // complaint 40 + negativity 20 + social 8 + recency 5 + topic 8 = 81: P1's score,
+        // held at P2 without a P1-class reason.
+        let mut plain = assess(&record, Kind::Complaint, &[]);
+        assert!(plain.score >= 75, "{plain:?}");
+        assert_eq!((plain.level, plain.rule), (Level::P2, LevelRule::Held));
+        // Generic factors on top change the score, never the level.
+        p.add_repeats(&mut plain, 3);
+        p.add_spike(
+            &mut plain,
+            "t",
+            SpikeCount {
+                today: 30,
+                baseline: 7,
+            },
+        );
+        assert_eq!(plain.level, Level::P2);
+        assert!(plain
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("repeat customer")));
+        // A weak risk phrase adds points but is no P1-class reason.
+        let weak = assess(
+            &record,
+            Kind::Complaint,
+            &[(RiskCategory::Health, 1.0, "不舒服".into())],
+        );
+        assert_eq!((weak.level, weak.rule), (Level::P2, LevelRule::Held));
+        let health = assess(
+            &record,
+            Kind::Complaint,
+            &[(RiskCategory::Health, 3.0, "食物中毒".into())],
+        );
+        assert_eq!(health.level, Level::P1);
+        assert_eq!(health.rule, LevelRule::Risk(RiskCategory::Health));
+        assert_eq!(health.reasons[0], "health: 食物中毒");
+        // Churn is P1-class only from a high-value customer.
+        let churn = [(RiskCategory::Churn, 3.0, "cancel my account".to_owned())];
+        assert_eq!(assess(&record, Kind::Complaint, &churn).level, Level::P2);
+        record.customer_value = Some(5_000.0);
+        let valuable = assess(&record, Kind::Complaint, &churn);
+        assert_eq!(
+            (valuable.level, valuable.rule),
+            (Level::P1, LevelRule::HighValueChurn)
+        );
+        // A praise is never P1.
+        let praise = assess(
+            &record,
+            Kind::Praise,
+            &[(RiskCategory::Safety, 3.0, "fire".into())],
+        );
+        assert_eq!(praise.rule, LevelRule::Score);
+        assert!(praise.level > Level::P1);
+    }
+
+    #[test]
+    fn priorities_survive_the_spill_encoding() {
+        let p = prioritizer();
+        let mut record = Record::new("1", "text");
+        record.customer_value = Some(2_000.0);
+        let mut priority = p.assess(&PriorityInput {
+            record: &record,
+            kind: Kind::Complaint,
+            sentiment: negative(-0.7),
+            risks: &[(RiskCategory::Churn, 3.0, "退货退款".into())],
+            topic: None,
+        });
+        p.add_repeats(&mut priority, 2);
+        let mut bytes = Vec::new();
+        Prioritizer::encode(&priority, &mut bytes);
+        bytes.extend_from_slice(b"rest");
+        let (back, used) = p.decode(&bytes).unwrap();
+        assert_eq!(back, priority);
+        assert_eq!(&bytes[used..], b"rest");
+        assert!(p.decode(&bytes[..used - 1]).is_none());
     }
 }
 

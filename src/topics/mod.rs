@@ -784,6 +784,28 @@ impl TopicModel {
         })
     }
 
+    /// Topic `id`'s negative records in the fit over those of the median topic; `None` when
+    /// the median topic has none.
+    #[must_use]
+    pub fn negative_ratio(&self, id: u32) -> Option<f32> {
+        let topic = self.topics.get(id as usize)?;
+        let mut counts: Vec<u64> = self.topics.iter().map(|t| t.sentiment.negative).collect();
+        counts.sort_unstable();
+        let n = counts.len();
+        let median = if n % 2 == 1 {
+            counts[n / 2] as f64
+        } else {
+            (counts[n / 2 - 1] + counts[n / 2]) as f64 / 2.0
+        };
+        (median > 0.0).then(|| (topic.sentiment.negative as f64 / median) as f32)
+    }
+
+    /// The number of topics.
+    #[must_use]
+    pub fn topic_count(&self) -> usize {
+        self.topics.len()
+    }
+
     /// The label of topic `id`.
     #[must_use]
     pub fn label(&self, id: u32) -> Option<&str> {
