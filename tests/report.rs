@@ -624,3 +624,219 @@ fn compare_marks_improvements_regressions_and_small_groups() {
     run.expect_code(1);
     assert!(run.to_string().contains("--split-date"), "{run}");
 }
+
+/// The level and the rule that set it of the n-th record of a department; every fifth has no
+/// rule (written before `priority.rule` existed).
+fn level_rule(n: u64) -> (&'static str, Option<&'static str>) {
+    match n % 5 {
+        0 => ("P1", Some("health")),
+        1 => ("P2", Some("score (no P1-class reason)")),
+        2 => ("P1", Some("legal")),
+        3 => ("P2", Some("score")),
+        _ => ("P3", None),
+    }
+}
+
+/// A record's department (`unassigned` for a fallback one), level and rule.
+type LevelOf = (&'static str, &'static str, Option<&'static str>);
+
+/// A dump from a Wednesday (2026-01-07) to a Tuesday (2026-02-17): a partial first week
+/// (five days) with few records, five whole weeks, and a partial last week (Monday and
+/// Tuesday) in which logistics has a spike for two days. Returns the lines and, per
+/// department, the level and rule of each of its records.
+fn partial_dump() -> (String, Vec<LevelOf>) {
+    let mut lines = String::new();
+    let mut planted = Vec::new();
+    let mut n = 0u64;
+    let mut push = |dept: &'static str, fallback: bool, negative: bool, day: i64| {
+        n += 1;
+        let (level, rule) = level_rule(n);
+        let mut priority = json!({"score": 50, "level": level, "reasons": []});
+        if let Some(r) = rule {
+            priority["rule"] = json!(r);
+        }
+        let line = json!({
+            "id": format!("r{n}"),
+            "sentiment": {"label": if negative {"negative"} else {"neutral"},
+                          "score": if negative {-0.7} else {0.0}},
+            "kind": if negative {"complaint"} else {"question"},
+            "department": {"id": dept, "confidence": 0.8, "evidence": [], "fallback": fallback},
+            "priority": priority,
+            "text": format!("record {n}"),
+            "created_at": date(day),
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+        planted.push((if fallback { "unassigned" } else { dept }, level, rule));
+    };
+    // Week 0, Wednesday to Sunday: 3 logistics and 2 product complaints.
+    for i in 0..5 {
+        let dept = if i < 3 { "logistics" } else { "product" };
+        push(dept, false, true, FIRST_MONDAY + 2 + i);
+    }
+    // Weeks 1–5: 10 complaints a week to each, and two unplaced questions.
+    for week in 1..6 {
+        for i in 0..10 {
+            let day = FIRST_MONDAY + 7 * week + i % 7;
+            push("logistics", false, true, day);
+            push("product", false, true, day);
+        }
+        push("customer_service", true, false, FIRST_MONDAY + 7 * week);
+        push("customer_service", true, false, FIRST_MONDAY + 7 * week + 3);
+    }
+    // Week 6, Monday and Tuesday: 20 logistics complaints (10 a week expects 2.86), 3 product.
+    for i in 0..20 {
+        push("logistics", false, true, FIRST_MONDAY + 42 + i % 2);
+    }
+    for i in 0..3 {
+        push("product", false, true, FIRST_MONDAY + 42 + i % 2);
+    }
+    (lines, planted)
+}
+
+#[test]
+fn partial_first_and_last_weeks_are_marked_kept_out_of_baselines_and_scaled() {
+    let dir = Dir::new();
+    let (lines, planted) = partial_dump();
+    let input = dir.create("analysed.jsonl", lines);
+    for (out, threads) in [("rep", "1"), ("rep2", "2")] {
+        dir.command()
+            .arg("report")
+            .arg(&input)
+            .args(["-o", out, "-q", "-j", threads])
+            .run()
+            .expect_success();
+    }
+    assert_eq!(dir.read("rep/summary.json"), dir.read("rep2/summary.json"));
+    let s: Value = serde_json::from_str(&dir.read("rep/summary.json")).unwrap();
+
+    // Every series: the first and last weeks partial, with the days the data cover.
+    let flags = |periods: &Value| -> Vec<(bool, u64, u64)> {
+        periods
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["partial"].as_bool().unwrap(),
+                    p["days_covered"].as_u64().unwrap(),
+                    p["days"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let mut want = vec![(true, 5, 7)];
+    want.extend([(false, 7, 7); 5]);
+    want.push((true, 2, 7));
+    assert_eq!(flags(&s["trends"]["overall"]), want);
+    assert_eq!(s["trends"]["overall"][0]["period"], "2026-W02");
+    assert_eq!(s["trends"]["overall"][6]["period"], "2026-W08");
+    for g in s["trends"]["by"]["department"].as_array().unwrap() {
+        assert_eq!(flags(&g["periods"]), want, "{}", g["key"]);
+    }
+
+    // Logistics: 20 in two days against the five whole weeks' 10 a week; the partial first
+    // week (3) is not in the baseline, which would otherwise be six weeks of 53.
+    let alerts = s["alerts"].as_array().unwrap();
+    let keys: BTreeSet<(&str, &str)> = alerts
+        .iter()
+        .map(|a| (a["dimension"].as_str().unwrap(), a["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [("overall", ""), ("department", "logistics")]
+            .into_iter()
+            .collect()
+    );
+    let spike = alerts.iter().find(|a| a["key"] == "logistics").unwrap();
+    assert_eq!(spike["period"], "2026-W08");
+    assert_eq!(spike["partial"], true);
+    assert_eq!(
+        (spike["days_covered"].as_u64(), spike["days"].as_u64()),
+        (Some(2), Some(7))
+    );
+    assert_eq!(spike["negative"], 20);
+    assert_eq!(spike["baseline_periods"], 5);
+    assert_eq!(f(spike, &["baseline_mean"]), 10.0);
+    assert_eq!(f(spike, &["expected"]), round2(10.0 * 2.0 / 7.0));
+    assert_eq!(f(spike, &["ratio"]), round2(20.0 / (10.0 * 2.0 / 7.0)));
+    let exposure = 2.0 / 7.0;
+    let p = binomial_tail(20, 20 + 50, exposure / (exposure + 5.0));
+    assert!((f(spike, &["p_value"]) / p - 1.0).abs() < 1e-6, "{p}");
+    // Overall: 23 in two days against 20 a week.
+    let overall = alerts.iter().find(|a| a["dimension"] == "overall").unwrap();
+    assert_eq!(overall["baseline_periods"], 5);
+    assert_eq!(f(overall, &["baseline_mean"]), 20.0);
+
+    // Per department, levels and the rules that set them, as planted.
+    let mut want: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, u64>>> = BTreeMap::new();
+    for (dept, level, rule) in &planted {
+        *want
+            .entry(dept)
+            .or_default()
+            .entry(level)
+            .or_default()
+            .entry(rule.unwrap_or("unknown"))
+            .or_default() += 1;
+    }
+    let levels = s["priority_levels"].as_array().unwrap();
+    let order: Vec<&str> = levels
+        .iter()
+        .map(|d| d["department"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["logistics", "product", "unassigned"]);
+    for d in levels {
+        let dept = d["department"].as_str().unwrap();
+        let n = planted.iter().filter(|p| p.0 == dept).count() as u64;
+        assert_eq!(d["n"], n, "{dept}");
+        for level in ["P1", "P2", "P3", "P4"] {
+            let l = &d["levels"][level];
+            let rules: Vec<(&str, u64)> = l["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["rule"].as_str().unwrap(), r["n"].as_u64().unwrap()))
+                .collect();
+            let mine = want[dept].get(level).cloned().unwrap_or_default();
+            let count: u64 = mine.values().sum();
+            assert_eq!(l["n"], count, "{dept} {level}");
+            assert_eq!(
+                f(l, &["share"]),
+                (count as f64 / n as f64 * 1e4).round() / 1e4
+            );
+            assert_eq!(
+                rules.iter().copied().collect::<BTreeMap<_, _>>(),
+                mine,
+                "{dept} {level}"
+            );
+            assert!(rules.windows(2).all(|w| w[0].1 >= w[1].1), "{rules:?}");
+        }
+    }
+    // The fallback records have rules of their own, not their fallback's.
+    assert_eq!(
+        s["priority_levels"][2]["name"],
+        "Unassigned (sent to customer_service)"
+    );
+    assert!(want["unassigned"]["P3"]["unknown"] > 0);
+
+    // The page: hatched partial weeks with a legend, the partial alert, the level table.
+    let html = dir.read("rep/report.html");
+    for needle in [
+        "data-partial=\"2026-W02\"",
+        "data-partial=\"2026-W08\"",
+        "partial period",
+        "2026-W02 (5 of 7 days)",
+        "a partial period (2 of 7 days)",
+        "id=\"priority-levels\"",
+        "Priority levels by department",
+        "health (",
+        "score (no P1-class reason) (",
+    ] {
+        assert!(html.contains(needle), "report.html lacks {needle}");
+    }
+    assert!(!html.contains("data-partial=\"2026-W03\""));
+    let table = &html[html.find("id=\"priority-levels\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let at = |d: &str| table.find(&format!("data-department=\"{d}\"")).unwrap();
+    assert!(at("logistics") < at("product") && at("product") < at("unassigned"));
+}

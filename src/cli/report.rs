@@ -45,7 +45,7 @@ pub(crate) struct ReportArgs {
     /// Survey metrics on fewer answers are flagged as low-count.
     #[arg(long, default_value_t = 30, value_name = "N")]
     min_count: u64,
-    /// Spike alerts: earlier periods the latest one is compared with.
+    /// Spike alerts: earlier complete periods the latest one is compared with.
     #[arg(long, default_value_t = 8, value_name = "N")]
     alert_baseline: u64,
     /// Spike alerts: false discovery rate (p-values adjusted over all spike tests).
@@ -125,8 +125,16 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
             );
         }
         for a in &s.alerts {
+            let partial = if a.partial {
+                format!(
+                    " (partial: {} of {} days, {:.1} expected)",
+                    a.days_covered, a.days, a.expected
+                )
+            } else {
+                String::new()
+            };
             eprintln!(
-                "  alert: {} {} {}: {} negative in {} vs {:.1} a period (p = {:.1e}, q = {:.1e})",
+                "  alert: {} {} {}: {} negative in {}{partial} vs {:.1} a period (p = {:.1e}, q = {:.1e})",
                 a.dimension,
                 a.key,
                 a.label.as_deref().unwrap_or(""),

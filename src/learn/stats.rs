@@ -137,10 +137,31 @@ pub(crate) fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
 /// the test accounts for the baseline's own uncertainty.
 #[must_use]
 pub(crate) fn poisson_rate_test(current: u64, baseline: u64, periods: u64) -> f64 {
-    if periods == 0 {
+    poisson_rate_test_with_exposure(current, baseline, periods, 1.0)
+}
+
+/// [`poisson_rate_test`] for a current period observed for `exposure` of a baseline period
+/// (a week of which the data cover three days: 3/7): under equal rates, `current` given the
+/// total is `Binomial(current + baseline, exposure/(exposure+periods))`. An exposure of 1 gives
+/// exactly [`poisson_rate_test`]; an exposure that is not a positive finite number, or no
+/// baseline period, gives 1 (nothing to test).
+#[must_use]
+pub(crate) fn poisson_rate_test_with_exposure(
+    current: u64,
+    baseline: u64,
+    periods: u64,
+    exposure: f64,
+) -> f64 {
+    if periods == 0 || !exposure.is_finite() || exposure <= 0.0 {
         return 1.0;
     }
-    binomial_upper_tail(current, current + baseline, 1.0 / (periods as f64 + 1.0))
+    // `exposure + periods`, in this order, keeps an exposure of 1 bit-identical to
+    // `1 / (periods + 1)`.
+    binomial_upper_tail(
+        current,
+        current + baseline,
+        exposure / (exposure + periods as f64),
+    )
 }
 
 /// Benjamini–Hochberg adjusted p-values (q-values), in the order of `p_values`.
@@ -182,6 +203,61 @@ mod tests {
         assert!(poisson_rate_test(40, 80, 8) < 1e-10);
         // 12 against 10 a week is ordinary.
         assert!(poisson_rate_test(12, 80, 8) > 0.2);
+    }
+
+    #[test]
+    fn poisson_rate_test_matches_hand_computed_tails() {
+        // 3 now, 2 over 4 periods: X ~ Binomial(5, 1/5);
+        // P(X ≥ 3) = (10·4² + 5·4 + 1) / 5⁵ = 181/3125.
+        let want = 181.0 / 3125.0;
+        assert!((poisson_rate_test(3, 2, 4) - want).abs() < 1e-14);
+        assert!((poisson_rate_test_with_exposure(3, 2, 4, 1.0) - want).abs() < 1e-14);
+        // Half a period observed: Binomial(5, 0.5/4.5 = 1/9);
+        // P(X ≥ 3) = (10·8² + 5·8 + 1) / 9⁵ = 681/59049.
+        let got = poisson_rate_test_with_exposure(3, 2, 4, 0.5);
+        assert!((got - 681.0 / 59_049.0).abs() < 1e-14, "{got}");
+        // Three days of a week against three weeks: p = (3/7)/(3/7 + 3) = 1/8, so two events
+        // now and none before have P(X ≥ 2) = 1/64.
+        let got = poisson_rate_test_with_exposure(2, 0, 3, 3.0 / 7.0);
+        assert!((got - 1.0 / 64.0).abs() < 1e-14, "{got}");
+        // The same two events in a whole period are less surprising: (1/4)² = 1/16.
+        assert!((poisson_rate_test(2, 0, 3) - 1.0 / 16.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn an_exposure_of_one_is_the_plain_test_bit_for_bit() {
+        for periods in 0..12u64 {
+            for baseline in [0u64, 1, 7, 80, 1_000] {
+                for current in [0u64, 1, 5, 12, 40, 300] {
+                    assert_eq!(
+                        poisson_rate_test_with_exposure(current, baseline, periods, 1.0).to_bits(),
+                        poisson_rate_test(current, baseline, periods).to_bits(),
+                        "{current} {baseline} {periods}"
+                    );
+                }
+            }
+        }
+        // The plain test, as it was: p = 1/(periods + 1).
+        assert_eq!(
+            poisson_rate_test(40, 80, 8).to_bits(),
+            binomial_upper_tail(40, 120, 1.0 / (8.0 + 1.0)).to_bits()
+        );
+    }
+
+    #[test]
+    fn a_shorter_exposure_makes_the_same_count_more_significant() {
+        let whole = poisson_rate_test_with_exposure(12, 80, 8, 1.0);
+        let half = poisson_rate_test_with_exposure(12, 80, 8, 0.5);
+        assert!(half < whole / 10.0, "{half} vs {whole}");
+        // 5 in 3/7 of a week against 10 a week is what 10 a week predicts there (4.3).
+        assert!(poisson_rate_test_with_exposure(5, 80, 8, 3.0 / 7.0) > 0.2);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                poisson_rate_test_with_exposure(40, 80, 8, bad),
+                1.0,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -4,13 +4,15 @@
 
 use std::fmt::Write;
 
-use super::summary::{Figures, PeriodFigures, ReportSummary};
+use super::summary::{DepartmentLevels, Figures, PeriodFigures, ReportSummary};
 use super::tally::Item;
 
 const NEGATIVE: &str = "#d64545";
 const NEUTRAL: &str = "#b8b8b8";
 const POSITIVE: &str = "#3f9d5a";
 const LEVELS: [&str; 4] = ["#b3261e", "#e8833a", "#e9c46a", "#c9d6df"];
+/// Lines of the hatching that marks a partial period.
+const HATCH: &str = "#c3cad2";
 const PALETTE: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
 ];
@@ -67,6 +69,7 @@ ol.items li{margin:4px 0;font-size:13px}
 .why{color:#5b6670;font-size:12px;margin-top:1px}
 .kw{display:inline-block;background:#eef2f6;border-radius:4px;padding:0 5px;margin:1px 2px;font-size:12px}
 svg text{font-size:11px;fill:#333}
+.share{color:#5b6670;font-size:11px}
 details summary{cursor:pointer;color:#2b5e8c}
 "#;
 
@@ -107,7 +110,10 @@ pub(crate) fn render(s: &ReportSummary, title: &str) -> String {
          <b>Alerts</b>: negative records in the latest period against the periods before it \
          (exact conditional Poisson test); q is its p-value adjusted for the number of series \
          tested (overall, each department and topic), so the alerts hold a false discovery rate. \
-         All counts are in <code>summary.json</code>.</p></section>",
+         A <b>partial period</b> (hatched in the charts) is the first or last one when the data \
+         start after its first day or end before its last: its counts are for fewer days, it is \
+         left out of alert baselines, and when it is the latest period its expectation is scaled \
+         to the days covered. All counts are in <code>summary.json</code>.</p></section>",
     );
     h.push_str("</main></body></html>\n");
     h
@@ -292,14 +298,29 @@ fn alerts(h: &mut String, s: &ReportSummary) {
             ),
             d => format!("{d} {}", esc(&group_name(d, &a.key, a.label.as_deref()))),
         };
+        let against = if a.partial {
+            format!(
+                ", a partial period ({} of {} days), against {:.1} expected at {:.1} a period \
+                 over the {} complete periods before",
+                a.days_covered, a.days, a.expected, a.baseline_mean, a.baseline_periods
+            )
+        } else {
+            format!(
+                " against {:.1} a period over the {} periods before",
+                a.baseline_mean, a.baseline_periods
+            )
+        };
         let _ = write!(
             h,
-            "<div class=\"alert\"><b>{what}</b>: {} negative records in {} against {:.1} a period \
-             over the {} periods before{} (p = {:.2e}; q = {:.2e} over {} tests).</div>",
+            "<div class=\"alert\"{}><b>{what}</b>: {} negative records in {}{against}{} \
+             (p = {:.2e}; q = {:.2e} over {} tests).</div>",
+            if a.partial {
+                " data-partial=\"true\""
+            } else {
+                ""
+            },
             a.negative,
             esc(&a.period),
-            a.baseline_mean,
-            a.baseline_periods,
             a.ratio.map(|r| format!(", {r:.1}×")).unwrap_or_default(),
             a.p_value,
             a.q_value,
@@ -468,8 +489,62 @@ fn departments(h: &mut String, s: &ReportSummary) {
         );
     }
     h.push_str("</table>");
+    priority_levels(h, &s.priority_levels);
     department_aspects(h, s);
     h.push_str("</section>");
+}
+
+/// Per department, its records per level and the rules that set the P1 and P2 levels.
+fn priority_levels(h: &mut String, departments: &[DepartmentLevels]) {
+    if departments.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h3>Priority levels by department</h3><p class=\"hint\">Records per level, with their \
+         share of the department's records, and the rules that set the level: for P1 the \
+         P1-class reason (safety, health, legal, …); otherwise the score, where \
+         <code>score (no P1-class reason)</code> is a record whose score reached P1 without one, \
+         held at P2. <code>unknown</code>: analysed before the rule was recorded.</p>\
+         <table id=\"priority-levels\"><tr><th>Department</th><th class=\"num\">Records</th>\
+         <th class=\"num\">P1</th><th class=\"num\">P2</th><th class=\"num\">P3</th>\
+         <th class=\"num\">P4</th><th>P1 set by</th><th>P2 set by</th></tr>",
+    );
+    for d in departments {
+        let _ = write!(
+            h,
+            "<tr data-department=\"{}\"><td>{}</td><td class=\"num\">{}</td>",
+            esc(&d.department),
+            match &d.name {
+                Some(n) => format!("{} <code>{}</code>", esc(n), esc(&d.department)),
+                None => esc(&d.department),
+            },
+            d.n
+        );
+        for l in d.levels.values() {
+            let _ = write!(
+                h,
+                "<td class=\"num\">{} <span class=\"share\">{}</span></td>",
+                l.n,
+                pct(l.share)
+            );
+        }
+        for level in ["P1", "P2"] {
+            let rules: Vec<String> = d
+                .levels
+                .get(level)
+                .map(|l| {
+                    l.rules
+                        .iter()
+                        .take(3)
+                        .map(|r| format!("{} ({})", esc(&r.rule), r.n))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = write!(h, "<td>{}</td>", rules.join(", "));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</table>");
 }
 
 /// The clauses that name each department, by kind: what its team is praised for in records
@@ -495,7 +570,7 @@ fn department_aspects(h: &mut String, s: &ReportSummary) {
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            group_name("department", d, label),
+            esc(&group_name("department", d, label)),
             a.complaint,
             a.suggestion,
             a.question,
@@ -575,7 +650,21 @@ fn trends(h: &mut String, s: &ReportSummary) {
         return;
     }
     let labels: Vec<&str> = periods.iter().map(|p| p.period.as_str()).collect();
+    let partial: Vec<bool> = periods.iter().map(|p| p.partial).collect();
     h.push_str("<h3>All feedback</h3>");
+    let notes: Vec<String> = periods
+        .iter()
+        .filter(|p| p.partial)
+        .map(|p| format!("{} ({} of {} days)", esc(&p.period), p.days_covered, p.days))
+        .collect();
+    if !notes.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"hint\">Partial periods, hatched: {}. The data cover only part of them, \
+             so their counts are low by nature; alerts leave them out of the baseline.</p>",
+            notes.join(", ")
+        );
+    }
     let count = |ps: &[PeriodFigures], f: fn(&Figures) -> u64| -> Vec<f64> {
         ps.iter().map(|p| f(&p.figures) as f64).collect()
     };
@@ -583,6 +672,7 @@ fn trends(h: &mut String, s: &ReportSummary) {
         h,
         "volume",
         &labels,
+        &partial,
         &[
             ("records".into(), count(periods, |f| f.n), PALETTE[0]),
             (
@@ -614,7 +704,7 @@ fn trends(h: &mut String, s: &ReportSummary) {
                 )
             })
             .collect();
-        line_chart(h, &format!("negative-by-{dim}"), &labels, &series);
+        line_chart(h, &format!("negative-by-{dim}"), &labels, &partial, &series);
         if list.len() > 8 {
             let _ = write!(
                 h,
@@ -676,9 +766,14 @@ fn survey(h: &mut String, s: &ReportSummary) {
     }
     for p in &s.trends.overall {
         if p.figures.nps.is_some() || p.figures.csat.is_some() || p.figures.ces.is_some() {
+            let partial = if p.partial {
+                format!(" (partial: {} of {} days)", p.days_covered, p.days)
+            } else {
+                String::new()
+            };
             row(
                 h,
-                &format!("{} {}", s.trends.period.as_str(), p.period),
+                &format!("{} {}{partial}", s.trends.period.as_str(), p.period),
                 &p.figures,
             );
         }
@@ -841,8 +936,15 @@ fn mini_bar(h: &mut String, parts: &[(u64, &str)]) {
     h.push_str("</svg>");
 }
 
-/// A line chart over periods.
-fn line_chart(h: &mut String, name: &str, labels: &[&str], series: &[(String, Vec<f64>, &str)]) {
+/// A line chart over periods; a partial period (`partial[i]`) has a hatched band, a hollow
+/// point and dashed lines into it.
+fn line_chart(
+    h: &mut String,
+    name: &str,
+    labels: &[&str],
+    partial: &[bool],
+    series: &[(String, Vec<f64>, &str)],
+) {
     let (left, top, w, ht) = (50.0, 10.0, 760.0, 200.0);
     let max = series
         .iter()
@@ -866,6 +968,35 @@ fn line_chart(h: &mut String, name: &str, labels: &[&str], series: &[(String, Ve
         left + w + 30.0,
         left + w + 30.0
     );
+    let is_partial = |i: usize| partial.get(i).copied().unwrap_or(false);
+    let hatch = format!("url(#hatch-{})", esc(name));
+    if (0..n).any(is_partial) {
+        let _ = write!(
+            h,
+            "<defs><pattern id=\"hatch-{}\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+             patternTransform=\"rotate(45)\"><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" \
+             stroke=\"{HATCH}\" stroke-width=\"3\"/></pattern></defs>",
+            esc(name)
+        );
+        // Half the distance between two periods on each side, within the plot.
+        let half = if n <= 1 {
+            w / 2.0
+        } else {
+            w / (n - 1) as f64 / 2.0
+        };
+        for i in (0..n).filter(|&i| is_partial(i)) {
+            let x0 = (x_of(i) - half).max(left);
+            let x1 = (x_of(i) + half).min(left + w);
+            let _ = write!(
+                h,
+                "<rect class=\"partial\" data-partial=\"{}\" x=\"{x0:.1}\" y=\"{top}\" width=\"{:.1}\" \
+                 height=\"{ht}\" fill=\"{hatch}\"><title>{}: partial period</title></rect>",
+                esc(labels[i]),
+                x1 - x0,
+                esc(labels[i])
+            );
+        }
+    }
     // Axes and grid.
     for k in 0..=4 {
         let v = max * f64::from(k) / 4.0;
@@ -892,32 +1023,60 @@ fn line_chart(h: &mut String, name: &str, labels: &[&str], series: &[(String, Ve
         }
     }
     for (name, values, color) in series {
-        let points: Vec<String> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v)))
-            .collect();
-        let _ = write!(
-            h,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
-            points.join(" "),
-            esc(name)
-        );
-        if n == 1 {
+        let point = |i: usize| format!("{:.1},{:.1}", x_of(i), y_of(values[i]));
+        if values.len() == 1 {
             let _ = write!(
                 h,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"/>",
-                x_of(0),
-                y_of(values[0])
+                "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
+                point(0),
+                esc(name)
             );
         }
+        // Runs of segments: solid between whole periods, dashed into a partial one.
+        let mut i = 0;
+        while i + 1 < values.len() {
+            let dashed = is_partial(i) || is_partial(i + 1);
+            let mut j = i + 1;
+            while j + 1 < values.len() && (is_partial(j) || is_partial(j + 1)) == dashed {
+                j += 1;
+            }
+            let points: Vec<String> = (i..=j).map(point).collect();
+            let _ = write!(
+                h,
+                "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{} points=\"{}\"><title>{}</title></polyline>",
+                if dashed {
+                    " stroke-dasharray=\"5 4\" stroke-opacity=\"0.6\""
+                } else {
+                    ""
+                },
+                points.join(" "),
+                esc(name)
+            );
+            i = j;
+        }
+        for (i, &v) in values.iter().enumerate() {
+            if is_partial(i) {
+                let _ = write!(
+                    h,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#fff\" stroke=\"{color}\" stroke-width=\"1.5\"/>",
+                    x_of(i),
+                    y_of(v)
+                );
+            } else if n == 1 {
+                let _ = write!(
+                    h,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"/>",
+                    x_of(i),
+                    y_of(v)
+                );
+            }
+        }
     }
-    legend(
-        h,
-        series.iter().map(|(n, _, c)| (n.as_str(), *c)),
-        left,
-        top + ht + 40.0,
-    );
+    let mut keys: Vec<(&str, &str)> = series.iter().map(|(n, _, c)| (n.as_str(), *c)).collect();
+    if (0..n).any(is_partial) {
+        keys.push(("partial period", &hatch));
+    }
+    legend(h, keys.into_iter(), left, top + ht + 40.0);
     h.push_str("</svg>");
 }
 

@@ -3,7 +3,7 @@
 //! tell when an issue is fixed; and the before/after comparison of [`compare`].
 //!
 //! One streaming pass: chunks of lines are parsed and counted in parallel into integer
-//! integer tables (`tally.rs`) that merge exactly, so memory stays flat whatever the input size and the
+//! tables (`tally.rs`) that merge exactly, so memory stays flat whatever the input size and the
 //! figures do not depend on the number of threads.
 
 pub mod compare;
@@ -24,9 +24,10 @@ use std::time::Instant;
 pub use period::Period;
 pub use queue::QUEUE_COLUMNS;
 pub use summary::{
-    Alert, Breakdown, Csat, CustomersToTell, Figures, Focus, FocusTopic, Group, GroupSeries,
-    InputSummary, Keyword, KindCounts, MeanScore, Nps, PeriodFigures, PriorityFigures, QueueFile,
-    ReportSummary, SentimentFigures, SummaryOptions, TopicSummary, Trends,
+    Alert, Breakdown, Csat, CustomersToTell, DepartmentLevels, Figures, Focus, FocusTopic, Group,
+    GroupSeries, InputSummary, Keyword, KindCounts, LevelRules, MeanScore, Nps, PeriodFigures,
+    PriorityFigures, QueueFile, ReportSummary, RuleCount, SentimentFigures, SummaryOptions,
+    TopicSummary, Trends,
 };
 pub use tally::{Dimension, Item};
 
@@ -48,7 +49,7 @@ use tally::{Tally, TallyOptions};
 /// | `by` | channel, department, topic | dimensions with their own trend lines |
 /// | `text_field` | `text` | the field holding the feedback text |
 /// | `min_count` | 30 | survey metrics on fewer answers are flagged `low_count` |
-/// | `alert_baseline` | 8 | earlier periods a spike is compared with (at least 3 needed) |
+/// | `alert_baseline` | 8 | earlier complete periods a spike is compared with (at least 3 needed; a partial first period is left out) |
 /// | `alert_p` | 0.01 | false discovery rate of the spike alerts (Benjamini–Hochberg over all the report's spike tests) |
 /// | `alert_min` | 5 | least negative records in the latest period for an alert |
 /// | `items` | 5 | highest-priority records shown per department |
@@ -65,7 +66,7 @@ pub struct ReportOptions {
     pub text_field: String,
     /// Survey metrics on fewer answers are flagged.
     pub min_count: u64,
-    /// Spike alerts: earlier periods in the baseline.
+    /// Spike alerts: earlier complete periods in the baseline.
     pub alert_baseline: u64,
     /// Spike alerts: the false discovery rate; a spike is reported when its p-value, adjusted
     /// over all the spike tests of the report (Benjamini–Hochberg), is under it.

@@ -77,13 +77,52 @@ impl Period {
     /// The first day of a period, as `YYYY-MM-DD`.
     #[must_use]
     pub fn start(self, key: i64) -> String {
-        let days = match self {
+        let (y, m, d) = civil_from_days(self.first_day(key));
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// The first day of a period, in days since 1970-01-01 (the count of
+    /// [`Timestamp::days_since_epoch`], which keys the periods).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fankui::report::Period;
+    /// use fankui::Timestamp;
+    ///
+    /// let t = Timestamp::parse("2026-03-04").unwrap(); // a Wednesday
+    /// let monday = Timestamp::parse("2026-03-02").unwrap();
+    /// assert_eq!(Period::Week.first_day(Period::Week.key(&t)), monday.days_since_epoch());
+    /// ```
+    #[must_use]
+    pub fn first_day(self, key: i64) -> i64 {
+        match self {
             Period::Day => key,
             Period::Week => key * 7 - 3,
             Period::Month => days_from_civil(key.div_euclid(12), key.rem_euclid(12) as u8 + 1, 1),
-        };
-        let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}")
+        }
+    }
+
+    /// The number of days in a period: 1, 7, or the month's 28 to 31.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use fankui::report::Period;
+    /// use fankui::Timestamp;
+    ///
+    /// let feb = Period::Month.key(&Timestamp::parse("2024-02-10").unwrap());
+    /// assert_eq!(Period::Month.days(feb), 29);
+    /// assert_eq!(Period::Week.days(feb), 7);
+    /// ```
+    #[must_use]
+    pub fn days(self, key: i64) -> u32 {
+        match self {
+            Period::Day => 1,
+            Period::Week => 7,
+            // 28 to 31: lossless.
+            Period::Month => (self.first_day(key + 1) - self.first_day(key)) as u32,
+        }
     }
 }
 
@@ -165,6 +204,31 @@ mod tests {
         );
         assert_eq!(Period::Month.start(Period::Month.key(&t)), "2026-12-01");
         assert_eq!(Period::Day.label(Period::Day.key(&t)), "2026-12-31");
+    }
+
+    #[test]
+    fn periods_know_their_days() {
+        let days: Vec<u32> = (1..=12u8)
+            .map(|m| Period::Month.days(Period::Month.key(&ts(&format!("2026-{m:02}-15")))))
+            .collect();
+        assert_eq!(days, [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+        let feb = |y: i32| Period::Month.days(Period::Month.key(&ts(&format!("{y}-02-01"))));
+        assert_eq!((feb(2024), feb(2100), feb(2000)), (29, 28, 29));
+        // Consecutive periods tile the days.
+        for period in [Period::Day, Period::Week, Period::Month] {
+            let k = period.key(&ts("2025-12-31"));
+            for key in k - 30..k + 30 {
+                assert_eq!(
+                    period.first_day(key) + i64::from(period.days(key)),
+                    period.first_day(key + 1),
+                    "{period} {key}"
+                );
+            }
+            let t = ts("2026-03-04");
+            let first = period.first_day(period.key(&t));
+            assert!(first <= t.days_since_epoch());
+            assert!(t.days_since_epoch() < first + i64::from(period.days(period.key(&t))));
+        }
     }
 }
 

@@ -31,6 +31,9 @@ pub(crate) struct Row<'a> {
     pub aspects: Vec<(Kind, Option<Cow<'a, str>>)>,
     pub priority: u8,
     pub level: Option<Level>,
+    /// What set the level (`priority.rule`: a P1-class category, `score`, …); `None` in output
+    /// written before the field existed.
+    pub rule: Option<Cow<'a, str>>,
     pub reasons: StrList<'a>,
     pub text: Option<Cow<'a, str>>,
     pub channel: Option<Cow<'a, str>>,
@@ -647,14 +650,23 @@ fn aspects<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxEr
 }
 
 fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxError> {
-    let (mut score, mut level, mut reasons) = (None, None, StrList::default());
+    let (mut score, mut level, mut rule, mut reasons) = (None, None, None, StrList::default());
     let shape = object(
         p,
-        &["\"score\":", "\"level\":", "\"reasons\":"],
+        &["\"score\":", "\"level\":", "\"rule\":", "\"reasons\":"],
         |p, key| {
             Ok(match key {
                 "score" => whole(&p.scalar()?, "score", 100).map(|v| score = Some(v as u8)),
                 "level" => text(p.scalar()?, "level").map(|s| level = Some(s)),
+                "rule" => match p.scalar()? {
+                    Scalar::Str(s) if s.trim().is_empty() => Ok(()),
+                    Scalar::Str(s) => {
+                        rule = Some(s);
+                        Ok(())
+                    }
+                    Scalar::Null => Ok(()),
+                    other => Err(format!("`rule` is {}, not a string", other.kind())),
+                },
                 "reasons" => list(p, "reasons")?.map(|l| reasons = l),
                 _ => p.skip().map(|()| Ok(()))?,
             })
@@ -670,6 +682,7 @@ fn priority<'a>(p: &mut Scanner<'a>, row: &mut Row<'a>) -> Result<Shape, SyntaxE
             _ => return Err(format!("unknown level {level:?}")),
         });
         row.priority = score.ok_or_else(|| missing("score"))?;
+        row.rule = rule;
         row.reasons = reasons;
         Ok(())
     }))
@@ -784,6 +797,45 @@ mod tests {
         bad[3] = 0xff;
         let err = Row::parse(&bad, 1, &Layout::new("text")).unwrap_err();
         assert_eq!(err.to_string(), "invalid UTF-8 at column 4");
+    }
+
+    #[test]
+    fn reads_the_rule_that_set_the_level_when_there_is_one() {
+        let layout = Layout::new("text");
+        // Older output has no rule.
+        let row = Row::parse(LINE.as_bytes(), 1, &layout).unwrap();
+        assert_eq!(row.rule, None);
+        let with = |rule: &str| {
+            LINE.replace(
+                r#""level":"P2","#,
+                &format!(r#""level":"P2","rule":{rule},"#),
+            )
+        };
+        let line = with(r#""score (no P1-class reason)""#);
+        let row = Row::parse(line.as_bytes(), 1, &layout).unwrap();
+        assert_eq!(row.rule.as_deref(), Some("score (no P1-class reason)"));
+        assert_eq!(row.reasons.iter().collect::<Vec<_>>(), ["strong negative"]);
+        // Anywhere in the object, escaped or not.
+        let line = LINE.replace(
+            r#""reasons":["strong negative"]"#,
+            r#""reasons":["strong negative"],"rule":"high-value\u0020churn""#,
+        );
+        let row = Row::parse(line.as_bytes(), 1, &layout).unwrap();
+        assert_eq!(row.rule.as_deref(), Some("high-value churn"));
+        for blank in ["null", r#""""#, r#"" ""#] {
+            let line = with(blank);
+            assert_eq!(Row::parse(line.as_bytes(), 1, &layout).unwrap().rule, None);
+        }
+        for bad in ["3", "[\"health\"]", "{}", "true"] {
+            let line = with(bad);
+            let err = Row::parse(line.as_bytes(), 1, &layout)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("record 17: field `priority`: `rule` is"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::period::Period;
 use super::row::UNASSIGNED;
-use super::tally::{Cell, Dimension, Item, Series, Tally};
-use crate::learn::stats::{benjamini_hochberg, poisson_rate_test};
+use super::tally::{Cell, Dimension, Item, RuleCounts, Series, Tally};
+use crate::learn::stats::{benjamini_hochberg, poisson_rate_test_with_exposure};
 
 /// The whole summary.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +34,9 @@ pub struct ReportSummary {
     pub alerts: Vec<Alert>,
     /// Per department, what to fix first; most urgent department first.
     pub fix_first: Vec<Focus>,
+    /// Per department, its records per priority level and the rules that set each level; in
+    /// the order of [`ReportSummary::fix_first`] (unassigned records last).
+    pub priority_levels: Vec<DepartmentLevels>,
     /// Per department, the clauses of all records that name it, by kind: the praise a team
     /// earns in records owned by another, and the complaints it shares.
     pub department_aspects: BTreeMap<String, AspectCounts>,
@@ -240,6 +243,15 @@ pub struct PeriodFigures {
     pub period: String,
     /// First day of the period.
     pub start: String,
+    /// The data cover only part of the period: it is the first one and the first dated record
+    /// is after its first day, or the last one and the last dated record is before its last
+    /// day. Its counts are not comparable with those of whole periods.
+    pub partial: bool,
+    /// Days in the period (1, 7, 28–31).
+    pub days: u32,
+    /// Days of it from the first to the last dated record of the input (`days` unless
+    /// `partial`).
+    pub days_covered: u32,
     /// Its figures.
     #[serde(flatten)]
     pub figures: Figures,
@@ -257,15 +269,27 @@ pub struct Alert {
     pub label: Option<String>,
     /// The latest period.
     pub period: String,
+    /// The latest period is covered only in part (see [`PeriodFigures::partial`]): its
+    /// expectation is the baseline mean scaled by `days_covered / days`.
+    pub partial: bool,
+    /// Days of the latest period the data cover.
+    pub days_covered: u32,
+    /// Days in the latest period.
+    pub days: u32,
     /// Negative records in it.
     pub negative: u64,
-    /// Mean negative records per baseline period.
+    /// Mean negative records per baseline period; the baseline is the complete periods before
+    /// the latest one (a partial first period is left out).
     pub baseline_mean: f64,
     /// Baseline periods.
     pub baseline_periods: u64,
-    /// `negative / baseline_mean` (null when the baseline is zero).
+    /// Negative records expected in the latest period at the baseline rate:
+    /// `baseline_mean × days_covered / days`.
+    pub expected: f64,
+    /// `negative / expected` (null when the baseline is zero).
     pub ratio: Option<f64>,
-    /// One-sided p-value of the exact conditional Poisson rate test.
+    /// One-sided p-value of the exact conditional Poisson rate test, with the latest period's
+    /// exposure `days_covered / days` of a baseline period.
     pub p_value: f64,
     /// The p-value adjusted (Benjamini–Hochberg) over all the spike tests of the report.
     pub q_value: f64,
@@ -325,6 +349,42 @@ pub struct FocusTopic {
     pub p2: u64,
     /// Negative share.
     pub negative_share: f64,
+}
+
+/// One department's records per priority level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DepartmentLevels {
+    /// Department id; `unassigned` for the records that nothing placed.
+    pub department: String,
+    /// Its name in the taxonomy, if the taxonomy has it.
+    pub name: Option<String>,
+    /// Its records.
+    pub n: u64,
+    /// `P1` … `P4`, each with its records, share and rules.
+    pub levels: BTreeMap<&'static str, LevelRules>,
+}
+
+/// The records of one level in one department and the rules that set their level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelRules {
+    /// Records at this level.
+    pub n: u64,
+    /// `n` over the department's records.
+    pub share: f64,
+    /// The rules that set the level (`priority.rule`: a P1-class category such as `health`,
+    /// `score`, `score (no P1-class reason)`; `unknown` for output without the field), most
+    /// records first; when more than 16 distinct rules occur, the records of the rest are
+    /// counted under a last `other`. The counts add up to `n`.
+    pub rules: Vec<RuleCount>,
+}
+
+/// A rule and how many records it set the level of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCount {
+    /// The rule, as written in `priority.rule`.
+    pub rule: String,
+    /// Records.
+    pub n: u64,
 }
 
 /// A keyword and how many records had it.
@@ -541,13 +601,64 @@ fn period_range(trend: &Series) -> Vec<i64> {
     }
 }
 
-fn series(s: Option<&Series>, periods: &[i64], o: &Derive) -> Vec<PeriodFigures> {
+/// How much of a period the data cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Coverage {
+    /// Days of the period from the first to the last dated record.
+    covered: u32,
+    /// Days in the period.
+    days: u32,
+}
+
+impl Coverage {
+    fn partial(self) -> bool {
+        self.covered < self.days
+    }
+
+    /// The share of the period covered, as the exposure of a rate test.
+    fn exposure(self) -> f64 {
+        f64::from(self.covered) / f64::from(self.days)
+    }
+}
+
+/// How much of each period the data cover: all of it, but for the first period when the first
+/// dated record is after its first day and the last when the last is before its last day.
+fn coverage(tally: &Tally, periods: &[i64], period: Period) -> Vec<Coverage> {
+    periods
+        .iter()
+        .map(|&p| {
+            let days = period.days(p);
+            let first = period.first_day(p);
+            let last = first + i64::from(days) - 1;
+            let covered = match (tally.first_day, tally.last_day) {
+                (Some(a), Some(b)) => {
+                    let span = last.min(b) - first.max(a) + 1;
+                    // Within 0..=days: lossless.
+                    span.clamp(0, i64::from(days)) as u32
+                }
+                _ => days,
+            };
+            Coverage { covered, days }
+        })
+        .collect()
+}
+
+fn series(
+    s: Option<&Series>,
+    periods: &[i64],
+    cover: &[Coverage],
+    o: &Derive,
+) -> Vec<PeriodFigures> {
     let empty = Cell::default();
     periods
         .iter()
-        .map(|&p| PeriodFigures {
+        .zip(cover)
+        .map(|(&p, c)| PeriodFigures {
             period: o.period.label(p),
             start: o.period.start(p),
+            partial: c.partial(),
+            days: c.days,
+            days_covered: c.covered,
             figures: Figures::of(s.and_then(|s| s.get(&p)).unwrap_or(&empty), o.min_count),
         })
         .collect()
@@ -567,16 +678,21 @@ fn natural(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// The spike test of one series: the latest period against up to `baseline` periods before
-/// it. `None` when there are too few earlier periods to test; a p-value of 1 when the latest
-/// count is under `alert_min` or not above the baseline mean (tested, but no spike).
-fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<SpikeTest> {
+/// The spike test of one series: the latest period against up to `baseline` complete periods
+/// before it (a partial first period would lower the baseline), its expectation scaled by its
+/// own coverage. `None` when there are too few complete earlier periods to test; a p-value of
+/// 1 when the latest count is under `alert_min` or not above its expectation (tested, but no
+/// spike).
+fn spike(s: &Series, periods: &[i64], cover: &[Coverage], o: &Derive) -> Option<SpikeTest> {
     let (&latest, before) = periods.split_last()?;
+    let &latest_cover = cover.last()?;
     let base: Vec<i64> = before
         .iter()
+        .zip(cover)
         .rev()
+        .filter(|(_, c)| !c.partial())
         .take(o.alert_baseline as usize)
-        .copied()
+        .map(|(&p, _)| p)
         .collect();
     if base.len() < 3 {
         return None;
@@ -585,15 +701,18 @@ fn spike(s: &Series, periods: &[i64], o: &Derive) -> Option<SpikeTest> {
     let current = negative(latest);
     let total: u64 = base.iter().map(|&p| negative(p)).sum();
     let periods = base.len() as u64;
-    let p = if current < o.alert_min || (current as f64) <= total as f64 / periods as f64 {
+    let exposure = latest_cover.exposure();
+    let expected = total as f64 / periods as f64 * exposure;
+    let p = if current < o.alert_min || (current as f64) <= expected {
         1.0
     } else {
-        poisson_rate_test(current, total, periods)
+        poisson_rate_test_with_exposure(current, total, periods, exposure)
     };
     Some(SpikeTest {
         negative: current,
         baseline: total,
         periods,
+        cover: latest_cover,
         p,
     })
 }
@@ -607,12 +726,61 @@ struct SpikeTest {
     baseline: u64,
     /// Baseline periods.
     periods: u64,
+    /// The latest period's coverage.
+    cover: Coverage,
     p: f64,
+}
+
+/// A department's records per level and the rules that set them.
+fn department_levels(
+    department: &str,
+    name: Option<String>,
+    c: &Cell,
+    rules: Option<&[RuleCounts; 4]>,
+) -> DepartmentLevels {
+    let levels = ["P1", "P2", "P3", "P4"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, level)| {
+            let mut list: Vec<RuleCount> = Vec::new();
+            if let Some(r) = rules {
+                let (kept, other) = r[i].sorted();
+                list = kept
+                    .into_iter()
+                    .map(|(rule, n)| RuleCount {
+                        rule: rule.to_owned(),
+                        n,
+                    })
+                    .collect();
+                if other > 0 {
+                    list.push(RuleCount {
+                        rule: "other".to_owned(),
+                        n: other,
+                    });
+                }
+            }
+            (
+                level,
+                LevelRules {
+                    n: c.level[i],
+                    share: ratio(c.level[i], c.n, 4),
+                    rules: list,
+                },
+            )
+        })
+        .collect();
+    DepartmentLevels {
+        department: department.to_owned(),
+        name,
+        n: c.n,
+        levels,
+    }
 }
 
 pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
     let total = tally.overall.n;
     let periods = period_range(&tally.trend);
+    let cover = coverage(tally, &periods, o.period);
     let mut breakdowns = BTreeMap::new();
     for d in Dimension::ALL {
         let groups = sorted_groups(tally.group(d))
@@ -645,7 +813,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             .map(|(k, _)| GroupSeries {
                 key: k.to_owned(),
                 label: group_label(tally, o, d, k),
-                periods: series(map.get(k), &periods, o),
+                periods: series(map.get(k), &periods, &cover, o),
             })
             .collect();
         by.insert(d.as_str(), list);
@@ -654,7 +822,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
     // Every series with enough history is one test; the alerts are the ones whose p-value,
     // adjusted over all of them, stays under `alert_p`.
     let mut tested: Vec<(&'static str, &str, SpikeTest)> = Vec::new();
-    if let Some(t) = spike(&tally.trend, &periods, o) {
+    if let Some(t) = spike(&tally.trend, &periods, &cover, o) {
         tested.push(("overall", "", t));
     }
     for d in [Dimension::Department, Dimension::Topic] {
@@ -662,7 +830,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
         let mut keys: Vec<&str> = map.keys().map(|k| &**k).collect();
         keys.sort_by(|a, b| natural(a, b));
         for k in keys {
-            if let Some(t) = spike(&map[k], &periods, o) {
+            if let Some(t) = spike(&map[k], &periods, &cover, o) {
                 tested.push((d.as_str(), k, t));
             }
         }
@@ -674,6 +842,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             continue;
         }
         let mean = t.baseline as f64 / t.periods as f64;
+        let expected = mean * t.cover.exposure();
         alerts.push(Alert {
             dimension,
             key: key.to_owned(),
@@ -685,10 +854,14 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             period: o
                 .period
                 .label(*periods.last().expect("a tested series has a period")),
+            partial: t.cover.partial(),
+            days_covered: t.cover.covered,
+            days: t.cover.days,
             negative: t.negative,
             baseline_mean: round(mean, 2),
             baseline_periods: t.periods,
-            ratio: (t.baseline > 0).then(|| round(t.negative as f64 / mean, 2)),
+            expected: round(expected, 2),
+            ratio: (t.baseline > 0).then(|| round(t.negative as f64 / expected, 2)),
             p_value: t.p,
             q_value: q,
             tests: tested.len() as u64,
@@ -750,6 +923,20 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             .then((b.p1, b.p2, b.queue).cmp(&(a.p1, a.p2, a.queue)))
             .then_with(|| a.department.cmp(&b.department))
     });
+    let priority_levels = fix_first
+        .iter()
+        .filter_map(|f| {
+            let c = tally
+                .group(Dimension::Department)
+                .get(f.department.as_str())?;
+            Some(department_levels(
+                &f.department,
+                f.name.clone(),
+                c,
+                tally.department_rules.get(f.department.as_str()),
+            ))
+        })
+        .collect();
     let department_aspects = tally
         .department_aspects
         .iter()
@@ -820,14 +1007,261 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
         breakdowns,
         trends: Trends {
             period: o.period,
-            overall: series(Some(&tally.trend), &periods, o),
+            overall: series(Some(&tally.trend), &periods, &cover, o),
             by,
         },
         alerts,
         fix_first,
+        priority_levels,
         department_aspects,
         topics,
         queues: Vec::new(),
         customers_to_tell: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::io::Timestamp;
+    use crate::learn::stats::poisson_rate_test;
+    use crate::priority::Level;
+    use crate::report::row::Row;
+    use crate::report::tally::TallyOptions;
+
+    fn derive(period: Period) -> Derive {
+        Derive {
+            period,
+            by: Vec::new(),
+            min_count: 30,
+            alert_baseline: 8,
+            alert_p: 0.01,
+            alert_min: 5,
+            keywords: 5,
+            department_names: BTreeMap::new(),
+        }
+    }
+
+    fn day(s: &str) -> i64 {
+        Timestamp::parse(s).unwrap().days_since_epoch()
+    }
+
+    /// A tally whose dated records run from `first` to `last`, with `negative[i]` negative
+    /// records in the i-th week from `first`'s.
+    fn weekly(first: &str, last: &str, negative: &[u64]) -> (Tally, Vec<i64>) {
+        let mut t = Tally {
+            first_day: Some(day(first)),
+            last_day: Some(day(last)),
+            ..Tally::default()
+        };
+        let week = Period::Week.key(&Timestamp::parse(first).unwrap());
+        for (i, &k) in negative.iter().enumerate() {
+            let c = t.trend.entry(week + i as i64).or_default();
+            c.n = k;
+            c.sentiment[0] = k;
+        }
+        let periods = period_range(&t.trend);
+        (t, periods)
+    }
+
+    fn cover(t: &Tally, periods: &[i64]) -> Vec<(u32, u32)> {
+        coverage(t, periods, Period::Week)
+            .iter()
+            .map(|c| (c.covered, c.days))
+            .collect()
+    }
+
+    #[test]
+    fn only_the_ends_of_the_data_can_be_partial() {
+        // 2026-03-04 is a Wednesday, 2026-03-24 a Tuesday.
+        let (t, periods) = weekly("2026-03-04", "2026-03-24", &[1, 1, 1, 1]);
+        assert_eq!(cover(&t, &periods), [(5, 7), (7, 7), (7, 7), (2, 7)]);
+        // Monday to Sunday: whole weeks.
+        let (t, periods) = weekly("2026-03-02", "2026-03-22", &[1, 1, 1]);
+        assert_eq!(cover(&t, &periods), [(7, 7); 3]);
+        // One week, Wednesday to Friday.
+        let (t, periods) = weekly("2026-03-04", "2026-03-06", &[1]);
+        assert_eq!(cover(&t, &periods), [(3, 7)]);
+        // Months: 2026-02-10 to 2026-04-30, February from its 10th.
+        let mut t = Tally {
+            first_day: Some(day("2026-02-10")),
+            last_day: Some(day("2026-04-30")),
+            ..Tally::default()
+        };
+        let feb = Period::Month.key(&Timestamp::parse("2026-02-10").unwrap());
+        for m in feb..feb + 3 {
+            t.trend.entry(m).or_default().n = 1;
+        }
+        let got: Vec<(u32, u32)> = coverage(&t, &[feb, feb + 1, feb + 2], Period::Month)
+            .iter()
+            .map(|c| (c.covered, c.days))
+            .collect();
+        assert_eq!(got, [(19, 28), (31, 31), (30, 30)]);
+        // Days are never partial.
+        let d = day("2026-03-04");
+        assert_eq!(
+            coverage(&t, &[d, d + 1], Period::Day)
+                .iter()
+                .map(|c| c.partial())
+                .collect::<Vec<_>>(),
+            [false, false]
+        );
+    }
+
+    #[test]
+    fn a_partial_first_period_stays_out_of_the_baseline() {
+        // A partial first week (Friday to Sunday, 1 negative), three whole weeks of 10, then
+        // 25 in a whole last week.
+        let (t, periods) = weekly("2026-03-06", "2026-04-05", &[1, 10, 10, 10, 25]);
+        let c = coverage(&t, &periods, Period::Week);
+        assert!(c[0].partial() && !c[4].partial());
+        let s = spike(&t.trend, &periods, &c, &derive(Period::Week)).unwrap();
+        assert_eq!((s.baseline, s.periods), (30, 3));
+        assert_eq!(s.p.to_bits(), poisson_rate_test(25, 30, 3).to_bits());
+        // The same weeks all whole: the first one counts.
+        let (t, periods) = weekly("2026-03-02", "2026-04-05", &[1, 10, 10, 10, 25]);
+        let c = coverage(&t, &periods, Period::Week);
+        let s = spike(&t.trend, &periods, &c, &derive(Period::Week)).unwrap();
+        assert_eq!((s.baseline, s.periods), (31, 4));
+        // Two whole weeks before the latest are too few, with the partial one or not.
+        let (t, periods) = weekly("2026-03-06", "2026-03-29", &[1, 10, 10, 25]);
+        let c = coverage(&t, &periods, Period::Week);
+        assert!(spike(&t.trend, &periods, &c, &derive(Period::Week)).is_none());
+    }
+
+    #[test]
+    fn a_partial_latest_period_is_held_to_its_share_of_the_baseline() {
+        // Eight whole weeks of 10, then Monday to Wednesday of a ninth.
+        let mut negative = vec![10; 8];
+        negative.push(12);
+        let (t, periods) = weekly("2026-01-05", "2026-03-04", &negative);
+        let c = coverage(&t, &periods, Period::Week);
+        assert_eq!((c[8].covered, c[8].days), (3, 7));
+        let o = derive(Period::Week);
+        let s = spike(&t.trend, &periods, &c, &o).unwrap();
+        assert_eq!((s.negative, s.baseline, s.periods), (12, 80, 8));
+        let want = poisson_rate_test_with_exposure(12, 80, 8, 3.0 / 7.0);
+        assert_eq!(s.p.to_bits(), want.to_bits());
+        // Twelve in three days against ten a week is a spike; in a whole week it is not.
+        assert!(s.p < 0.005, "{}", s.p);
+        assert!(poisson_rate_test(12, 80, 8) > 0.2);
+        let summary = build(&t, 0, &o);
+        let a = &summary.alerts[0];
+        assert!(a.partial);
+        assert_eq!((a.days_covered, a.days, a.baseline_periods), (3, 7, 8));
+        assert_eq!(a.baseline_mean, 10.0);
+        assert_eq!(a.expected, 4.29);
+        assert_eq!(a.ratio, Some(round(12.0 / (10.0 * 3.0 / 7.0), 2)));
+        let last = summary.trends.overall.last().unwrap();
+        assert!(last.partial && !summary.trends.overall[0].partial);
+        // Four in three days is under the expectation: tested, no spike.
+        *negative.last_mut().unwrap() = 4;
+        let (t, periods) = weekly("2026-01-05", "2026-03-04", &negative);
+        let c = coverage(&t, &periods, Period::Week);
+        assert_eq!(spike(&t.trend, &periods, &c, &o).unwrap().p, 1.0);
+    }
+
+    #[test]
+    fn priority_levels_count_each_level_and_the_rules_that_set_it() {
+        let options = TallyOptions {
+            period: Period::Week,
+            by: Vec::new(),
+            items: 1,
+        };
+        let mut t = Tally::default();
+        let records: [(&str, Level, Option<&str>, u64); 7] = [
+            ("logistics", Level::P1, Some("health"), 3),
+            ("logistics", Level::P1, Some("safety"), 1),
+            (
+                "logistics",
+                Level::P2,
+                Some("score (no P1-class reason)"),
+                2,
+            ),
+            ("logistics", Level::P2, Some("score"), 4),
+            ("logistics", Level::P4, None, 2),
+            (UNASSIGNED, Level::P1, Some("media"), 5),
+            ("product", Level::P3, Some("score"), 1),
+        ];
+        let mut seq = 0;
+        for (dept, level, rule, times) in records {
+            for _ in 0..times {
+                seq += 1;
+                let row = Row {
+                    department: Some(Cow::Borrowed(dept)),
+                    level: Some(level),
+                    rule: rule.map(Cow::Borrowed),
+                    ..Row::default()
+                };
+                t.add(&row, seq, &options);
+            }
+        }
+        let s = build(&t, 0, &derive(Period::Week));
+        let order: Vec<&str> = s
+            .priority_levels
+            .iter()
+            .map(|d| d.department.as_str())
+            .collect();
+        // Most urgent first, as in fix_first; unassigned last despite its five P1s.
+        assert_eq!(order, ["logistics", "product", UNASSIGNED]);
+        let logistics = &s.priority_levels[0];
+        assert_eq!(logistics.n, 12);
+        let p1 = &logistics.levels["P1"];
+        assert_eq!((p1.n, p1.share), (4, 0.3333));
+        let rules = |l: &LevelRules| -> Vec<(String, u64)> {
+            l.rules.iter().map(|r| (r.rule.clone(), r.n)).collect()
+        };
+        assert_eq!(rules(p1), [("health".into(), 3), ("safety".into(), 1)]);
+        assert_eq!(
+            rules(&logistics.levels["P2"]),
+            [
+                ("score".into(), 4),
+                ("score (no P1-class reason)".into(), 2)
+            ]
+        );
+        assert_eq!(logistics.levels["P3"].n, 0);
+        assert!(logistics.levels["P3"].rules.is_empty());
+        assert_eq!(rules(&logistics.levels["P4"]), [("unknown".into(), 2)]);
+        let unassigned = &s.priority_levels[2];
+        assert_eq!(unassigned.name.as_deref(), Some("Unassigned"));
+        assert_eq!(rules(&unassigned.levels["P1"]), [("media".into(), 5)]);
+        assert_eq!(unassigned.levels["P1"].share, 1.0);
+        // The keys serialise in level order.
+        let json = serde_json::to_string(&s.priority_levels[1]).unwrap();
+        let at = |k: &str| json.find(k).unwrap();
+        assert!(
+            at("\"P1\"") < at("\"P2\"") && at("\"P3\"") < at("\"P4\""),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn more_rules_than_are_kept_add_up_under_other() {
+        let options = TallyOptions {
+            period: Period::Week,
+            by: Vec::new(),
+            items: 1,
+        };
+        let mut t = Tally::default();
+        let names: Vec<String> = (0..20).map(|i| format!("rule {i}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let row = Row {
+                department: Some(Cow::Borrowed("logistics")),
+                level: Some(Level::P1),
+                rule: Some(Cow::Borrowed(name)),
+                ..Row::default()
+            };
+            t.add(&row, i as u64 + 1, &options);
+        }
+        let s = build(&t, 0, &derive(Period::Week));
+        let p1 = &s.priority_levels[0].levels["P1"];
+        assert_eq!(p1.rules.len(), 17);
+        assert_eq!(
+            p1.rules.last().map(|r| (r.rule.as_str(), r.n)),
+            Some(("other", 4))
+        );
+        assert_eq!(p1.rules.iter().map(|r| r.n).sum::<u64>(), p1.n);
     }
 }

@@ -344,6 +344,81 @@ impl TopTerms {
     }
 }
 
+/// The rules (`priority.rule`) that set a level, kept whatever else a file holds: the
+/// P1-class categories, the score, and [`UNKNOWN_RULE`].
+const KNOWN_RULES: [&str; 11] = [
+    "safety",
+    "health",
+    "legal",
+    "regulator",
+    "media",
+    "fraud",
+    "privacy",
+    "high-value churn",
+    "score",
+    "score (no P1-class reason)",
+    UNKNOWN_RULE,
+];
+
+/// The rule of a record without one (output written before `priority.rule` existed).
+pub(crate) const UNKNOWN_RULE: &str = "unknown";
+
+/// Distinct rules counted per level and department; the records of others are counted
+/// together.
+pub(crate) const RULES_KEPT: usize = 16;
+
+/// The order in which rules are kept: the known ones first, then the others by hash. It does
+/// not depend on the counts, which is what makes [`RuleCounts`] merge exactly.
+fn rule_rank(rule: &str) -> (usize, u64, &str) {
+    match KNOWN_RULES.iter().position(|k| *k == rule) {
+        Some(i) => (i, 0, rule),
+        None => (KNOWN_RULES.len(), hash_term(rule), rule),
+    }
+}
+
+/// Records per rule that set one priority level, in bounded memory: the [`RULES_KEPT`] first
+/// rules in the order of [`rule_rank`] are counted one by one, the records of any other rule in
+/// `other`.
+///
+/// Exact under merging in any grouping: a rule among the kept ones of the whole stream is among
+/// the kept ones of any part that has it (the order is fixed, and a part has no more rules than
+/// the whole), so it is never folded into `other` on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RuleCounts {
+    rules: Vec<(Box<str>, u64)>,
+    other: u64,
+}
+
+impl RuleCounts {
+    pub(crate) fn add(&mut self, rule: &str, by: u64) {
+        if let Some(e) = self.rules.iter_mut().find(|e| *e.0 == *rule) {
+            e.1 += by;
+            return;
+        }
+        self.rules.push((rule.into(), by));
+        if self.rules.len() > RULES_KEPT {
+            let last = (0..self.rules.len())
+                .max_by(|&a, &b| rule_rank(&self.rules[a].0).cmp(&rule_rank(&self.rules[b].0)))
+                .unwrap_or(0);
+            self.other += self.rules.swap_remove(last).1;
+        }
+    }
+
+    pub(crate) fn merge(&mut self, o: &RuleCounts) {
+        for (rule, n) in &o.rules {
+            self.add(rule, *n);
+        }
+        self.other += o.other;
+    }
+
+    /// The rules, most records first (ties by name), and the records of the rules not kept.
+    pub(crate) fn sorted(&self) -> (Vec<(&str, u64)>, u64) {
+        let mut v: Vec<(&str, u64)> = self.rules.iter().map(|(r, n)| (&**r, *n)).collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        (v, self.other)
+    }
+}
+
 /// One record shown as an example or at the top of a queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
@@ -509,6 +584,13 @@ pub(crate) struct Tally {
     pub department_aspects: Map<[u64; 5]>,
     /// The department unassigned records were sent to (the first seen).
     pub fallback_to: Option<Box<str>>,
+    /// Per department, per level (P1 … P4), the rules that set the level of its records.
+    pub department_rules: Map<[RuleCounts; 4]>,
+    /// The first and the last day with a dated record, in days since 1970-01-01 of the date as
+    /// written (the day [`Period::key`] puts it in): which periods the data cover only in part.
+    pub first_day: Option<i64>,
+    /// See [`Tally::first_day`].
+    pub last_day: Option<i64>,
 }
 
 /// Keywords of a record counted in the keyword tables.
@@ -547,6 +629,9 @@ impl Tally {
         }
         match row.created_at {
             Some(t) => {
+                let day = t.days_since_epoch();
+                self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
+                self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
                 let p = options.period.key(&t);
                 self.trend.entry(p).or_default().add(row);
                 for &d in &options.by {
@@ -570,6 +655,10 @@ impl Tally {
             let topics = entry(&mut self.department_topics, dept);
             cell(topics, topic_key.unwrap_or("")).add(row);
             entry(&mut self.department_items, dept).offer(row, seq, options.items);
+            if let Some(level) = row.level {
+                entry(&mut self.department_rules, dept)[level_index(level)]
+                    .add(row.rule.as_deref().unwrap_or(UNKNOWN_RULE), 1);
+            }
         }
         if let Some(topic) = topic_key {
             entry(&mut self.topic_items, topic).offer(row, seq, 3);
@@ -661,6 +750,20 @@ impl Tally {
         if self.fallback_to.is_none() {
             self.fallback_to.clone_from(&o.fallback_to);
         }
+        for (d, levels) in &o.department_rules {
+            let mine = entry(&mut self.department_rules, d);
+            for (x, y) in mine.iter_mut().zip(levels) {
+                x.merge(y);
+            }
+        }
+        self.first_day = match (self.first_day, o.first_day) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_day = match (self.last_day, o.last_day) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     pub(crate) fn group(&self, d: Dimension) -> &Map<Cell> {
@@ -797,6 +900,107 @@ mod tests {
         assert_eq!(got[0].text, got[1].text);
         assert!(got[0].text.ends_with('…'));
         assert_eq!((got[0].seq, got[1].seq), (1, 2));
+    }
+
+    #[test]
+    fn rule_counts_keep_the_known_rules_and_merge_exactly_in_any_grouping() {
+        // Three known rules, 80 records each, among 16 made-up ones, 15 each: 19 in all.
+        let mut stream: Vec<String> = Vec::new();
+        for i in 0..400u64 {
+            stream.push(match i % 5 {
+                0 => "health".into(),
+                1 => "score".into(),
+                2 => UNKNOWN_RULE.into(),
+                _ => format!("made-up {}", i % 40),
+            });
+        }
+        let mut whole = RuleCounts::default();
+        for r in &stream {
+            whole.add(r, 1);
+        }
+        let (rules, other) = whole.sorted();
+        assert_eq!(rules.len(), RULES_KEPT);
+        assert_eq!(rules.iter().map(|r| r.1).sum::<u64>() + other, 400);
+        for known in ["health", "score", UNKNOWN_RULE] {
+            assert!(rules.contains(&(known, 80)), "{known}: {rules:?}");
+        }
+        // The same counts from any batches, merged in any order.
+        for batch in [1, 7, 33, 400] {
+            let parts: Vec<RuleCounts> = stream
+                .chunks(batch)
+                .map(|part| {
+                    let mut c = RuleCounts::default();
+                    for r in part {
+                        c.add(r, 1);
+                    }
+                    c
+                })
+                .collect();
+            for reverse in [false, true] {
+                let mut merged = RuleCounts::default();
+                let order: Vec<&RuleCounts> = if reverse {
+                    parts.iter().rev().collect()
+                } else {
+                    parts.iter().collect()
+                };
+                for p in order {
+                    merged.merge(p);
+                }
+                assert_eq!(merged.sorted(), whole.sorted(), "batches of {batch}");
+            }
+        }
+        // Under the cap, every rule is counted.
+        let mut few = RuleCounts::default();
+        for r in ["health", "safety", "health", "odd one"] {
+            few.add(r, 1);
+        }
+        assert_eq!(
+            few.sorted(),
+            (vec![("health", 2), ("odd one", 1), ("safety", 1)], 0)
+        );
+    }
+
+    #[test]
+    fn a_tally_knows_its_first_and_last_dated_day_whatever_the_batches() {
+        let options = TallyOptions {
+            period: Period::Week,
+            by: Vec::new(),
+            items: 1,
+        };
+        let days = [
+            "2026-03-05",
+            "2026-02-27",
+            "",
+            "2026-03-19T23:30:00+08:00",
+            "2026-03-01",
+        ];
+        let rows: Vec<Row<'_>> = days
+            .iter()
+            .map(|d| Row {
+                created_at: crate::io::Timestamp::parse(d),
+                level: Some(Level::P2),
+                department: Some(Cow::Borrowed("logistics")),
+                ..Row::default()
+            })
+            .collect();
+        let day = |s: &str| crate::io::Timestamp::parse(s).unwrap().days_since_epoch();
+        for batch in 1..=rows.len() {
+            let mut total = Tally::default();
+            for part in rows.chunks(batch).rev() {
+                let mut t = Tally::default();
+                for r in part {
+                    t.add(r, 1, &options);
+                }
+                total.merge(&t, &options);
+            }
+            // The date as written, as the periods have it: 03-19 in its own time zone.
+            assert_eq!(total.first_day, Some(day("2026-02-27")), "{batch}");
+            assert_eq!(total.last_day, Some(day("2026-03-19")), "{batch}");
+            assert_eq!(total.undated, 1);
+            let (rules, other) = total.department_rules["logistics"][1].sorted();
+            assert_eq!((rules, other), (vec![(UNKNOWN_RULE, 5)], 0));
+        }
+        assert_eq!(Tally::default().first_day, None);
     }
 
     #[test]
