@@ -54,6 +54,11 @@ pub(crate) struct ReportArgs {
     /// Spike alerts: least negative records in the latest period.
     #[arg(long, default_value_t = 5, value_name = "N")]
     alert_min: u64,
+    /// The configuration the records were analysed with (`fankui.toml`): its
+    /// `priority.topic` spike test lists the topic days with a spike [default: priority's
+    /// defaults].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// The report's title.
     #[arg(long, default_value = "Customer feedback report")]
     title: String,
@@ -100,6 +105,9 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
     if let Some(path) = &args.taxonomy {
         options.department_names = department_names(&Taxonomy::from_path(path)?);
     }
+    if let Some(path) = &args.config {
+        options.topic_spikes = fankui::EngineConfig::from_path(path)?.priority.topic;
+    }
     let input = open_buffered_input(&args.input)?;
     let run = write_report(input, &args.output, &options, &parallelism(args.threads))?;
     if !args.quiet {
@@ -143,6 +151,12 @@ pub(crate) fn report(args: ReportArgs) -> Result<ExitCode> {
                 a.baseline_mean,
                 a.p_value,
                 a.q_value
+            );
+        }
+        if !s.topic_spike_days.is_empty() {
+            eprintln!(
+                "  {} topic days with a spike (summary.json topic_spike_days)",
+                s.topic_spike_days.len()
             );
         }
     }

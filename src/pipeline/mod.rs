@@ -22,15 +22,15 @@ pub use stream::{run_stream, scan_stream, HistoryMode, StreamOptions, Summary};
 pub use topics::{fit_topics, TopicFit};
 
 use crate::error::{Error, Result};
-use crate::io::Record;
+use crate::io::{Record, Timestamp};
 use crate::keywords::{extract_terms, Keyword, KeywordExtractor, PhraseLexicon, Terms};
 use crate::kind::{Kind, KindInput, KindModel, LearnedKind, RuleKind};
 use crate::lang::{LanguageDetector, StandardDetector};
 use crate::learn::{ClassModel, FeatureSpec, SparseDoc};
 use crate::phrases::{PhraseHit, PhraseScan, PhraseScanner, PhraseSet};
 use crate::priority::{
-    day_number, History, HistoryCounts, HistoryKey, Prioritizer, Priority, PriorityInput,
-    RiskLexicon, StreamTracker, TopicVolume,
+    History, HistoryCounts, HistoryKey, Prioritizer, Priority, PriorityInput, RiskLexicon,
+    StreamTracker, TopicVolume,
 };
 use crate::route::{
     DepartmentScore, LearnedRouter, RouteInput, Router, Routing, RuleRouter, Taxonomy,
@@ -551,7 +551,7 @@ impl Engine {
         }
         if let Some(topic) = &analysis.topic {
             let negative = analysis.sentiment.label == SentimentLabel::Negative;
-            let day = record.created_at.as_ref().map(day_number);
+            let day = record.created_at.as_ref().map(Timestamp::days_since_epoch);
             if let Some(count) = tracker.spikes.record(Some(topic.id), day, negative) {
                 if grievance && prioritizer.is_spike(count) {
                     prioritizer.add_spike(&mut analysis.priority, &topic.label, count);
@@ -559,7 +559,9 @@ impl Engine {
             }
         } else if let Some(t) = &record.created_at {
             // Undated or topic-less records still tell how far back the stream goes.
-            tracker.spikes.record(None, Some(day_number(t)), false);
+            tracker
+                .spikes
+                .record(None, Some(t.days_since_epoch()), false);
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
-use super::{day_number, spike_p_value, SpikeCount, TopicPoints};
+use super::{spike_p_value, SpikeCount, TopicPoints};
 use crate::io::Timestamp;
 use crate::kind::Kind;
 use crate::learn::stats::benjamini_hochberg;
@@ -48,8 +48,11 @@ impl HistoryKey {
         });
         HistoryKey {
             customer,
-            day: created_at
-                .map(|t| day_number(t).clamp(i64::from(i32::MIN + 1), i64::from(i32::MAX)) as i32),
+            // The date as written, in its own time zone, as reports count days.
+            day: created_at.map(|t| {
+                t.days_since_epoch()
+                    .clamp(i64::from(i32::MIN + 1), i64::from(i32::MAX)) as i32
+            }),
             topic,
             kind,
             grievance: is_grievance(kind, score),

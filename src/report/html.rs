@@ -275,6 +275,48 @@ fn fix_first(h: &mut String, s: &ReportSummary) {
     h.push_str("</div></section>");
 }
 
+/// The topic days with a spike (the days records got topic-spike points for), the most
+/// significant first, at most 20.
+fn topic_spike_days(h: &mut String, s: &ReportSummary) {
+    let days = &s.topic_spike_days;
+    if days.is_empty() {
+        h.push_str(
+            "<p class=\"ok\" id=\"topic-spike-days\">No topic had a day with a spike of negative \
+             feedback against the days before it.</p>",
+        );
+        return;
+    }
+    let _ = write!(
+        h,
+        "<h3 id=\"topic-spike-days\">Topic days with a spike</h3><p>{} topic days whose negative \
+         records stand out against the {} days before them (every topic and day tested, \
+         adjusted together); records of these days got topic-spike priority points.</p>\
+         <table><tr><th>day</th><th>topic</th><th>negative</th><th>days before</th><th>q</th></tr>",
+        days.len(),
+        days[0].baseline_days
+    );
+    let mut order: Vec<&super::TopicSpikeDay> = days.iter().collect();
+    order.sort_by(|a, b| {
+        a.q_value
+            .total_cmp(&b.q_value)
+            .then(b.negative.cmp(&a.negative))
+    });
+    for d in order.into_iter().take(20) {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{} {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{:.1e}</td></tr>",
+            esc(&d.day),
+            esc(&d.topic),
+            esc(d.label.as_deref().unwrap_or("")),
+            d.negative,
+            d.baseline,
+            d.q_value
+        );
+    }
+    h.push_str("</table>");
+}
+
 fn alerts(h: &mut String, s: &ReportSummary) {
     h.push_str("<section id=\"alerts\"><h2>Alerts</h2>");
     if s.alerts.is_empty() {
@@ -327,6 +369,7 @@ fn alerts(h: &mut String, s: &ReportSummary) {
             a.tests
         );
     }
+    topic_spike_days(h, s);
     h.push_str("</section>");
 }
 

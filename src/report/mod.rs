@@ -27,7 +27,7 @@ pub use summary::{
     Alert, Breakdown, Csat, CustomersToTell, DepartmentLevels, Figures, Focus, FocusTopic, Group,
     GroupSeries, InputSummary, Keyword, KindCounts, LevelRules, MeanScore, Nps, PeriodFigures,
     PriorityFigures, QueueFile, ReportSummary, RuleCount, SentimentFigures, SummaryOptions,
-    TopicSummary, Trends,
+    TopicSpikeDay, TopicSummary, Trends,
 };
 pub use tally::{Dimension, Item};
 
@@ -56,6 +56,7 @@ use tally::{Tally, TallyOptions};
 /// | `keywords` | 10 | keywords shown per department and topic |
 /// | `max_record_bytes` | 16 MiB | longer lines are rejected |
 /// | `department_names` | the shipped taxonomy's | display names of department ids |
+/// | `topic_spikes` | priority's defaults | the topic-spike test (`priority.topic` of the analysis's configuration) |
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     /// Trend period.
@@ -88,6 +89,9 @@ pub struct ReportOptions {
     /// Display names of department ids (`English · 中文`, see [`department_names`]); ids
     /// without one are shown as they are.
     pub department_names: BTreeMap<String, String>,
+    /// The topic-spike test of the priority configuration the records were analysed with
+    /// (`priority.topic`): `topic_spike_days` lists the days it finds.
+    pub topic_spikes: crate::priority::TopicPoints,
 }
 
 /// The shipped taxonomy's names, made once.
@@ -142,6 +146,7 @@ impl Default for ReportOptions {
             rejects: None,
             title: "Customer feedback report".into(),
             department_names: shipped_department_names(),
+            topic_spikes: crate::priority::TopicPoints::default(),
         }
     }
 }
@@ -476,6 +481,7 @@ pub fn write_report<R: Read + Send>(
         alert_min: options.alert_min,
         keywords: options.keywords,
         department_names: options.department_names.clone(),
+        topic_spikes: options.topic_spikes,
     };
     let mut summary = summary::build(&tally, rejected, &derive);
     summary.queues = files

@@ -32,6 +32,10 @@ pub struct ReportSummary {
     pub trends: Trends,
     /// Negative-volume spikes in the latest period.
     pub alerts: Vec<Alert>,
+    /// Every topic day whose negative records spike against the days before it, by the test
+    /// that gives records their `topic spike` priority points ([`crate::priority::spike_days`]),
+    /// by day.
+    pub topic_spike_days: Vec<TopicSpikeDay>,
     /// Per department, what to fix first; most urgent department first.
     pub fix_first: Vec<Focus>,
     /// Per department, its records per priority level and the rules that set each level; in
@@ -46,6 +50,27 @@ pub struct ReportSummary {
     pub queues: Vec<QueueFile>,
     /// The customers whose feedback was about something resolved (`--resolved`).
     pub customers_to_tell: Option<CustomersToTell>,
+}
+
+/// A topic's day with a spike of negative records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopicSpikeDay {
+    /// The topic's id.
+    pub topic: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Negative records of the topic that day.
+    pub negative: u32,
+    /// Negative records of the topic over the baseline days before.
+    pub baseline: u32,
+    /// Days in the baseline.
+    pub baseline_days: u32,
+    /// The test's p-value.
+    pub p_value: f64,
+    /// The p-value adjusted over every topic day tested (Benjamini–Hochberg).
+    pub q_value: f64,
 }
 
 /// What was read.
@@ -554,6 +579,7 @@ pub(crate) struct Derive {
     pub alert_min: u64,
     pub keywords: usize,
     pub department_names: BTreeMap<String, String>,
+    pub topic_spikes: crate::priority::TopicPoints,
 }
 
 /// A group's display label: a topic's keywords, a department's name.
@@ -715,6 +741,29 @@ fn spike(s: &Series, periods: &[i64], cover: &[Coverage], o: &Derive) -> Option<
         cover: latest_cover,
         p,
     })
+}
+
+/// The topic days with a spike, by the test of priority's topic-spike points.
+fn topic_spike_days(tally: &Tally, o: &Derive) -> Vec<TopicSpikeDay> {
+    let Some(first) = tally.first_day else {
+        return Vec::new();
+    };
+    crate::priority::spike_days(&tally.topic_days, first, &o.topic_spikes)
+        .into_iter()
+        .map(|s| {
+            let key = s.topic.to_string();
+            TopicSpikeDay {
+                label: topic_label(tally, &key),
+                topic: key,
+                day: Period::Day.label(s.day),
+                negative: s.negative,
+                baseline: s.baseline,
+                baseline_days: o.topic_spikes.spike_baseline_days,
+                p_value: s.p,
+                q_value: s.q,
+            }
+        })
+        .collect()
 }
 
 /// One series' spike test.
@@ -1011,6 +1060,7 @@ pub(crate) fn build(tally: &Tally, rejected: u64, o: &Derive) -> ReportSummary {
             by,
         },
         alerts,
+        topic_spike_days: topic_spike_days(tally, o),
         fix_first,
         priority_levels,
         department_aspects,
@@ -1041,6 +1091,7 @@ mod tests {
             alert_min: 5,
             keywords: 5,
             department_names: BTreeMap::new(),
+            topic_spikes: crate::priority::TopicPoints::default(),
         }
     }
 

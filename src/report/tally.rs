@@ -591,6 +591,9 @@ pub(crate) struct Tally {
     pub first_day: Option<i64>,
     /// See [`Tally::first_day`].
     pub last_day: Option<i64>,
+    /// Negative records per topic and day (days since 1970-01-01 of the date as written), for
+    /// the topic spike days priority gives points for.
+    pub topic_days: BTreeMap<(u32, i64), u32>,
 }
 
 /// Keywords of a record counted in the keyword tables.
@@ -630,6 +633,11 @@ impl Tally {
         match row.created_at {
             Some(t) => {
                 let day = t.days_since_epoch();
+                if let (Some((topic, _)), Some(SentimentLabel::Negative)) =
+                    (&row.topic, row.sentiment)
+                {
+                    *self.topic_days.entry((*topic, day)).or_insert(0) += 1;
+                }
                 self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
                 self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
                 let p = options.period.key(&t);
@@ -755,6 +763,9 @@ impl Tally {
             for (x, y) in mine.iter_mut().zip(levels) {
                 x.merge(y);
             }
+        }
+        for (k, n) in &o.topic_days {
+            *self.topic_days.entry(*k).or_insert(0) += n;
         }
         self.first_day = match (self.first_day, o.first_day) {
             (Some(a), Some(b)) => Some(a.min(b)),
