@@ -973,6 +973,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "aspects",
             "priority",
             "priority_level",
+            "priority_rule",
             "priority_reasons",
             "text"
         ]
@@ -1011,7 +1012,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             ["P1", "P2", "P3", "P4"].contains(&row[16].as_str()),
             "{row:?}"
         );
-        assert_eq!(row[18], str_field(inp, "text"));
+        assert_eq!(row[19], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -1042,6 +1043,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "aspects",
             "priority",
             "priority_level",
+            "priority_rule",
             "priority_reasons",
             "text",
             "channel",
@@ -1050,7 +1052,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
     );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[18].as_str()))
+        .map(|r| (r[0].as_str(), r[19].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -1095,12 +1097,13 @@ fn csv_output_renames_clashing_input_columns() {
             "aspects",
             "priority",
             "priority_level",
+            "priority_rule",
             "priority_reasons",
             "text",
             "input_lang"
         ]
     );
-    assert_eq!(rows[0][19], "fr");
+    assert_eq!(rows[0][20], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------

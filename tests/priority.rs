@@ -84,8 +84,8 @@ fn ordered_pairs_agree() {
     }
     assert!(out.total >= 100, "the fixture has {} pairs", out.total);
     assert!(
-        agreement >= 0.95,
-        "agreement {:.3} is under 0.95",
+        agreement >= 0.98,
+        "agreement {:.3} is under 0.98",
         agreement
     );
 }
@@ -105,5 +105,106 @@ fn traditional_chinese_markets_regulators_are_p1() {
         let a = engine.analyze(&Record::new("1", text)).unwrap();
         assert_eq!(a.kind, fankui::Kind::Complaint, "{text}");
         assert_eq!(a.priority.level.as_str(), "P1", "{text}: {:?}", a.priority);
+    }
+}
+
+/// A batch where one topic holds most of the complaints: its complaints earn topic-volume
+/// points and still are no P1, which needs a P1-class reason; a health
+/// complaint in the small topic is P1. The same batch in reverse order gives every record the
+/// same priority (complete history).
+#[test]
+fn a_complaint_in_a_big_ordinary_topic_is_not_p1() {
+    use fankui::topics::TopicOptions;
+    use fankui::{pipeline::fit_topics, StreamOptions};
+    use std::sync::Arc;
+
+    let parcel = [
+        "快递太慢了，差评",
+        "快递一直不到，太差了",
+        "等快递等了一周，太差了",
+        "快递慢得离谱，差评",
+    ];
+    let food = ["外卖的汤洒了，差评", "外卖送来是凉的，太差了"];
+    let screen = ["屏幕有坏点，差评", "屏幕一直闪，太差了"];
+    let mut texts: Vec<String> = Vec::new();
+    for i in 0..60 {
+        texts.push(parcel[i % 4].to_owned());
+    }
+    for i in 0..10 {
+        texts.push(food[i % 2].to_owned());
+        texts.push(screen[i % 2].to_owned());
+    }
+    texts.push("外卖吃完全家上吐下泻，怀疑食物中毒，现在在医院".to_owned());
+    let jsonl: String = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "{{\"id\":\"{i}\",\"text\":\"{t}\",\"created_at\":\"2026-11-{:02}\",\"channel\":\"social\"}}\n",
+                1 + i % 28
+            )
+        })
+        .collect();
+    let config =
+        EngineConfig::from_toml_str("[priority.recency]\nreference_date = \"2026-11-30\"\n")
+            .unwrap();
+    let engine = Engine::builder().config(config).build().unwrap();
+    let options = TopicOptions {
+        k: 3,
+        min_df: 2,
+        max_df: 0.9,
+        ..TopicOptions::default()
+    };
+    let fit = fit_topics(
+        &engine,
+        jsonl.as_bytes(),
+        std::io::sink(),
+        &StreamOptions::default(),
+        &options,
+    )
+    .unwrap();
+    let engine = engine.with_topic_model(Arc::new(fit.model));
+    let records: Vec<Record> = jsonl
+        .lines()
+        .enumerate()
+        .map(|(i, l)| record(&serde_json::from_str(l).unwrap(), i as u64 + 1))
+        .collect();
+    let results = engine.analyze_batch(&records);
+    // The topic with the most records stands out from the median topic.
+    let mut sizes = std::collections::BTreeMap::new();
+    for r in &results {
+        if let Some(t) = &r.as_ref().unwrap().topic {
+            *sizes.entry(t.id).or_insert(0) += 1;
+        }
+    }
+    let (&big, &size) = sizes.iter().max_by_key(|(_, n)| **n).unwrap();
+    assert!(size >= 30, "{sizes:?}");
+    for r in &results[..80] {
+        let a = r.as_ref().unwrap();
+        assert_eq!(a.kind, fankui::Kind::Complaint);
+        assert_ne!(a.priority.level.as_str(), "P1", "{:?}", a.priority);
+        if a.topic.as_ref().map(|t| t.id) == Some(big) {
+            assert!(
+                a.priority
+                    .reasons
+                    .iter()
+                    .any(|r| r.starts_with("large topic") || r.starts_with("topic: ")),
+                "{:?}",
+                a.priority
+            );
+        }
+    }
+    let health = results[80].as_ref().unwrap();
+    assert_eq!(
+        health.priority.level.as_str(),
+        "P1",
+        "{:?}",
+        health.priority
+    );
+    assert_eq!(health.priority.rule.as_str(), "health");
+    let reversed: Vec<Record> = records.iter().rev().cloned().collect();
+    let back = engine.analyze_batch(&reversed);
+    for (a, b) in results.iter().zip(back.iter().rev()) {
+        assert_eq!(a.as_ref().unwrap().priority, b.as_ref().unwrap().priority);
     }
 }
