@@ -6,7 +6,8 @@
 //! full-width spellings match their Simplified, half-width forms. Latin letters match without
 //! regard to case and only at word boundaries; a part ending in a letter also matches its
 //! plural (`-s`, `-es`), and a trailing `*` makes it a prefix (`refund*` matches `refunded`).
-//! Han text matches anywhere.
+//! Han text matches anywhere. In a weighted list ([`parse_weighted`]), `{a|b}` in a pattern
+//! stands for each alternative in turn: `{孩子|宝宝}…摔倒` is `孩子…摔倒` and `宝宝…摔倒`.
 //!
 //! Single-part phrases are resolved leftmost-longest: where two matches overlap, the one that
 //! starts first wins, then the longer one, so `服务器` hides the `服务` inside it. Every
@@ -459,14 +460,57 @@ fn gapped_match(text: &str, raw: &[PartMatch], phrase: usize, ids: &[usize]) -> 
     None
 }
 
+/// Most patterns one line of a weighted list may expand to.
+const MAX_EXPANSIONS: usize = 4096;
+
+/// The patterns a weighted list's pattern stands for: each `{a|b|…}` group is replaced by
+/// each of its alternatives in turn (an alternative may be empty), so
+/// `{孩子|宝宝}…摔{倒|下来}` stands for four patterns. Groups do not nest.
+///
+/// # Errors
+///
+/// A message when a brace is unmatched, a group nests, or the pattern expands to more than
+/// [`MAX_EXPANSIONS`] patterns.
+fn expand_alternatives(pattern: &str) -> std::result::Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        let Some(open) = rest.find(['{', '}']) else {
+            out.iter_mut().for_each(|p| p.push_str(rest));
+            break;
+        };
+        if rest[open..].starts_with('}') {
+            return Err("a `}` without its `{`".into());
+        }
+        let head = &rest[..open];
+        let after = &rest[open + 1..];
+        let close = after
+            .find(['{', '}'])
+            .filter(|&i| after[i..].starts_with('}'))
+            .ok_or("a `{` without its `}`, or groups that nest")?;
+        let alternatives: Vec<&str> = after[..close].split('|').collect();
+        if out.len() * alternatives.len() > MAX_EXPANSIONS {
+            return Err(format!("more than {MAX_EXPANSIONS} patterns"));
+        }
+        out = out
+            .iter()
+            .flat_map(|p| alternatives.iter().map(move |a| format!("{p}{head}{a}")))
+            .collect();
+        rest = &after[close + 1..];
+    }
+    Ok(out)
+}
+
 /// Parses a weighted phrase list: one `label<TAB>weight<TAB>pattern` a line, `#` comments
-/// and blank lines skipped. `label` is checked by `parse_label`.
+/// and blank lines skipped. `label` is checked by `parse_label`. A pattern may hold
+/// alternatives in braces, `{a|b}` (an alternative may be empty, groups do not nest): the
+/// line then stands for one pattern per choice, all with its label and weight.
 ///
 /// # Errors
 ///
 /// [`crate::Error::Dictionary`] naming `name` and the line: a missing field, an unknown
-/// label, or a weight that is not a positive number.
-pub fn parse_weighted<L>(
+/// label, a weight that is not a positive number, or unbalanced or nested braces.
+pub fn parse_weighted<L: Clone>(
     text: &str,
     name: &str,
     parse_label: impl Fn(&str) -> Option<L>,
@@ -500,7 +544,9 @@ pub fn parse_weighted<L>(
         if pattern.is_empty() {
             return Err(fail("empty pattern".into()));
         }
-        out.push((label, weight, pattern.to_owned()));
+        for p in expand_alternatives(pattern).map_err(fail)? {
+            out.push((label.clone(), weight, p));
+        }
     }
     Ok(out)
 }
@@ -660,6 +706,52 @@ mod tests {
             }
         }
         assert!(found_any > 2000, "{found_any}");
+    }
+
+    #[test]
+    fn braces_stand_for_each_alternative() {
+        assert_eq!(expand_alternatives("起火").unwrap(), ["起火"]);
+        assert_eq!(
+            expand_alternatives("{孩子|宝宝}…摔{倒|下来}").unwrap(),
+            ["孩子…摔倒", "孩子…摔下来", "宝宝…摔倒", "宝宝…摔下来"]
+        );
+        assert_eq!(
+            expand_alternatives("手{被|}划伤").unwrap(),
+            ["手被划伤", "手划伤"]
+        );
+        assert_eq!(
+            expand_alternatives("{son|kid} fell {off|down}").unwrap(),
+            [
+                "son fell off",
+                "son fell down",
+                "kid fell off",
+                "kid fell down"
+            ]
+        );
+        for bad in ["a{b", "a}b", "{a|{b}}", "{a}}", "{{a}"] {
+            assert!(expand_alternatives(bad).is_err(), "{bad}");
+        }
+        let huge = "{a|b|c|d|e|f|g|h}".repeat(5);
+        assert!(expand_alternatives(&huge).is_err());
+    }
+
+    #[test]
+    fn weighted_lines_expand_with_their_label_and_weight() {
+        let text = "# comment\nx\t2\t{孩子|老人}…摔倒\ny\t1\t冒烟\n";
+        let parsed = parse_weighted(text, "t.tsv", |s| Some(s.to_owned())).unwrap();
+        assert_eq!(
+            parsed,
+            [
+                ("x".to_owned(), 2.0, "孩子…摔倒".to_owned()),
+                ("x".to_owned(), 2.0, "老人…摔倒".to_owned()),
+                ("y".to_owned(), 1.0, "冒烟".to_owned()),
+            ]
+        );
+        let err = parse_weighted("x\t2\t{a|b\n", "t.tsv", |s| Some(s.to_owned())).unwrap_err();
+        assert!(
+            matches!(&err, crate::Error::Dictionary { line: 1, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

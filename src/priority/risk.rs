@@ -72,7 +72,8 @@ impl RiskCategory {
 }
 
 /// Risk phrases; a phrase after a negator in its clause (没有起火, "didn't catch fire") does
-/// not count.
+/// not count, nor does a phrase of several parts with any part negated (孩子没有受伤 for
+/// `孩子…受伤`).
 #[derive(Debug, Clone)]
 pub struct RiskLexicon {
     phrases: PhraseSet<(RiskCategory, f32)>,
@@ -117,10 +118,11 @@ impl RiskLexicon {
     ) -> Vec<(RiskCategory, f32, String)> {
         let mut out: Vec<(RiskCategory, f32, String)> = Vec::new();
         for h in hits {
-            let span = h.span();
-            if negated(text, span.start) {
+            // Any part negated negates the phrase: 孩子没有受伤 is no `孩子…受伤`.
+            if h.parts().iter().any(|p| negated(text, p.start)) {
                 continue;
             }
+            let span = h.span();
             let (c, w) = *self.phrases.payload(h.phrase);
             let found = text[span].to_owned();
             match out.iter_mut().find(|(oc, _, _)| *oc == c) {
