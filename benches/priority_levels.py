@@ -119,8 +119,9 @@ def main():
 
     def p1_with_reason(rows):
         p1 = [v for v in rows.values() if v[0] == "P1"]
+        lead = {"high-value churn": "churn"}
         ok = sum(1 for v in p1 if v[2] in P1_CLASS and v[3] and
-                 (v[3][0].startswith(v[2] + ":") or v[2] == "high-value churn"))
+                 v[3][0].startswith(lead.get(v[2], v[2]) + ": "))
         return len(p1), ok
 
     def spike_reasons(rows):

@@ -735,12 +735,28 @@ impl Prioritizer {
             part(Factor::Negativity, c.negativity * neg, label.into());
         }
         let found = input.risks;
+        let p1 = if input.kind == Kind::Praise {
+            None
+        } else {
+            self.p1_reason(found, input.record.customer_value)
+        };
         if !found.is_empty() {
             let mut risk_points = 0.0;
             let mut reasons = Vec::with_capacity(found.len());
             for (category, weight, evidence) in found {
                 risk_points += c.risk.of(*category) * weight / 3.0;
-                reasons.push(format!("{}: {evidence}", category.as_str()));
+                let reason = format!("{}: {evidence}", category.as_str());
+                // The P1-class category first.
+                let leads = match p1 {
+                    Some(LevelRule::Risk(p)) => p == *category,
+                    Some(LevelRule::HighValueChurn) => *category == RiskCategory::Churn,
+                    _ => false,
+                };
+                if leads {
+                    reasons.insert(0, reason);
+                } else {
+                    reasons.push(reason);
+                }
             }
             let scale = if input.kind == Kind::Praise {
                 0.25
@@ -786,11 +802,6 @@ impl Prioritizer {
             let label = if age <= 7 { "recent" } else { "recency" };
             part(Factor::Recency, c.recency.points * fresh, label.into());
         }
-        let p1 = if input.kind == Kind::Praise {
-            None
-        } else {
-            self.p1_reason(found, input.record.customer_value)
-        };
         let mut priority = self.finish(parts, p1);
         if let Some(topic) = input.topic {
             self.set_topic_volume(&mut priority, input.kind, Some(topic));
@@ -1327,6 +1338,16 @@ mod tests {
         assert_eq!(health.level, Level::P1);
         assert_eq!(health.rule, LevelRule::Risk(RiskCategory::Health));
         assert_eq!(health.reasons[0], "health: 食物中毒");
+        // With a weaker risk of another category, the P1-class one leads the reason.
+        let both = assess(
+            &record,
+            Kind::Complaint,
+            &[
+                (RiskCategory::Safety, 1.0, "烫".into()),
+                (RiskCategory::Health, 3.0, "食物中毒".into()),
+            ],
+        );
+        assert_eq!(both.reasons[0], "health: 食物中毒; safety: 烫");
         // Churn is P1-class only from a high-value customer.
         let churn = [(RiskCategory::Churn, 3.0, "cancel my account".to_owned())];
         assert_eq!(assess(&record, Kind::Complaint, &churn).level, Level::P2);
