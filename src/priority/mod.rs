@@ -887,7 +887,11 @@ impl Prioritizer {
         let part = (others > 0).then(|| {
             (
                 (r.points * others as f32).min(r.cap),
-                format!("repeat customer ({others} other grievances)").into(),
+                if others == 1 {
+                    "repeat customer (1 other grievance)".into()
+                } else {
+                    format!("repeat customer ({others} other grievances)").into()
+                },
             )
         });
         self.set_part(priority, Factor::Repeat, part);
