@@ -295,7 +295,6 @@ where
 {
     let mut counts = HistoryCounts::default();
     let mut spill = Spill::new(options.spill_dir.clone());
-    let mut buffer = Vec::new();
     let first = stream_records(
         engine,
         reader,
@@ -304,21 +303,46 @@ where
         |record| {
             let analysis = engine.analyze(&record)?;
             let key = engine.history_key(&record, &analysis);
+            // The entry as the spill holds it, its length first, serialised in place.
             let mut entry = Vec::with_capacity(record.text.len() * 2 + 256);
+            entry.extend_from_slice(&[0; 4]);
             entry.extend_from_slice(&key.to_bytes());
             Prioritizer::encode(&analysis.priority, &mut entry);
-            let outcome = serialise(&record, &analysis, pass_through, options);
-            encode_outcome(&outcome, &analysis.priority, &mut entry);
+            match options.output_format {
+                OutputFormat::Jsonl => {
+                    entry.push(0);
+                    let at = entry.len();
+                    entry.extend_from_slice(&[0; 8]);
+                    let out = OutputRecord {
+                        record: &record,
+                        analysis: &analysis,
+                        options: options.output,
+                    };
+                    write_json_line(&mut entry, &out);
+                    let range = priority_range(&entry[at + 8..], &analysis.priority);
+                    entry[at..at + 4].copy_from_slice(&(range.start as u32).to_le_bytes());
+                    entry[at + 4..at + 8].copy_from_slice(&(range.end as u32).to_le_bytes());
+                }
+                OutputFormat::Csv => {
+                    let out = OutputRecord {
+                        record: &record,
+                        analysis: &analysis,
+                        options: options.output,
+                    };
+                    entry.push(1);
+                    encode_cells(&csv_row(&out, pass_through), &mut entry);
+                }
+            }
+            let len = (entry.len() - 4) as u32;
+            entry[..4].copy_from_slice(&len.to_le_bytes());
             Ok((key, entry))
         },
         |entries: Vec<(HistoryKey, Vec<u8>)>| {
-            buffer.clear();
             for (key, entry) in entries {
                 counts.add(&key);
-                buffer.extend_from_slice(&(entry.len() as u32).to_le_bytes());
-                buffer.extend_from_slice(&entry);
+                spill.write(&entry)?;
             }
-            spill.write(&buffer)
+            Ok(())
         },
         progress,
     );
@@ -354,25 +378,14 @@ where
     })
 }
 
-/// A serialised analysis in a spill entry: `0`, the byte range of its `priority` and the
-/// JSON line; or `1`, the number of cells and each cell's length and bytes.
-fn encode_outcome(outcome: &Outcome, priority: &Priority, out: &mut Vec<u8>) {
-    match outcome {
-        Outcome::Line(line) => {
-            let range = priority_range(line, priority);
-            out.push(0);
-            out.extend_from_slice(&(range.start as u32).to_le_bytes());
-            out.extend_from_slice(&(range.end as u32).to_le_bytes());
-            out.extend_from_slice(line);
-        }
-        Outcome::Row(cells) => {
-            out.push(1);
-            out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
-            for c in cells {
-                out.extend_from_slice(&(c.len() as u32).to_le_bytes());
-                out.extend_from_slice(c.as_bytes());
-            }
-        }
+/// The cells of a CSV row in a spill entry: their number, then each one's length and bytes.
+/// (A spill entry holds, after the history key and the priority, `0`, the byte range of the
+/// priority in the JSON line and the line; or `1` and the row's cells.)
+fn encode_cells(cells: &[String], out: &mut Vec<u8>) {
+    out.extend_from_slice(&(cells.len() as u32).to_le_bytes());
+    for c in cells {
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+        out.extend_from_slice(c.as_bytes());
     }
 }
 
