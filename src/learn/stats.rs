@@ -164,6 +164,16 @@ pub(crate) fn poisson_rate_test_with_exposure(
     )
 }
 
+/// The median of counts (sorted here); 0 for none.
+pub(crate) fn median(mut counts: Vec<u64>) -> f64 {
+    counts.sort_unstable();
+    match counts.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => counts[n / 2] as f64,
+        n => (counts[n / 2 - 1] + counts[n / 2]) as f64 / 2.0,
+    }
+}
+
 /// Benjamini–Hochberg adjusted p-values (q-values), in the order of `p_values`.
 #[must_use]
 pub(crate) fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {

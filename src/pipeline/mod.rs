@@ -549,19 +549,15 @@ impl Engine {
         if earlier > 0 {
             prioritizer.add_repeats(&mut analysis.priority, earlier);
         }
-        if let Some(topic) = &analysis.topic {
-            let negative = analysis.sentiment.label == SentimentLabel::Negative;
-            let day = record.created_at.as_ref().map(Timestamp::days_since_epoch);
-            if let Some(count) = tracker.spikes.record(Some(topic.id), day, negative) {
-                if grievance && prioritizer.is_spike(count) {
-                    prioritizer.add_spike(&mut analysis.priority, &topic.label, count);
-                }
+        // Every record counts: undated or topic-less ones still tell how far back the stream
+        // goes and where it stops being in time order.
+        let topic = analysis.topic.as_ref();
+        let negative = analysis.sentiment.label == SentimentLabel::Negative;
+        let day = record.created_at.as_ref().map(Timestamp::days_since_epoch);
+        if let Some(count) = tracker.spikes.record(topic.map(|t| t.id), day, negative) {
+            if let Some(topic) = topic.filter(|_| grievance && prioritizer.is_spike(count)) {
+                prioritizer.add_spike(&mut analysis.priority, &topic.label, count);
             }
-        } else if let Some(t) = &record.created_at {
-            // Undated or topic-less records still tell how far back the stream goes.
-            tracker
-                .spikes
-                .record(None, Some(t.days_since_epoch()), false);
         }
     }
 

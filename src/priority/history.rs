@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use super::{spike_p_value, SpikeCount, TopicPoints};
 use crate::io::Timestamp;
 use crate::kind::Kind;
-use crate::learn::stats::benjamini_hochberg;
+use crate::learn::stats::{benjamini_hochberg, median};
 
 /// The day of an undated grievance, sorted before every date.
 const UNDATED: i32 = i32::MIN;
@@ -180,15 +180,11 @@ impl HistoryCounts {
             None => HashMap::new(),
         };
         // The median topic's negative records, topics without any counted as 0.
-        let mut volumes: Vec<u64> = (0..topics as u32)
-            .map(|t| self.topic_negative.get(&t).copied().unwrap_or(0))
-            .collect();
-        volumes.sort_unstable();
-        let median = match volumes.len() {
-            0 => 0.0,
-            n if n % 2 == 1 => volumes[n / 2] as f64,
-            n => (volumes[n / 2 - 1] + volumes[n / 2]) as f64 / 2.0,
-        };
+        let median = median(
+            (0..topics as u32)
+                .map(|t| self.topic_negative.get(&t).copied().unwrap_or(0))
+                .collect(),
+        );
         History {
             grievances: self.grievances,
             window: window_days.min(i32::MAX as u32) as i32,

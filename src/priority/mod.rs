@@ -802,11 +802,10 @@ impl Prioritizer {
             let label = if age <= 7 { "recent" } else { "recency" };
             part(Factor::Recency, c.recency.points * fresh, label.into());
         }
-        let mut priority = self.finish(parts, p1);
-        if let Some(topic) = input.topic {
-            self.set_topic_volume(&mut priority, input.kind, Some(topic));
+        if let Some((points, reason)) = self.topic_volume(input.kind, input.topic) {
+            part(Factor::TopicVolume, points, reason);
         }
-        priority
+        self.finish(parts, p1)
     }
 
     /// The priority of `parts` (in [`Factor`] order) and P1-class reason `p1`.
@@ -845,46 +844,37 @@ impl Prioritizer {
         part: Option<(f32, Cow<'static, str>)>,
     ) {
         let mut parts = std::mem::take(&mut priority.parts);
-        parts.retain(|p| p.factor != factor);
-        if let Some((points, reason)) = part.filter(|(p, _)| *p > 0.0) {
-            let at = parts.partition_point(|p| p.factor < factor);
-            parts.insert(
-                at,
-                Part {
-                    factor,
-                    points,
-                    reason,
-                },
-            );
-        }
+        replace_part(&mut parts, factor, part);
         *priority = self.finish(parts, priority.p1);
     }
 
-    /// Sets the topic-volume points of a record of `kind` in `topic` (none for praise).
-    fn set_topic_volume(&self, priority: &mut Priority, kind: Kind, topic: Option<TopicVolume>) {
+    /// The topic-volume points of a record of `kind` in `topic` (none for praise).
+    fn topic_volume(
+        &self,
+        kind: Kind,
+        topic: Option<TopicVolume>,
+    ) -> Option<(f32, Cow<'static, str>)> {
         let t = self.config.topic;
-        let part = topic.filter(|_| kind != Kind::Praise).and_then(|topic| {
-            let share = ((f64::from(topic.ratio) - 1.0) / (t.volume_full_ratio - 1.0))
-                .clamp(0.0, 1.0) as f32;
-            (t.volume_points > 0.0 && share > 0.0).then(|| {
-                let reason = if share >= 0.5 {
-                    format!(
-                        "large topic: {} ({:.1}× the median topic)",
-                        topic.label, topic.ratio
-                    )
-                } else {
-                    format!("topic: {}", topic.label)
-                };
-                (t.volume_points * share, reason.into())
-            })
-        });
-        self.set_part(priority, Factor::TopicVolume, part);
+        let topic = topic.filter(|_| kind != Kind::Praise)?;
+        let share =
+            ((f64::from(topic.ratio) - 1.0) / (t.volume_full_ratio - 1.0)).clamp(0.0, 1.0) as f32;
+        (t.volume_points > 0.0 && share > 0.0).then(|| {
+            let reason = if share >= 0.5 {
+                format!(
+                    "large topic: {} ({:.1}× the median topic)",
+                    topic.label, topic.ratio
+                )
+            } else {
+                format!("topic: {}", topic.label)
+            };
+            (t.volume_points * share, reason.into())
+        })
     }
 
-    /// Raises `priority` for a grievance whose customer raised `others` other ones.
-    pub fn add_repeats(&self, priority: &mut Priority, others: u32) {
+    /// The repeat points of a grievance whose customer raised `others` other ones.
+    fn repeats(&self, others: u32) -> Option<(f32, Cow<'static, str>)> {
         let r = self.config.repeat;
-        let part = (others > 0).then(|| {
+        (others > 0).then(|| {
             (
                 (r.points * others as f32).min(r.cap),
                 if others == 1 {
@@ -893,8 +883,22 @@ impl Prioritizer {
                     format!("repeat customer ({others} other grievances)").into()
                 },
             )
-        });
-        self.set_part(priority, Factor::Repeat, part);
+        })
+    }
+
+    /// The spike points of a grievance in topic `label`, which has a spike on its day.
+    fn spike(&self, label: &str, count: SpikeCount) -> (f32, Cow<'static, str>) {
+        let days = self.config.topic.spike_baseline_days;
+        let reason = format!(
+            "topic spike: {label} ({} negative that day, {} in the {days} days before)",
+            count.today, count.baseline
+        );
+        (self.config.topic.spike_points, reason.into())
+    }
+
+    /// Raises `priority` for a grievance whose customer raised `others` other ones.
+    pub fn add_repeats(&self, priority: &mut Priority, others: u32) {
+        self.set_part(priority, Factor::Repeat, self.repeats(others));
     }
 
     /// Whether `count` negative records of a topic on one day, against `baseline` over the
@@ -907,13 +911,7 @@ impl Prioritizer {
 
     /// Raises `priority` for a grievance in topic `label`, which has a spike on its day.
     pub fn add_spike(&self, priority: &mut Priority, label: &str, count: SpikeCount) {
-        let points = self.config.topic.spike_points;
-        let days = self.config.topic.spike_baseline_days;
-        let reason = format!(
-            "topic spike: {label} ({} negative that day, {} in the {days} days before)",
-            count.today, count.baseline
-        );
-        self.set_part(priority, Factor::Spike, Some((points, reason.into())));
+        self.set_part(priority, Factor::Spike, Some(self.spike(label, count)));
     }
 
     /// Applies the batch's complete `history` to the priority of the record of `key`: repeat
@@ -926,20 +924,30 @@ impl Prioritizer {
         label: Option<&str>,
         priority: &mut Priority,
     ) {
+        let mut parts = std::mem::take(&mut priority.parts);
         if key.grievance() {
-            self.add_repeats(priority, history.repeats(key));
+            replace_part(
+                &mut parts,
+                Factor::Repeat,
+                self.repeats(history.repeats(key)),
+            );
         }
         if let (Some(topic), Some(label)) = (key.topic(), label) {
             let volume = history
                 .topic_ratio(topic)
                 .map(|ratio| TopicVolume { label, ratio });
-            self.set_topic_volume(priority, key.kind(), volume);
+            replace_part(
+                &mut parts,
+                Factor::TopicVolume,
+                self.topic_volume(key.kind(), volume),
+            );
             if key.grievance() {
                 if let Some(count) = history.spike(topic, key.day()) {
-                    self.add_spike(priority, label, count);
+                    replace_part(&mut parts, Factor::Spike, Some(self.spike(label, count)));
                 }
             }
         }
+        *priority = self.finish(parts, priority.p1);
     }
 
     /// Appends `priority`'s parts and P1-class reason to `out`, for [`Self::decode`].
@@ -998,6 +1006,23 @@ impl Prioritizer {
     /// Days in a spike's baseline.
     pub(crate) fn spike_baseline_days(&self) -> u32 {
         self.config.topic.spike_baseline_days
+    }
+}
+
+/// Sets (or, with `None`, removes) the part of `factor` in `parts`, which stay in [`Factor`]
+/// order.
+fn replace_part(parts: &mut Vec<Part>, factor: Factor, part: Option<(f32, Cow<'static, str>)>) {
+    parts.retain(|p| p.factor != factor);
+    if let Some((points, reason)) = part.filter(|(p, _)| *p > 0.0) {
+        let at = parts.partition_point(|p| p.factor < factor);
+        parts.insert(
+            at,
+            Part {
+                factor,
+                points,
+                reason,
+            },
+        );
     }
 }
 

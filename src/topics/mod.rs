@@ -480,6 +480,8 @@ struct Lookup {
     index: FxMap<String, u32>,
     /// Per vocabulary term: (topic, weight).
     postings: Vec<Vec<(u32, f32)>>,
+    /// The median topic's negative records, on first use ([`TopicModel::negative_ratio`]).
+    median_negative: std::sync::OnceLock<f64>,
 }
 
 /// Runs `f` over `0..n` and returns the results in order (possibly in parallel).
@@ -729,7 +731,11 @@ impl TopicModel {
                 }
             }
         }
-        self.lookup = Lookup { index, postings };
+        self.lookup = Lookup {
+            index,
+            postings,
+            median_negative: std::sync::OnceLock::new(),
+        };
     }
 
     /// The topic of a record from its terms, with the cosine; `None` when it is an outlier.
@@ -789,14 +795,10 @@ impl TopicModel {
     #[must_use]
     pub fn negative_ratio(&self, id: u32) -> Option<f32> {
         let topic = self.topics.get(id as usize)?;
-        let mut counts: Vec<u64> = self.topics.iter().map(|t| t.sentiment.negative).collect();
-        counts.sort_unstable();
-        let n = counts.len();
-        let median = if n % 2 == 1 {
-            counts[n / 2] as f64
-        } else {
-            (counts[n / 2 - 1] + counts[n / 2]) as f64 / 2.0
-        };
+        // Once per model, not per record.
+        let median = *self.lookup.median_negative.get_or_init(|| {
+            crate::learn::stats::median(self.topics.iter().map(|t| t.sentiment.negative).collect())
+        });
         (median > 0.0).then(|| (topic.sentiment.negative as f64 / median) as f32)
     }
 
