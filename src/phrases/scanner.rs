@@ -39,6 +39,12 @@ pub struct PhraseScanner {
     heads: Vec<(u64, u64)>,
     /// The rest of each pattern, in the same order.
     entries: Vec<Entry>,
+    /// For a key hash whose group is longer than [`LINEAR_GROUP`]: each (key, head bytes
+    /// after the key) of the group → its run of `heads`, so a probe looks up the few
+    /// lengths the text's next characters allow instead of comparing every head.
+    runs: std::collections::HashMap<(u64, u64), (u32, u32), crate::learn::hash::StableBuild>,
+    /// One bit per [`run_hash`] of the keys of `runs`, so most look-ups stop at a bit.
+    run_filter: Box<[u64]>,
     /// The patterns' bytes (lower-case), one after another.
     bytes: Vec<u8>,
     patterns: Vec<Target>,
@@ -61,6 +67,10 @@ struct Entry {
 
 /// Bits of a key hash: 2^16 bits, 8 KB.
 const KEY_BITS: u32 = 16;
+
+/// Groups of up to this many heads are compared one by one; longer ones (a common key such
+/// as 不是 heads hundreds of patterns) are looked up in [`PhraseScanner::runs`].
+const LINEAR_GROUP: usize = 8;
 
 /// The byte length of the UTF-8 sequence that `lead` starts.
 fn char_len(lead: u8) -> usize {
@@ -137,6 +147,14 @@ fn keys_at(bytes: &[u8], at: usize) -> ((u64, usize), Option<(u64, usize)>) {
 /// starts with the byte.
 const LEADS_LONG: u8 = 1;
 const LEADS_SHORT: u8 = 2;
+
+/// Bits of a [`run_hash`]: 2^18 bits, 32 KB.
+const RUN_BITS: u32 = 18;
+
+fn run_hash(key: u64, next: u64) -> usize {
+    let h = (key ^ next.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - RUN_BITS)) as usize
+}
 
 fn key_hash(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - KEY_BITS)) as usize
@@ -215,7 +233,7 @@ impl PhraseScanner {
             };
             keyed.push((key_hash(key), key, next, entry));
         }
-        keyed.sort_by_key(|&(hash, key, _, _)| (hash, key));
+        keyed.sort_by_key(|&(hash, key, next, _)| (hash, key, next));
         let mut filter = vec![0u64; 1 << (KEY_BITS - 6)].into_boxed_slice();
         let (mut slots, mut heads, mut entries) = (Vec::new(), Vec::new(), Vec::new());
         for (i, &(hash, key, next, entry)) in keyed.iter().enumerate() {
@@ -227,6 +245,21 @@ impl PhraseScanner {
             entries.push(entry);
         }
         slots.push(u32::try_from(entries.len()).map_err(|_| too_large())?);
+        let mut runs = std::collections::HashMap::default();
+        let mut run_filter = vec![0u64; 1 << (RUN_BITS - 6)].into_boxed_slice();
+        for group in slots.windows(2) {
+            let (from, to) = (group[0], group[1]);
+            if (to - from) as usize <= LINEAR_GROUP {
+                continue;
+            }
+            for i in from..to {
+                let (key, next) = heads[i as usize];
+                let hash = run_hash(key, next);
+                run_filter[hash / 64] |= 1 << (hash % 64);
+                let run = runs.entry((key, next)).or_insert((i, i));
+                run.1 = i + 1;
+            }
+        }
         let mut rank = Vec::with_capacity(filter.len());
         let mut below = 0u32;
         for word in &filter {
@@ -251,6 +284,8 @@ impl PhraseScanner {
             slots,
             heads,
             entries,
+            runs,
+            run_filter,
             bytes,
             patterns,
             targets,
@@ -319,42 +354,78 @@ impl PhraseScanner {
         at: usize,
         raw: &mut Vec<PartMatch>,
     ) {
-        let from = self.slots[slot] as usize;
-        let group = &self.heads[from..self.slots[slot + 1] as usize];
+        let (from, to) = (self.slots[slot] as usize, self.slots[slot + 1] as usize);
         let next = ascii_lower(load(bytes, at + key_len));
-        for (i, &(head_key, head_next)) in group.iter().enumerate() {
-            // Up to the head's last non-zero byte: all of the pattern's unless it ends in
-            // zero bytes, which its entry's `next_len` checks.
-            let head_len = 8 - (head_next.leading_zeros() / 8) as usize;
-            if head_key != key || next & LOW_BYTES[head_len] != head_next {
-                continue;
-            }
-            let e = &self.entries[from + i];
-            if next & LOW_BYTES[usize::from(e.next_len)] != head_next {
-                continue;
-            }
-            let len = e.len as usize;
-            if at + len > bytes.len() {
-                continue;
-            }
-            let rest = len - key_len;
-            if rest > 8 {
-                let tail_from = e.from as usize;
-                let tail = &self.bytes[tail_from..tail_from + rest - 8];
-                if !bytes[at + key_len + 8..at + len].eq_ignore_ascii_case(tail) {
-                    continue;
+        if to - from <= LINEAR_GROUP {
+            for i in from..to {
+                let (head_key, head_next) = self.heads[i];
+                // Up to the head's last non-zero byte: all of the pattern's unless it ends
+                // in zero bytes, which its entry's `next_len` checks.
+                let head_len = 8 - (head_next.leading_zeros() / 8) as usize;
+                if head_key == key && next & LOW_BYTES[head_len] == head_next {
+                    self.accept(i, key_len, next, bytes, at, raw);
                 }
             }
-            let target = &self.patterns[e.pattern as usize];
-            if let Some(end) = target.boundary.accept(bytes, at, at + len) {
-                for &(list, part) in &self.targets[target.from..target.to] {
-                    raw.push(PartMatch {
-                        list,
-                        start: at,
-                        end: std::cmp::Reverse(end),
-                        part,
-                    });
+            return;
+        }
+        // A head holds the pattern's bytes after the key up to eight, so it ends where one
+        // of the text's next characters ends, or at the eighth byte: one look-up each.
+        let mut len = 0;
+        let rest = bytes.len().saturating_sub(at + key_len);
+        loop {
+            let masked = next & LOW_BYTES[len];
+            let hash = run_hash(key, masked);
+            if self.run_filter[hash / 64] & (1 << (hash % 64)) != 0 {
+                if let Some(&(first, last)) = self.runs.get(&(key, masked)) {
+                    for i in first as usize..last as usize {
+                        self.accept(i, key_len, next, bytes, at, raw);
+                    }
                 }
+            }
+            if len == 8 || len >= rest {
+                break;
+            }
+            len = (len + char_len(bytes[at + key_len + len])).min(8);
+        }
+    }
+
+    /// Adds the targets of the pattern of head `i` to `raw` if its whole text and word rules
+    /// match at `at`; its head matched `next`, the text's eight bytes after the key.
+    #[inline]
+    fn accept(
+        &self,
+        i: usize,
+        key_len: usize,
+        next: u64,
+        bytes: &[u8],
+        at: usize,
+        raw: &mut Vec<PartMatch>,
+    ) {
+        let e = &self.entries[i];
+        if next & LOW_BYTES[usize::from(e.next_len)] != self.heads[i].1 {
+            return;
+        }
+        let len = e.len as usize;
+        if at + len > bytes.len() {
+            return;
+        }
+        let rest = len - key_len;
+        if rest > 8 {
+            let tail_from = e.from as usize;
+            let tail = &self.bytes[tail_from..tail_from + rest - 8];
+            if !bytes[at + key_len + 8..at + len].eq_ignore_ascii_case(tail) {
+                return;
+            }
+        }
+        let target = &self.patterns[e.pattern as usize];
+        if let Some(end) = target.boundary.accept(bytes, at, at + len) {
+            for &(list, part) in &self.targets[target.from..target.to] {
+                raw.push(PartMatch {
+                    list,
+                    start: at,
+                    end: std::cmp::Reverse(end),
+                    part,
+                });
             }
         }
     }
