@@ -92,6 +92,9 @@ impl Terms {
 #[derive(Debug, Clone, Default)]
 pub struct PhraseLexicon {
     set: HashSet<String, FxBuild>,
+    /// Every phrase's leading characters, one to all but the last: a word none of them is
+    /// equal to starts no phrase, so no run from it is joined and looked up.
+    starts: HashSet<String, FxBuild>,
 }
 
 impl PhraseLexicon {
@@ -99,11 +102,15 @@ impl PhraseLexicon {
     /// gaps (`*`, `…`) and single words are ignored.
     #[must_use]
     pub fn new(phrases: impl IntoIterator<Item = String>) -> Self {
-        let set = phrases
+        let set: HashSet<String, FxBuild> = phrases
             .into_iter()
             .filter(|p| !p.contains(['*', '…']) && p.chars().count() >= 2)
             .collect();
-        PhraseLexicon { set }
+        let starts = set
+            .iter()
+            .flat_map(|p| p.char_indices().skip(1).map(|(at, _)| p[..at].to_owned()))
+            .collect();
+        PhraseLexicon { set, starts }
     }
 
     /// Number of phrases.
@@ -120,6 +127,11 @@ impl PhraseLexicon {
 
     fn contains(&self, phrase: &str) -> bool {
         self.set.contains(phrase)
+    }
+
+    /// Whether some phrase starts with `word` and goes on.
+    fn starts_with(&self, word: &str) -> bool {
+        self.starts.contains(word)
     }
 }
 
@@ -141,7 +153,7 @@ pub fn extract_terms(tokens: &Tokens, lexicon: &PhraseLexicon, out: &mut Terms) 
     let mut joined = String::new();
     let mut i = 0;
     'tokens: while i < list.len() {
-        if !lexicon.is_empty() {
+        if !lexicon.is_empty() && lexicon.starts_with(tokens.form(&list[i])) {
             for n in [3, 2] {
                 let Some(run) = list.get(i..i + n) else {
                     continue;
@@ -373,18 +385,16 @@ impl KeywordExtractor {
         }
         // Distinct forms in order of first occurrence, with their count.
         let mut distinct: Vec<(&str, Range<usize>, f32)> = Vec::new();
+        let mut index: FxMap<&str, usize> = FxMap::default();
+        index.reserve(terms.len());
         let mut position: Vec<usize> = Vec::with_capacity(terms.len());
         for (form, span) in terms.iter() {
-            match distinct.iter().position(|(f, _, _)| *f == form) {
-                Some(i) => {
-                    distinct[i].2 += 1.0;
-                    position.push(i);
-                }
-                None => {
-                    position.push(distinct.len());
-                    distinct.push((form, span, 1.0));
-                }
-            }
+            let i = *index.entry(form).or_insert_with(|| {
+                distinct.push((form, span, 0.0));
+                distinct.len() - 1
+            });
+            distinct[i].2 += 1.0;
+            position.push(i);
         }
         let scores: Vec<f32> = match self.method {
             KeywordMethod::Tfidf => distinct

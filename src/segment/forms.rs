@@ -344,15 +344,24 @@ pub fn is_stopword(text: &str) -> bool {
     if text.len() > MAX_STOPWORD {
         return false;
     }
-    if text.chars().any(is_han) {
-        let simplified = if text.chars().any(super::normalize::is_traditional) {
-            std::borrow::Cow::Owned(zhconv::zhconv(text, zhconv::Variant::ZhHans))
+    // One pass tells which of the three look-ups the text needs; a normalised token (already
+    // Simplified and lower-case) needs no conversion and no copy.
+    let (mut han, mut traditional, mut upper) = (false, false, false);
+    for c in text.chars() {
+        han |= is_han(c);
+        upper |= c.is_ascii_uppercase();
+        traditional |= !c.is_ascii() && super::normalize::is_traditional(c);
+    }
+    if han {
+        if traditional {
+            is_stopword_zh(&zhconv::zhconv(text, zhconv::Variant::ZhHans))
         } else {
-            std::borrow::Cow::Borrowed(text)
-        };
-        is_stopword_zh(&simplified)
-    } else {
+            is_stopword_zh(text)
+        }
+    } else if upper {
         is_stopword_en(&text.to_ascii_lowercase())
+    } else {
+        is_stopword_en(text)
     }
 }
 
