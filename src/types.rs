@@ -257,6 +257,24 @@ impl Tokens {
         out
     }
 
+    /// Replaces these tokens with the tokens `range` (indices) of `other`; a range past the
+    /// end is cut at the end. The forms are `other`'s, copied only when they differ from
+    /// what these tokens hold, so one clause after another of the same record costs a copy
+    /// of its token list and no copy of forms.
+    pub(crate) fn set_to_range_of(&mut self, other: &Tokens, range: Range<usize>) {
+        if self.forms != other.forms {
+            self.forms.clone_from(&other.forms);
+        }
+        let end = range.end.min(other.list.len());
+        self.list.clear();
+        self.list.extend_from_slice(
+            other
+                .list
+                .get(range.start.min(end)..end)
+                .unwrap_or_default(),
+        );
+    }
+
     /// Appends copies of the tokens `range` (indices) of `other`, with their forms; a range
     /// past the end is cut at the end.
     pub fn extend_from(&mut self, other: &Tokens, range: Range<usize>) {

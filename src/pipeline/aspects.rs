@@ -94,8 +94,7 @@ impl Engine {
         for (clause, &score) in p.clauses.iter().zip(&p.clause_scores) {
             let sentiment = self.sentiment_of(score);
             let span = clause_span(p, clause);
-            tokens.clear();
-            tokens.extend_from(&p.tokens, clause.tokens.clone());
+            tokens.set_to_range_of(&p.tokens, clause.tokens.clone());
             let cues = within(cues, &span);
             let input = KindInput {
                 normalized: &p.norm,
