@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::taxonomy::Taxonomy;
 use super::{DepartmentScore, RouteInput, Router};
@@ -25,6 +25,10 @@ pub struct RuleRouter {
     ids: Vec<String>,
     phrases: PhraseSet<(usize, Effect)>,
     regexes: Vec<(usize, Regex, f32)>,
+    /// All of `regexes` in one automaton: a text none of them matches (nearly every text)
+    /// is told so in one search rather than one per regex. `None` when together they are
+    /// over the regex crate's size limit; then each is searched.
+    any_regex: Option<RegexSet>,
 }
 
 /// Confidence of a rule score.
@@ -64,10 +68,12 @@ impl RuleRouter {
             }
         }
         let phrases = PhraseSet::new(list, normalizer).map_err(|e| e.in_list("taxonomy"))?;
+        let any_regex = RegexSet::new(regexes.iter().map(|(_, re, _)| re.as_str())).ok();
         Ok(RuleRouter {
             ids: taxonomy.departments.iter().map(|d| d.id.clone()).collect(),
             phrases,
             regexes,
+            any_regex,
         })
     }
 
@@ -131,7 +137,12 @@ impl RuleRouter {
             Some(part) => (span.start, part),
             None => (0, normalized),
         };
-        for (d, re, weight) in &self.regexes {
+        let regexes = if self.any_regex.as_ref().is_none_or(|set| set.is_match(part)) {
+            &self.regexes[..]
+        } else {
+            &[]
+        };
+        for (d, re, weight) in regexes {
             if let Some(m) = re.find(part) {
                 let range = m.start() + offset..m.end() + offset;
                 match out.iter_mut().find(|(i, _, _)| i == d) {
