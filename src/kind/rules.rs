@@ -1,9 +1,5 @@
 //! The rules: cue phrases, question marks and particles, sentiment.
 
-use std::sync::LazyLock;
-
-use memchr::memmem::Finder;
-
 use super::{Kind, KindConfig, KindInput, KindModel};
 use crate::error::Result;
 use crate::phrases::{negated, parse_weighted, PhraseHit, PhraseList, PhraseSet};
@@ -147,31 +143,27 @@ impl RuleKind {
     }
 }
 
-/// Searchers for `？` and the question particles, built once.
-static QUESTION: LazyLock<[Finder<'static>; 5]> =
-    LazyLock::new(|| ["？", "吗", "呢", "么", "嘛"].map(|s| Finder::new(s.as_bytes())));
-
-/// A question mark, or 吗/呢/么/嘛 ending a clause (or the text).
+/// A question mark, or 吗/呢/么/嘛 ending a clause (or the text): one pass over the
+/// characters, as a clause is short.
 fn asks(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let [full_width, particles @ ..] = &*QUESTION;
-    if memchr::memchr(b'?', bytes).is_some() || full_width.find(bytes).is_some() {
-        return true;
-    }
-    // Byte searches: a whole UTF-8 sequence found always starts a character.
-    particles.iter().any(|particle| {
-        particle.find_iter(bytes).any(|at| {
-            text[at + particle.needle().len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '?' | '？' => return true,
+            '吗' | '呢' | '么' | '嘛'
+                if chars.peek().is_none_or(|&next| {
                     matches!(
-                        c,
+                        next,
                         '。' | '，' | ',' | '！' | '!' | '.' | '~' | '～' | ' ' | '\n'
                     )
-                })
-        })
-    })
+                }) =>
+            {
+                return true
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 impl KindModel for RuleKind {
