@@ -2,6 +2,7 @@
 
 mod aspects;
 mod config;
+mod json;
 mod output;
 pub(crate) mod parallel;
 mod spill;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::output::{
-    csv_analysis_columns, csv_row, priority_cells, write_json_line, OutputOptions, OutputRecord,
-    PriorityOut, PRIORITY_CELL,
+    csv_analysis_columns, csv_row, json_line_capacity, priority_cells, write_json_line,
+    write_priority_json, OutputOptions, OutputRecord, PRIORITY_CELL,
 };
 use super::spill::Spill;
 use super::{Analysis, Engine};
@@ -303,8 +303,16 @@ where
         |record| {
             let analysis = engine.analyze(&record)?;
             let key = engine.history_key(&record, &analysis);
+            let out = OutputRecord {
+                record: &record,
+                analysis: &analysis,
+                options: options.output,
+            };
             // The entry as the spill holds it, its length first, serialised in place.
-            let mut entry = Vec::with_capacity(record.text.len() * 2 + 256);
+            let mut entry = Vec::with_capacity(match options.output_format {
+                OutputFormat::Jsonl => 160 + json_line_capacity(&out),
+                OutputFormat::Csv => record.text.len() * 2 + 256,
+            });
             entry.extend_from_slice(&[0; 4]);
             entry.extend_from_slice(&key.to_bytes());
             Prioritizer::encode(&analysis.priority, &mut entry);
@@ -313,22 +321,12 @@ where
                     entry.push(0);
                     let at = entry.len();
                     entry.extend_from_slice(&[0; 8]);
-                    let out = OutputRecord {
-                        record: &record,
-                        analysis: &analysis,
-                        options: options.output,
-                    };
                     write_json_line(&mut entry, &out);
                     let range = priority_range(&entry[at + 8..], &analysis.priority);
                     entry[at..at + 4].copy_from_slice(&(range.start as u32).to_le_bytes());
                     entry[at + 4..at + 8].copy_from_slice(&(range.end as u32).to_le_bytes());
                 }
                 OutputFormat::Csv => {
-                    let out = OutputRecord {
-                        record: &record,
-                        analysis: &analysis,
-                        options: options.output,
-                    };
                     entry.push(1);
                     encode_cells(&csv_row(&out, pass_through), &mut entry);
                 }
@@ -448,8 +446,7 @@ fn finish_outcome(outcome: Spilled<'_>, priority: &Priority) -> Outcome {
             }
             let mut out = Vec::with_capacity(line.len() + 64);
             out.extend_from_slice(&line[..at.start]);
-            // Serialising a struct of strings into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut out, &PriorityOut::of(priority));
+            write_priority_json(&mut out, priority);
             out.extend_from_slice(&line[at.end..]);
             Outcome::Line(out)
         }
@@ -471,7 +468,8 @@ fn finish_outcome(outcome: Spilled<'_>, priority: &Priority) -> Outcome {
 /// is the analysis's own.
 fn priority_range(line: &[u8], priority: &Priority) -> Range<usize> {
     const KEY: &[u8] = b"\"priority\":";
-    let value = serde_json::to_vec(&PriorityOut::of(priority)).unwrap_or_default();
+    let mut value = Vec::with_capacity(96);
+    write_priority_json(&mut value, priority);
     memchr::memmem::find(line, b"\"priority\":{\"score\":")
         .map(|i| i + KEY.len())
         .filter(|&start| line[start..].starts_with(&value))
@@ -584,7 +582,7 @@ fn serialise(
     };
     match options.output_format {
         OutputFormat::Jsonl => {
-            let mut line = Vec::with_capacity(record.text.len() * 2 + 64);
+            let mut line = Vec::with_capacity(json_line_capacity(&out));
             write_json_line(&mut line, &out);
             Outcome::Line(line)
         }
