@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::learn::hash::StableBuild as FxBuild;
+use crate::learn::words::WordTable;
 use crate::segment::is_stopword;
 use crate::types::{Script, TokenKind, Tokens};
 
@@ -91,10 +92,10 @@ impl Terms {
 /// Phrases whose words are merged into one term.
 #[derive(Debug, Clone, Default)]
 pub struct PhraseLexicon {
-    set: HashSet<String, FxBuild>,
+    set: WordTable<()>,
     /// Every phrase's leading characters, one to all but the last: a word none of them is
     /// equal to starts no phrase, so no run from it is joined and looked up.
-    starts: HashSet<String, FxBuild>,
+    starts: WordTable<()>,
 }
 
 impl PhraseLexicon {
@@ -108,8 +109,13 @@ impl PhraseLexicon {
             .collect();
         let starts = set
             .iter()
-            .flat_map(|p| p.char_indices().skip(1).map(|(at, _)| p[..at].to_owned()))
+            .flat_map(|p| {
+                p.char_indices()
+                    .skip(1)
+                    .map(|(at, _)| (p[..at].to_owned(), ()))
+            })
             .collect();
+        let set = set.into_iter().map(|p| (p, ())).collect();
         PhraseLexicon { set, starts }
     }
 
@@ -190,7 +196,7 @@ pub fn extract_terms(tokens: &Tokens, lexicon: &PhraseLexicon, out: &mut Terms) 
 /// Term → IDF.
 #[derive(Debug, Clone)]
 pub struct IdfTable {
-    map: FxMap<String, f32>,
+    map: WordTable<f32>,
     default: f32,
 }
 
@@ -201,7 +207,7 @@ impl IdfTable {
         static SHIPPED: OnceLock<Arc<IdfTable>> = OnceLock::new();
         SHIPPED
             .get_or_init(|| {
-                let mut map = FxMap::default();
+                let mut map = WordTable::with_capacity(110_000);
                 for text in [IDF_ZH, IDF_EN] {
                     parse_idf(text, &mut map).expect("the shipped IDF tables parse");
                 }
@@ -222,7 +228,7 @@ impl IdfTable {
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let mut map = FxMap::default();
+        let mut map = WordTable::default();
         parse_idf(&text, &mut map).map_err(|message| Error::Config {
             path: Some(path.to_owned()),
             message,
@@ -236,8 +242,8 @@ impl IdfTable {
         Self::from_map(pairs.into_iter().collect())
     }
 
-    fn from_map(map: FxMap<String, f32>) -> Self {
-        let mut values: Vec<f32> = map.values().copied().collect();
+    fn from_map(map: WordTable<f32>) -> Self {
+        let mut values: Vec<f32> = map.iter().map(|(_, idf)| idf).collect();
         let default = if values.is_empty() {
             1.0
         } else {
@@ -250,7 +256,7 @@ impl IdfTable {
     /// The IDF of a normalised term.
     #[must_use]
     pub fn get(&self, term: &str) -> f32 {
-        self.map.get(term).copied().unwrap_or(self.default)
+        self.map.get(term).unwrap_or(self.default)
     }
 
     /// What a missing term gets.
@@ -260,7 +266,7 @@ impl IdfTable {
     }
 }
 
-fn parse_idf(text: &str, map: &mut FxMap<String, f32>) -> std::result::Result<(), String> {
+fn parse_idf(text: &str, map: &mut WordTable<f32>) -> std::result::Result<(), String> {
     for (n, line) in text.lines().enumerate() {
         let line = line.trim_end();
         if line.is_empty() || line.starts_with('#') {
@@ -276,7 +282,7 @@ fn parse_idf(text: &str, map: &mut FxMap<String, f32>) -> std::result::Result<()
                 n + 1
             ));
         };
-        map.insert(word.to_owned(), idf);
+        map.insert(word, idf);
     }
     Ok(())
 }
@@ -508,7 +514,7 @@ mod tests {
 
     #[test]
     fn idf_files_are_checked() {
-        let mut map = FxMap::default();
+        let mut map = WordTable::default();
         assert!(parse_idf("# c\n物流\t7.1\nbattery 6\n", &mut map).is_ok());
         assert_eq!(map.len(), 2);
         let err = parse_idf("物流\n", &mut map).unwrap_err();

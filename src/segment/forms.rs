@@ -1,6 +1,5 @@
 //! From a span of normalised text to a token: kind, script, form, stopword flag.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -324,7 +323,7 @@ fn is_punctuation(c: char) -> bool {
 /// Longest stopword, in bytes: longer tokens skip the lookup.
 const MAX_STOPWORD: usize = 12;
 
-type WordSet = HashSet<&'static str, foldhash::fast::FixedState>;
+type WordSet = crate::learn::words::WordTable<()>;
 
 /// Whether a token is a stopword: `text` is the token's text (its original or normalised
 /// form; English is compared case-insensitively, Chinese after conversion to Simplified).
@@ -386,8 +385,9 @@ fn word_list(text: &'static str) -> WordSet {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|w| (w.to_owned(), ()))
         .collect();
-    debug_assert!(set.iter().all(|w| w.len() <= MAX_STOPWORD));
+    debug_assert!(set.iter().all(|(w, ())| w.len() <= MAX_STOPWORD));
     set
 }
 
