@@ -389,35 +389,43 @@ impl KeywordExtractor {
         if self.top_k == 0 || terms.is_empty() {
             return Vec::new();
         }
-        // Distinct forms in order of first occurrence, with their count.
-        let mut distinct: Vec<(&str, Range<usize>, f32)> = Vec::new();
+        // Distinct forms in order of first occurrence: (form, first span, count, score).
+        let mut distinct: Vec<(&str, Range<usize>, f32, f32)> = Vec::with_capacity(terms.len());
         let mut index: FxMap<&str, usize> = FxMap::default();
         index.reserve(terms.len());
-        let mut position: Vec<usize> = Vec::with_capacity(terms.len());
+        let textrank_order = self.method == KeywordMethod::Textrank;
+        let mut position: Vec<usize> = Vec::new();
         for (form, span) in terms.iter() {
             let i = *index.entry(form).or_insert_with(|| {
-                distinct.push((form, span, 0.0));
+                distinct.push((form, span, 0.0, 0.0));
                 distinct.len() - 1
             });
             distinct[i].2 += 1.0;
-            position.push(i);
+            if textrank_order {
+                position.push(i);
+            }
         }
-        let scores: Vec<f32> = match self.method {
-            KeywordMethod::Tfidf => distinct
-                .iter()
-                .map(|(form, _, tf)| tf * self.idf.get(form))
-                .collect(),
-            KeywordMethod::Textrank => textrank(distinct.len(), &position),
-        };
-        let mut order: Vec<usize> = (0..distinct.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        order
+        match self.method {
+            KeywordMethod::Tfidf => {
+                for (form, _, tf, score) in &mut distinct {
+                    *score = *tf * self.idf.get(form);
+                }
+            }
+            KeywordMethod::Textrank => {
+                for (entry, score) in distinct.iter_mut().zip(textrank(index.len(), &position)) {
+                    entry.3 = score;
+                }
+            }
+        }
+        // Stable: equal scores keep the order of first occurrence.
+        distinct.sort_by(|a, b| b.3.total_cmp(&a.3));
+        distinct
             .into_iter()
             .take(self.top_k)
-            .map(|i| Keyword {
-                form: distinct[i].0.to_owned(),
-                span: distinct[i].1.clone(),
-                score: scores[i],
+            .map(|(form, span, _, score)| Keyword {
+                form: form.to_owned(),
+                span,
+                score,
             })
             .collect()
     }

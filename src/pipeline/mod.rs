@@ -252,17 +252,27 @@ impl Engine {
 
     /// The keywords and topic of a prepared record.
     fn describe(&self, p: &Prepared<'_>) -> (Vec<Keyword>, Option<AssignedTopic>) {
-        let terms = p.terms();
-        let keywords = self.inner.keywords.keywords(&terms);
-        let topic = self.topics.as_ref().and_then(|model| {
-            let (id, similarity) = model.assign(&terms)?;
-            Some(AssignedTopic {
-                id,
-                label: model.label(id)?.to_owned(),
-                similarity,
-            })
-        });
-        (keywords, topic)
+        thread_local! {
+            // Reused from record to record, so the terms cost no allocation once it has grown.
+            static TERMS: RefCell<Terms> = RefCell::default();
+        }
+        let describe = |terms: &mut Terms| {
+            extract_terms(&p.tokens, p.lexicon, terms);
+            let keywords = self.inner.keywords.keywords(terms);
+            let topic = self.topics.as_ref().and_then(|model| {
+                let (id, similarity) = model.assign(terms)?;
+                Some(AssignedTopic {
+                    id,
+                    label: model.label(id)?.to_owned(),
+                    similarity,
+                })
+            });
+            (keywords, topic)
+        };
+        TERMS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut terms) => describe(&mut terms),
+            Err(_) => describe(&mut Terms::new()),
+        })
     }
 
     /// The kind, owner, priority and aspects of a prepared record (before repeat grievances).
