@@ -159,7 +159,10 @@ pub fn extract_terms(tokens: &Tokens, lexicon: &PhraseLexicon, out: &mut Terms) 
     let mut joined = String::new();
     let mut i = 0;
     'tokens: while i < list.len() {
-        if !lexicon.is_empty() && lexicon.starts_with(tokens.form(&list[i])) {
+        if list[i].kind == TokenKind::Word
+            && !lexicon.is_empty()
+            && lexicon.starts_with(tokens.form(&list[i]))
+        {
             for n in [3, 2] {
                 let Some(run) = list.get(i..i + n) else {
                     continue;
