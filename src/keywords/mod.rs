@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::learn::hash::StableBuild as FxBuild;
-use crate::learn::words::WordTable;
 use crate::segment::is_stopword;
+use crate::segment::words::WordTable;
 use crate::types::{Script, TokenKind, Tokens};
 
 type FxMap<K, V> = std::collections::HashMap<K, V, FxBuild>;

@@ -11,7 +11,6 @@ mod metrics;
 mod solver;
 mod split;
 pub(crate) mod stats;
-pub(crate) mod words;
 
 pub use classes::{
     ClassDoc, ClassHeader, ClassInfo, ClassModel, ClassTrainOptions, CLASS_FORMAT_VERSION,

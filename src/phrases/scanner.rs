@@ -42,7 +42,7 @@ pub struct PhraseScanner {
     /// For a key hash whose group is longer than [`LINEAR_GROUP`]: each (key, head bytes
     /// after the key) of the group → its run of `heads`, so a probe looks up the few
     /// lengths the text's next characters allow instead of comparing every head.
-    runs: std::collections::HashMap<(u64, u64), (u32, u32), crate::learn::hash::StableBuild>,
+    runs: std::collections::HashMap<(u64, u64), (u32, u32), foldhash::fast::FixedState>,
     /// One bit per [`run_hash`] of the keys of `runs`, so most look-ups stop at a bit.
     run_filter: Box<[u64]>,
     /// The patterns' bytes (lower-case), one after another.

@@ -323,7 +323,7 @@ fn is_punctuation(c: char) -> bool {
 /// Longest stopword, in bytes: longer tokens skip the lookup.
 const MAX_STOPWORD: usize = 12;
 
-type WordSet = crate::learn::words::WordTable<()>;
+type WordSet = super::words::WordTable<()>;
 
 /// Whether a token is a stopword: `text` is the token's text (its original or normalised
 /// form; English is compared case-insensitively, Chinese after conversion to Simplified).

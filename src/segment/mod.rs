@@ -17,6 +17,7 @@ mod jieba;
 mod mixed;
 mod normalize;
 mod unicode;
+pub(crate) mod words;
 
 use std::fmt::Debug;
 use std::path::PathBuf;

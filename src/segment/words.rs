@@ -7,10 +7,9 @@
 //! [`INLINE`] bytes (every Chinese word of five characters or fewer) in the bucket itself;
 //! longer keys live in one shared buffer. A miss still stops at the control bytes.
 
-use hashbrown::HashTable;
-use std::hash::Hasher;
+use std::hash::BuildHasher;
 
-use super::hash::StableHasher;
+use hashbrown::HashTable;
 
 /// Key bytes kept in the bucket.
 const INLINE: usize = 16;
@@ -37,11 +36,9 @@ impl<V: Copy> Default for WordTable<V> {
     }
 }
 
+/// The table is never saved, so its hash is the crate's fast one for such tables.
 fn hash_of(key: &[u8]) -> u64 {
-    let mut h = StableHasher::default();
-    h.write(key);
-    h.write_u8(0xFF);
-    h.finish()
+    foldhash::fast::FixedState::default().hash_one(key)
 }
 
 /// The key of `slot`, whose longer keys are in `long`.
