@@ -96,6 +96,13 @@ impl RuleKind {
         })
     }
 
+    /// The kind of a record, as [`KindModel::kind`] decides it, with the scores it read.
+    #[must_use]
+    pub fn kind_with_scores(&self, input: &KindInput<'_>) -> (Kind, KindScores) {
+        let scores = self.scores(input);
+        (scores.decide(self.threshold), scores)
+    }
+
     /// The scores of a record.
     #[must_use]
     pub fn scores(&self, input: &KindInput<'_>) -> KindScores {
@@ -172,7 +179,7 @@ impl KindModel for RuleKind {
     }
 
     fn kind(&self, input: &KindInput<'_>) -> Kind {
-        self.scores(input).decide(self.threshold)
+        self.kind_with_scores(input).0
     }
 }
 

@@ -14,6 +14,7 @@
 //!
 //! [`SentimentModel::score_clauses`]: crate::sentiment::SentimentModel::score_clauses
 
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -78,6 +79,14 @@ fn within<'h>(hits: Option<&'h [PhraseHit]>, span: &Range<usize>) -> Option<&'h 
 }
 
 impl Engine {
+    /// Whether the kind model is the engine's rules themselves (no learned or custom model).
+    fn kind_is_rules(&self) -> bool {
+        std::ptr::addr_eq(
+            std::sync::Arc::as_ptr(&self.inner.kind),
+            std::sync::Arc::as_ptr(&self.inner.rule_kind),
+        )
+    }
+
     /// The aspects of a record with more than one clause: each clause's kind, sentiment and
     /// best department; clauses with none of these (kind `other`, no department) are left out.
     ///
@@ -88,9 +97,32 @@ impl Engine {
         cues: Option<&[PhraseHit]>,
         taxonomy: Option<&[PhraseHit]>,
     ) -> Vec<Aspect> {
+        thread_local! {
+            // A clause's tokens and department scores, reused from record to record.
+            static SCRATCH: RefCell<(Tokens, Vec<DepartmentScore>)> = RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let (tokens, scores) = &mut *scratch;
+                self.clause_aspects_with(p, cues, taxonomy, tokens, scores)
+            }
+            Err(_) => {
+                self.clause_aspects_with(p, cues, taxonomy, &mut Tokens::new(), &mut Vec::new())
+            }
+        })
+    }
+
+    /// [`clause_aspects`](Self::clause_aspects) with buffers for a clause's tokens and
+    /// department scores.
+    fn clause_aspects_with(
+        &self,
+        p: &Prepared<'_>,
+        cues: Option<&[PhraseHit]>,
+        taxonomy: Option<&[PhraseHit]>,
+        tokens: &mut Tokens,
+        scores: &mut Vec<DepartmentScore>,
+    ) -> Vec<Aspect> {
         let mut aspects = Vec::with_capacity(p.clauses.len());
-        let mut scores = Vec::new();
-        let mut tokens = Tokens::new();
         for (clause, &score) in p.clauses.iter().zip(&p.clause_scores) {
             let sentiment = self.sentiment_of(score);
             let span = clause_span(p, clause);
@@ -99,17 +131,25 @@ impl Engine {
             let input = KindInput {
                 normalized: &p.norm,
                 span: span.clone(),
-                tokens: &tokens,
+                tokens,
                 lang: p.lang,
                 sentiment,
                 cues,
             };
-            let mut kind = self.inner.kind.kind(&input);
+            // The rules' scores, read once when the rules are the kind model too.
+            let (mut kind, rule_scores) = if self.kind_is_rules() {
+                let (kind, scores) = self.inner.rule_kind.kind_with_scores(&input);
+                (kind, Some(scores))
+            } else {
+                (self.inner.kind.kind(&input), None)
+            };
             // One clause of many complains only with more evidence than a whole text needs,
             // unless it turns against what came before.
             if kind == Kind::Complaint
                 && !clause.turn
-                && self.inner.rule_kind.scores(&input).complaint
+                && rule_scores
+                    .unwrap_or_else(|| self.inner.rule_kind.scores(&input))
+                    .complaint
                     < self.inner.config.kind.clause_threshold
             {
                 kind = Kind::Other;
@@ -120,13 +160,13 @@ impl Engine {
                 &RouteInput {
                     normalized: &p.norm,
                     span,
-                    tokens: &tokens,
+                    tokens,
                     lang: p.lang,
                     phrases,
                 },
-                &mut scores,
+                scores,
             );
-            let mut aspect = self.aspect(clause.span.clone(), kind, sentiment, &mut scores);
+            let mut aspect = self.aspect(clause.span.clone(), kind, sentiment, scores);
             // A clause that turns against praise ("…，可惜服务员太凶", "…, but the app logs me
             // out") complains unless it is itself positive.
             let band = self.inner.config.sentiment.neutral_band();
