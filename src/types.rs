@@ -265,24 +265,20 @@ impl Tokens {
         if self.forms != other.forms {
             self.forms.clone_from(&other.forms);
         }
-        let end = range.end.min(other.list.len());
         self.list.clear();
-        self.list.extend_from_slice(
-            other
-                .list
-                .get(range.start.min(end)..end)
-                .unwrap_or_default(),
-        );
+        self.list.extend_from_slice(other.range(range));
+    }
+
+    /// The tokens `range` (indices), cut at the end.
+    fn range(&self, range: Range<usize>) -> &[Token] {
+        let end = range.end.min(self.list.len());
+        self.list.get(range.start.min(end)..end).unwrap_or_default()
     }
 
     /// Appends copies of the tokens `range` (indices) of `other`, with their forms; a range
     /// past the end is cut at the end.
     pub fn extend_from(&mut self, other: &Tokens, range: Range<usize>) {
-        let end = range.end.min(other.list.len());
-        let list = other
-            .list
-            .get(range.start.min(end)..end)
-            .unwrap_or_default();
+        let list = other.range(range);
         self.list.reserve(list.len());
         for t in list {
             self.push(t.span(), other.form(t), t.kind, t.script);

@@ -21,7 +21,6 @@
 //! Ties go to the term that occurs first. Keywords are reported as spans of the original
 //! text (their first occurrence), so they are in its script.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -103,19 +102,19 @@ impl PhraseLexicon {
     /// gaps (`*`, `…`) and single words are ignored.
     #[must_use]
     pub fn new(phrases: impl IntoIterator<Item = String>) -> Self {
-        let set: HashSet<String, FxBuild> = phrases
+        let set: WordTable<()> = phrases
             .into_iter()
             .filter(|p| !p.contains(['*', '…']) && p.chars().count() >= 2)
+            .map(|p| (p, ()))
             .collect();
         let starts = set
             .iter()
-            .flat_map(|p| {
+            .flat_map(|(p, ())| {
                 p.char_indices()
                     .skip(1)
                     .map(|(at, _)| (p[..at].to_owned(), ()))
             })
             .collect();
-        let set = set.into_iter().map(|p| (p, ())).collect();
         PhraseLexicon { set, starts }
     }
 
@@ -396,7 +395,7 @@ impl KeywordExtractor {
         let mut distinct: Vec<(&str, Range<usize>, f32, f32)> = Vec::with_capacity(terms.len());
         let mut index: FxMap<&str, usize> = FxMap::default();
         index.reserve(terms.len());
-        let textrank_order = self.method == KeywordMethod::Textrank;
+        let by_textrank = self.method == KeywordMethod::Textrank;
         let mut position: Vec<usize> = Vec::new();
         for (form, span) in terms.iter() {
             let i = *index.entry(form).or_insert_with(|| {
@@ -404,7 +403,7 @@ impl KeywordExtractor {
                 distinct.len() - 1
             });
             distinct[i].2 += 1.0;
-            if textrank_order {
+            if by_textrank {
                 position.push(i);
             }
         }
@@ -415,7 +414,8 @@ impl KeywordExtractor {
                 }
             }
             KeywordMethod::Textrank => {
-                for (entry, score) in distinct.iter_mut().zip(textrank(index.len(), &position)) {
+                let scores = textrank(distinct.len(), &position);
+                for (entry, score) in distinct.iter_mut().zip(scores) {
                     entry.3 = score;
                 }
             }

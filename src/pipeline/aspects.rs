@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::{Engine, Prepared};
+use super::{with_scratch, Engine, Prepared};
 use crate::kind::{Kind, KindInput};
 use crate::phrases::PhraseHit;
 use crate::route::{DepartmentScore, RouteInput, Router, Routing};
@@ -82,8 +82,8 @@ impl Engine {
     /// Whether the kind model is the engine's rules themselves (no learned or custom model).
     fn kind_is_rules(&self) -> bool {
         std::ptr::addr_eq(
-            std::sync::Arc::as_ptr(&self.inner.kind),
-            std::sync::Arc::as_ptr(&self.inner.rule_kind),
+            Arc::as_ptr(&self.inner.kind),
+            Arc::as_ptr(&self.inner.rule_kind),
         )
     }
 
@@ -101,14 +101,8 @@ impl Engine {
             // A clause's tokens and department scores, reused from record to record.
             static SCRATCH: RefCell<(Tokens, Vec<DepartmentScore>)> = RefCell::default();
         }
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => {
-                let (tokens, scores) = &mut *scratch;
-                self.clause_aspects_with(p, cues, taxonomy, tokens, scores)
-            }
-            Err(_) => {
-                self.clause_aspects_with(p, cues, taxonomy, &mut Tokens::new(), &mut Vec::new())
-            }
+        with_scratch(&SCRATCH, |(tokens, scores)| {
+            self.clause_aspects_with(p, cues, taxonomy, tokens, scores)
         })
     }
 

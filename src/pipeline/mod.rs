@@ -253,10 +253,9 @@ impl Engine {
     /// The keywords and topic of a prepared record.
     fn describe(&self, p: &Prepared<'_>) -> (Vec<Keyword>, Option<AssignedTopic>) {
         thread_local! {
-            // Reused from record to record, so the terms cost no allocation once it has grown.
             static TERMS: RefCell<Terms> = RefCell::default();
         }
-        let describe = |terms: &mut Terms| {
+        with_scratch(&TERMS, |terms| {
             extract_terms(&p.tokens, p.lexicon, terms);
             let keywords = self.inner.keywords.keywords(terms);
             let topic = self.topics.as_ref().and_then(|model| {
@@ -268,10 +267,6 @@ impl Engine {
                 })
             });
             (keywords, topic)
-        };
-        TERMS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut terms) => describe(&mut terms),
-            Err(_) => describe(&mut Terms::new()),
         })
     }
 
@@ -451,17 +446,9 @@ impl Engine {
         thread_local! {
             static SCAN: RefCell<PhraseScan> = RefCell::default();
         }
-        SCAN.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scan) => {
-                self.inner.phrases.scan(p.norm.text(), &mut scan);
-                f(&scan)
-            }
-            // Only if `f` scanned again; not done, but not worth a panic either.
-            Err(_) => {
-                let mut scan = PhraseScan::default();
-                self.inner.phrases.scan(p.norm.text(), &mut scan);
-                f(&scan)
-            }
+        with_scratch(&SCAN, |scan| {
+            self.inner.phrases.scan(p.norm.text(), scan);
+            f(scan)
         })
     }
 
@@ -803,6 +790,19 @@ struct Prepared<'t> {
     clauses: Vec<Clause>,
     /// The sentiment score of each clause; empty when there is only one.
     clause_scores: Vec<f32>,
+}
+
+/// Calls `f` with this thread's buffer in `key`, reused from record to record so that a
+/// record costs no allocation once the buffer has grown; with a fresh one if `f` reached the
+/// same buffer again (not done, but not worth a panic either).
+fn with_scratch<T: Default + 'static, R>(
+    key: &'static std::thread::LocalKey<RefCell<T>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut T::default()),
+    })
 }
 
 impl Prepared<'_> {
