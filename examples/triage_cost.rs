@@ -20,7 +20,7 @@
 use std::fs::File;
 use std::io::BufReader;
 
-use fankui::io::{parse_record, InputFormat, RecordReader};
+use fankui::io::{parse_record, FieldPolicy, InputFormat, RecordReader};
 use fankui::pipeline::{write_json_line, OutputOptions, OutputRecord};
 use fankui::{Engine, Record, TextAnalysis};
 use serde::ser::SerializeMap;
@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let Some(raw) = reader.next_record()? else {
             break;
         };
-        let Ok(record) = parse_record(&raw, None, "text") else {
+        let Ok(record) = parse_record(&raw, None, "text", FieldPolicy::Lenient) else {
             continue;
         };
         line.clear();

@@ -399,8 +399,15 @@ pub enum RejectReason {
         /// asks whether a quote is unterminated).
         open_quote: bool,
     },
-    /// The input ends inside a quoted CSV or TSV field.
-    UnterminatedQuote,
+    /// A quoted CSV field never closed where a field can end
+    /// (`unterminated quote opened at line L: …`). The record is the row up to the end of
+    /// line L, and reading resumes at line L + 1.
+    UnterminatedQuote {
+        /// The line where the quote opened.
+        line: u64,
+        /// What showed it.
+        sign: OpenQuote,
+    },
     /// A CSV or TSV row does not have as many fields as the header.
     FieldCount {
         /// Fields in the header.
@@ -414,6 +421,21 @@ pub enum RejectReason {
     /// The record was read, but analysing it (or the caller's function of it) failed;
     /// displayed as that error.
     Analysis(Arc<Error>),
+}
+
+/// What showed that a quoted CSV field was left open ([`RejectReason::UnterminatedQuote`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenQuote {
+    /// The input ended inside it.
+    EndOfInput,
+    /// It spanned more lines than a field may (`StreamOptions::max_quoted_lines`).
+    Lines(usize),
+    /// A quote that would have closed it, on a later line, is followed by text instead of a
+    /// delimiter or a line end: the quotes were paired wrongly.
+    TextAfterClose {
+        /// The line of that quote.
+        line: u64,
+    },
 }
 
 impl fmt::Display for RejectReason {
@@ -445,8 +467,17 @@ impl fmt::Display for RejectReason {
                 };
                 write!(f, "record is over the limit of {limit} bytes{hint}")
             }
-            RejectReason::UnterminatedQuote => {
-                f.write_str("unterminated quoted field at the end of the input")
+            RejectReason::UnterminatedQuote { line, sign } => {
+                write!(f, "unterminated quote opened at line {line}: ")?;
+                match sign {
+                    OpenQuote::EndOfInput => f.write_str("the input ends inside it")?,
+                    OpenQuote::Lines(n) => write!(f, "still open after {n} lines")?,
+                    OpenQuote::TextAfterClose { line } => write!(
+                        f,
+                        "the quote that would close it on line {line} is followed by text, not a delimiter"
+                    )?,
+                }
+                write!(f, "; reading resumed at line {}", line + 1)
             }
             RejectReason::FieldCount { expected, found } => write!(
                 f,

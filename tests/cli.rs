@@ -72,6 +72,13 @@ enum Want {
     Out(&'static str),
     /// Rejected, with a reason containing each of these.
     Reject(&'static [&'static str]),
+    /// Analysed, with this id, with warnings for these fields: the first list set aside
+    /// (null, their values under `invalid_fields`), the second repaired (a lone surrogate).
+    Warned(
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+    ),
 }
 
 struct Line {
@@ -171,10 +178,22 @@ fn hostile_jsonl_lines() -> Vec<Line> {
             Want::Reject(&["NUL"]),
         ),
         line(long, LF, Want::Reject(&["300 bytes", "200"])),
+        // Invalid optional fields cost the field, not the record.
         line(
             r#"{"id":"nps","text":"服务很好","nps":11}"#,
             LF,
-            Want::Reject(&["`nps`", "11"]),
+            Want::Warned("nps", &["nps"], &[]),
+        ),
+        line(
+            r#"{"id":"dates","text":"好好好","created_at":"2026-13-45","rating":9,"channel":"app"}"#,
+            LF,
+            Want::Warned("dates", &["created_at", "rating"], &[]),
+        ),
+        // A lone surrogate escape, as JavaScript writes them, becomes U+FFFD.
+        line(
+            r#"{"id":"surrogate","text":"好\ud800评","note":"\udc00"}"#,
+            CRLF,
+            Want::Warned("surrogate", &[], &["text", "note"]),
         ),
         // A numeric id is kept, as a string.
         line(
@@ -228,14 +247,15 @@ fn hostile_jsonl_every_record_is_analysed_or_rejected() {
     let out = dir.read_jsonl("out.jsonl");
     let rejects = dir.read_jsonl("rej.jsonl");
 
-    // The counts, spelled out: 19 lines, 2 blank, 7 analysed, 10 rejected.
+    // The counts, spelled out: 21 lines, 2 blank, 10 analysed (3 with warnings), 9 rejected.
     let expected = Summary {
-        read: 17,
-        analysed: 7,
-        rejected: 10,
+        read: 19,
+        analysed: 10,
+        rejected: 9,
         blank_lines: 2,
     };
     assert_eq!(run.summary(), expected, "{run}");
+    assert_eq!(run.warned(), 3, "{run}");
     assert_eq!(out.len() as u64, expected.analysed);
     assert_eq!(rejects.len() as u64, expected.rejected);
 
@@ -261,6 +281,37 @@ fn hostile_jsonl_every_record_is_analysed_or_rejected() {
                     .trim_start_matches('\u{FEFF}');
                 let input: Map<String, Value> = serde_json::from_str(text).unwrap();
                 assert_passed_through(&input, o);
+            }
+            Want::Warned(id, set_aside, repaired) => {
+                let o = outs
+                    .next()
+                    .unwrap_or_else(|| panic!("line {line_no}: no output"));
+                assert_eq!(str_field(o, "id"), id, "line {line_no}");
+                let warned: Vec<&str> = o["warnings"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("line {line_no}: no warnings in {o}"))
+                    .iter()
+                    .map(|w| str_field(w, "field"))
+                    .collect();
+                let expected: Vec<&str> = set_aside.iter().chain(repaired).copied().collect();
+                assert_eq!(warned, expected, "line {line_no}: {o}");
+                if set_aside.is_empty() {
+                    assert!(o.get("invalid_fields").is_none(), "{o}");
+                    assert_eq!(str_field(o, "text"), "好\u{fffd}评", "{o}");
+                    assert_eq!(str_field(o, "note"), "\u{fffd}", "{o}");
+                    continue;
+                }
+                let input: Map<String, Value> =
+                    serde_json::from_slice(&l.bytes).expect("valid JSON");
+                for &f in set_aside {
+                    assert_eq!(o[f], Value::Null, "line {line_no}: `{f}` in {o}");
+                    assert_eq!(o["invalid_fields"][f], input[f], "line {line_no}: {o}");
+                }
+                for (name, value) in &input {
+                    if name != "id" && !set_aside.contains(&name.as_str()) {
+                        assert_eq!(&o[name], value, "line {line_no}: `{name}` in {o}");
+                    }
+                }
             }
             Want::Reject(words) => {
                 let r = rejs
@@ -323,6 +374,42 @@ fn hostile_jsonl_every_record_is_analysed_or_rejected() {
     assert_eq!(strict.summary(), expected, "{strict}");
     assert_eq!(dir.read("strict.jsonl"), dir.read("out.jsonl"));
     assert_eq!(dir.read("strict.rej.jsonl"), dir.read("rej.jsonl"));
+
+    // --strict-fields rejects the records whose optional fields are invalid, naming the
+    // first such field; a repaired surrogate is not an invalid field.
+    let strict_fields = dir
+        .command()
+        .args([
+            "analyze",
+            "hostile.jsonl",
+            "-o",
+            "sf.jsonl",
+            "--rejects",
+            "sf.rej.jsonl",
+        ])
+        .args(["--max-record-bytes", "200", "--strict-fields"])
+        .run();
+    strict_fields.expect_success();
+    let expected_strict = Summary {
+        analysed: 8,
+        rejected: 11,
+        ..expected
+    };
+    assert_eq!(strict_fields.summary(), expected_strict, "{strict_fields}");
+    assert_eq!(strict_fields.warned(), 1, "{strict_fields}");
+    let reasons: Vec<String> = dir
+        .read_jsonl("sf.rej.jsonl")
+        .iter()
+        .map(|r| str_field(r, "reason").to_owned())
+        .filter(|r| r.contains("field `nps`") || r.contains("field `created_at`"))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "record nps: field `nps`: expected a whole number 0–10, found 11",
+            "record dates: field `created_at`: expected RFC 3339 or YYYY-MM-DD, found \"2026-13-45\""
+        ]
+    );
 }
 
 /// Regression: the line end counted towards `--max-record-bytes` on CRLF files
@@ -466,6 +553,134 @@ fn check_hostile_csv_run(dir: &Dir, run: &util::Output, out: &str, rej: &str) {
         }
         assert!(str_field(r, "raw").starts_with(raw), "{r}");
     }
+}
+
+/// An unterminated quote costs its own row: the rows after it are read again from the next
+/// line, not merged into its text (issue: four rows became record 2's text).
+#[test]
+fn an_unterminated_csv_quote_costs_its_own_row_only() {
+    let dir = Dir::new();
+    dir.create(
+        "in.csv",
+        "id,text\n1,物流太慢了\n2,\"unterminated quote,3\n3,客服不理人\n\
+         4,\"包装破了, 要退货\"\n5,\"价格太贵\n了\"\n6,最后一条\n",
+    );
+    let run = dir
+        .command()
+        .args([
+            "analyze",
+            "in.csv",
+            "-o",
+            "out.jsonl",
+            "--rejects",
+            "rej.jsonl",
+        ])
+        .run();
+    run.expect_success();
+    let ids: Vec<String> = dir
+        .read_jsonl("out.jsonl")
+        .iter()
+        .map(|o| format!("{}={}", str_field(o, "id"), str_field(o, "text")))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "1=物流太慢了",
+            "3=客服不理人",
+            "4=包装破了, 要退货",
+            "5=价格太贵\n了",
+            "6=最后一条"
+        ]
+    );
+    let rejects = dir.read_jsonl("rej.jsonl");
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(
+        (
+            u64_field(&rejects[0], "line"),
+            u64_field(&rejects[0], "record")
+        ),
+        (3, 2)
+    );
+    assert_eq!(str_field(&rejects[0], "raw"), "2,\"unterminated quote,3");
+    assert!(
+        str_field(&rejects[0], "reason").starts_with("unterminated quote opened at line 3"),
+        "{}",
+        rejects[0]
+    );
+}
+
+/// A rating set aside by `analyze` is a missing answer in the report, not a zero.
+#[test]
+fn a_set_aside_field_is_missing_in_the_report() {
+    let dir = Dir::new();
+    dir.create(
+        "in.jsonl",
+        "{\"text\":\"物流太慢了\",\"rating\":9}\n\
+         {\"text\":\"客服很好\",\"rating\":4}\n\
+         {\"text\":\"包装破了\",\"rating\":2}\n",
+    );
+    dir.command()
+        .args(["analyze", "in.jsonl", "-o", "out.jsonl"])
+        .run()
+        .expect_success();
+    assert_eq!(
+        dir.read_jsonl("out.jsonl")[0]["invalid_fields"]["rating"],
+        9
+    );
+    dir.command()
+        .args(["report", "out.jsonl", "-o", "rep"])
+        .run()
+        .expect_success();
+    let summary: Value = serde_json::from_str(&dir.read("rep/summary.json")).unwrap();
+    let rating = &summary["overall"]["rating"];
+    assert_eq!(
+        (rating["n"].as_u64(), rating["mean"].as_f64()),
+        (Some(2), Some(3.0)),
+        "{rating}"
+    );
+    assert_eq!(summary["input"]["rejected"], 0, "{}", summary["input"]);
+}
+
+/// The default rejects file is written only when there is a reject, and an old one of an
+/// earlier run is removed; a rejects file named with `--rejects` is always written.
+#[test]
+fn a_rejects_file_appears_only_when_there_are_rejects() {
+    let dir = Dir::new();
+    dir.create("ok.jsonl", "{\"text\":\"物流太慢了\"}\n");
+    dir.create("bad.jsonl", "{\"text\":\"物流太慢了\"}\n{\"text\":\n");
+    let run = dir.command().args(["analyze", "ok.jsonl"]).run();
+    run.expect_success();
+    assert!(run.stderr.contains("0 rejected (no rejects file)"), "{run}");
+    assert!(!dir.path().join("ok.rejects.jsonl").exists(), "{run}");
+
+    let run = dir.command().args(["analyze", "bad.jsonl"]).run();
+    run.expect_success();
+    assert!(
+        run.stderr.contains("1 rejected (→ bad.rejects.jsonl)"),
+        "{run}"
+    );
+    assert_eq!(dir.read_jsonl("bad.rejects.jsonl").len(), 1);
+
+    // The same input fixed: the old rejects file would describe an output that is gone.
+    dir.create("bad.jsonl", "{\"text\":\"物流太慢了\"}\n");
+    dir.command()
+        .args(["analyze", "bad.jsonl"])
+        .run()
+        .expect_success();
+    assert!(!dir.path().join("bad.rejects.jsonl").exists());
+
+    dir.command()
+        .args([
+            "analyze",
+            "ok.jsonl",
+            "-o",
+            "out.jsonl",
+            "--rejects",
+            "named.jsonl",
+        ])
+        .run()
+        .expect_success();
+    assert_eq!(dir.read("named.jsonl"), "");
 }
 
 #[test]
@@ -844,9 +1059,10 @@ fn mixed_dump(n: usize) -> (Vec<u8>, Summary) {
                 let head = format!(r#"{{"id":"r{i}","text":"ok "#);
                 ([head.as_bytes(), b"\xFF\"}"].concat(), false)
             }
+            // An invalid optional field: analysed, with a warning.
             13 => (
                 format!(r#"{{"text":"{text}","nps":{}}}"#, 11 + i % 3).into_bytes(),
-                false,
+                true,
             ),
             // No id: the record number becomes the id.
             5 => (format!(r#"{{"text":"{text}","n":{i}}}"#).into_bytes(), true),
@@ -975,6 +1191,8 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "priority_level",
             "priority_rule",
             "priority_reasons",
+            "warnings",
+            "invalid_fields",
             "text"
         ]
     );
@@ -1012,7 +1230,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             ["P1", "P2", "P3", "P4"].contains(&row[16].as_str()),
             "{row:?}"
         );
-        assert_eq!(row[19], str_field(inp, "text"));
+        assert_eq!(row[21], str_field(inp, "text"));
     }
 
     // From CSV input: the input columns but `id`; the quoted newline stays in one cell.
@@ -1045,6 +1263,8 @@ fn csv_output_has_a_header_and_one_row_per_record() {
             "priority_level",
             "priority_rule",
             "priority_reasons",
+            "warnings",
+            "invalid_fields",
             "text",
             "channel",
             "nps"
@@ -1052,7 +1272,7 @@ fn csv_output_has_a_header_and_one_row_per_record() {
     );
     let got: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r[0].as_str(), r[19].as_str()))
+        .map(|r| (r[0].as_str(), r[21].as_str()))
         .collect();
     assert_eq!(got, CSV_OUT);
 }
@@ -1099,11 +1319,13 @@ fn csv_output_renames_clashing_input_columns() {
             "priority_level",
             "priority_rule",
             "priority_reasons",
+            "warnings",
+            "invalid_fields",
             "text",
             "input_lang"
         ]
     );
-    assert_eq!(rows[0][20], "fr");
+    assert_eq!(rows[0][22], "fr");
 }
 
 // ---------------------------------------------------------------------------------------------

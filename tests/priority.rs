@@ -10,7 +10,13 @@ fn record(value: &Value, number: u64) -> Record {
     let Value::Object(map) = value else {
         panic!("record {number} is not an object")
     };
-    Record::from_fields(map.clone(), number, "text").unwrap()
+    Record::from_fields(
+        map.clone(),
+        number,
+        "text",
+        fankui::io::FieldPolicy::Lenient,
+    )
+    .unwrap()
 }
 
 struct Outcome {

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use fankui::io::OutputFormat;
+use fankui::io::{FieldPolicy, LazyFile, OutputFormat};
 use fankui::pipeline::OutputOptions;
 use fankui::{run_stream, HistoryMode, StreamOptions, Summary, TopicModel};
 
@@ -38,6 +38,16 @@ pub(crate) struct AnalyzeArgs {
     /// Records (lines, CSV rows) longer than this many bytes are rejected.
     #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     max_record_bytes: usize,
+    /// A quoted CSV field still open after this many lines is taken for an unterminated
+    /// quote: its row is rejected up to the end of the quote's line, and reading resumes on
+    /// the next line.
+    #[arg(long, default_value_t = fankui::io::MAX_QUOTED_LINES, value_name = "LINES")]
+    max_quoted_lines: usize,
+    /// Reject a record whose optional field (`created_at`, `rating`, …) is invalid [default:
+    /// the field is set to null, its value kept under `invalid_fields`, the reason in
+    /// `warnings`].
+    #[arg(long)]
+    strict_fields: bool,
     /// Worker threads; 0 = one per core.
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -92,6 +102,12 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
         format: input_format(args.format, &args.input)?,
         text_field: args.text_field.clone(),
         max_record_bytes: args.max_record_bytes,
+        max_quoted_lines: args.max_quoted_lines,
+        fields: if args.strict_fields {
+            FieldPolicy::Strict
+        } else {
+            FieldPolicy::Lenient
+        },
         output_format: match args.output_format {
             OutFormat::Jsonl => OutputFormat::Jsonl,
             OutFormat::Csv => OutputFormat::Csv,
@@ -139,11 +155,16 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     }
     let (input, size) = open_input(&args.input)?;
     let output = open_output(args.output.as_deref())?;
+    // A named rejects file is always written; the default one only when there is a reject
+    // (and an old one of an earlier run is removed: it spoke of an output now replaced).
     let rejects_path = args
         .rejects
         .clone()
         .unwrap_or_else(|| default_rejects(&args.input, args.output.as_deref()));
-    let rejects = open_output(Some(&rejects_path))?;
+    let mut rejects = LazyFile::new(&rejects_path);
+    if args.rejects.is_some() {
+        rejects.create()?;
+    }
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let mut progress = |s: &Summary| {
         if show_progress {
@@ -159,17 +180,36 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
             );
         }
     };
-    let summary = run_stream(&engine, input, output, rejects, &options, &mut progress)?;
+    let summary = run_stream(
+        &engine,
+        input,
+        output,
+        &mut rejects,
+        &options,
+        &mut progress,
+    )?;
+    let written = rejects
+        .finish()
+        .with_context(|| format!("cannot write {}", rejects_path.display()))?;
+    if !written && args.rejects.is_none() && rejects_path.is_file() {
+        std::fs::remove_file(&rejects_path)
+            .with_context(|| format!("cannot remove the old {}", rejects_path.display()))?;
+    }
+    let rejects_shown = if written {
+        format!("→ {}", rejects_path.display())
+    } else {
+        "no rejects file".to_owned()
+    };
     if show_progress {
         eprintln!();
     }
     if !args.quiet {
         eprintln!(
-            "fankui: read {} records: {} analysed, {} rejected (→ {}); {} blank lines skipped; {:.2} s, {:.0} records/s",
+            "fankui: read {} records: {} analysed, {} rejected ({rejects_shown}); {} with warnings; {} blank lines skipped; {:.2} s, {:.0} records/s",
             summary.read,
             summary.analysed,
             summary.rejected,
-            rejects_path.display(),
+            summary.warned,
             summary.blank_lines,
             summary.seconds,
             summary.records_per_second()

@@ -1,24 +1,28 @@
 //! Records in: streaming JSONL, CSV and TSV readers, input records and their fields, rejects.
 
 mod format;
+mod lazy;
 mod reader;
 mod record;
 mod reject;
 mod source;
+mod surrogates;
 
-pub use crate::error::{JsonSyntaxError, RejectReason};
+pub use crate::error::{JsonSyntaxError, OpenQuote, RejectReason};
 pub use format::{is_gzip, InputFormat, OutputFormat};
+pub use lazy::LazyFile;
 pub(crate) use reader::{JsonChunk, JsonLine};
-pub use reader::{RawBody, RawRecord, RecordReader};
+pub use reader::{RawBody, RawRecord, RecordReader, MAX_QUOTED_LINES};
 pub(crate) use record::days_from_civil;
-pub use record::{Record, Timestamp};
+pub use record::{FieldPolicy, FieldWarning, Record, Timestamp};
 pub use reject::Reject;
 
 use serde_json::{Map, Value};
 
 /// Parses a raw record into a [`Record`], or says why it cannot be analysed.
 ///
-/// `header` is the CSV/TSV header (unused for JSONL).
+/// `header` is the CSV/TSV header (unused for JSONL); `policy` says what an invalid optional
+/// field costs. Lone surrogate escapes in a JSON line become U+FFFD, with a warning.
 ///
 /// # Errors
 ///
@@ -28,13 +32,23 @@ pub fn parse_record(
     raw: &RawRecord,
     header: Option<&[String]>,
     text_field: &str,
+    policy: FieldPolicy,
 ) -> Result<Record, RejectReason> {
-    let fields = parse_fields(raw, header)?;
-    Record::from_fields(fields, raw.number, text_field).map_err(RejectReason::field)
+    let mut warnings = Vec::new();
+    let fields = parse_fields(raw, header, &mut warnings)?;
+    let mut record =
+        Record::from_fields(fields, raw.number, text_field, policy).map_err(RejectReason::field)?;
+    if !warnings.is_empty() {
+        warnings.append(&mut record.warnings);
+        record.warnings = warnings;
+    }
+    Ok(record)
 }
 
 /// The fields of a raw record (a JSON object, or a row named by `header`), or why they cannot
 /// be read.
+///
+/// A lone surrogate escape in a JSON line becomes U+FFFD, with a warning in `warnings`.
 ///
 /// # Errors
 ///
@@ -43,6 +57,7 @@ pub fn parse_record(
 pub fn parse_fields(
     raw: &RawRecord,
     header: Option<&[String]>,
+    warnings: &mut Vec<FieldWarning>,
 ) -> Result<Map<String, Value>, RejectReason> {
     Ok(match &raw.body {
         RawBody::Invalid { reason, .. } => return Err(reason.clone()),
@@ -55,7 +70,18 @@ pub fn parse_fields(
                 Ok(text) => text,
                 Err(_) => std::str::from_utf8(bytes).map_err(RejectReason::InvalidUtf8)?,
             };
-            match serde_json::from_str::<Value>(text) {
+            let parsed = serde_json::from_str::<Value>(text).or_else(|e| {
+                // A lone surrogate escape is the one error that is repaired, not rejected.
+                match surrogates::repair(text) {
+                    Some((json, mut noted)) => {
+                        let value = serde_json::from_str::<Value>(&json).map_err(|_| e)?;
+                        warnings.append(&mut noted);
+                        Ok(value)
+                    }
+                    None => Err(e),
+                }
+            });
+            match parsed {
                 Ok(Value::Object(map)) => map,
                 Ok(other) => {
                     return Err(RejectReason::NotAnObject {

@@ -9,11 +9,14 @@ use std::io::Read;
 
 use super::format::InputFormat;
 use super::source::ByteSource;
-use crate::error::RejectReason;
 use crate::error::{Error, Result};
+use crate::error::{OpenQuote, RejectReason};
 
 /// How much of an over-long record is kept for the rejects file.
 const KEEP_OF_LONG_RECORD: usize = 1024;
+/// Lines a quoted CSV field may span, by default, before it is taken for an unterminated
+/// quote ([`RecordReader::with_max_quoted_lines`]).
+pub const MAX_QUOTED_LINES: usize = 100;
 /// Bytes asked for per read by [`RecordReader::read_json_chunk`].
 const READ_BLOCK: usize = 256 * 1024;
 
@@ -80,6 +83,7 @@ pub struct RecordReader<R> {
     number: u64,
     header: Option<Vec<String>>,
     blank_lines: u64,
+    max_quoted_lines: usize,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -98,6 +102,7 @@ impl<R: Read> RecordReader<R> {
             number: 0,
             header: None,
             blank_lines: 0,
+            max_quoted_lines: MAX_QUOTED_LINES,
         };
         if let Some(delim) = format.delimiter() {
             let header = match reader.read_row(delim)? {
@@ -133,6 +138,15 @@ impl<R: Read> RecordReader<R> {
             reader.header = Some(header);
         }
         Ok(reader)
+    }
+
+    /// Takes a quoted CSV field still open after `lines` lines for an unterminated quote
+    /// (default [`MAX_QUOTED_LINES`]): the row up to the end of the line where the quote
+    /// opened is rejected, and reading resumes on the next line.
+    #[must_use]
+    pub fn with_max_quoted_lines(mut self, lines: usize) -> Self {
+        self.max_quoted_lines = lines.max(1);
+        self
     }
 
     /// The CSV or TSV header, or `None` for JSONL.
@@ -335,6 +349,11 @@ impl<R: Read> RecordReader<R> {
 
     /// Reads one CSV/TSV row (RFC 4180: quoted fields may hold delimiters, quotes as `""`,
     /// and, in CSV, line breaks). Physical lines that are empty between rows are skipped.
+    ///
+    /// A quote left open (the input ends inside it, it spans more than `max_quoted_lines`
+    /// lines, or the quote that closes it on a later line is followed by text) costs one
+    /// record, not the rows after it: the row up to the end of the line where the quote
+    /// opened is rejected, and reading resumes on the next line.
     fn read_row(&mut self, delim: u8) -> Result<Option<(u64, RawBody)>> {
         let mut raw = Vec::new();
         let mut size = 0;
@@ -344,16 +363,22 @@ impl<R: Read> RecordReader<R> {
         let mut at_field_start = true;
         let mut field_start = 0;
         let mut start_line = self.line;
+        // The line where the open quote opened, and the line ends inside it so far.
+        let mut quote_line = 0;
+        let mut quoted_lines = 0;
         loop {
             let Some(b) = self.src.next_byte().map_err(read_err)? else {
                 if in_quotes {
-                    fields.push(field);
-                    return Ok(Some((
+                    let reason = RejectReason::UnterminatedQuote {
+                        line: quote_line,
+                        sign: OpenQuote::EndOfInput,
+                    };
+                    return Ok(Some(self.resume_after_quote(
                         start_line,
-                        RawBody::Invalid {
-                            reason: RejectReason::UnterminatedQuote,
-                            raw,
-                        },
+                        raw,
+                        field_start,
+                        quote_line,
+                        reason,
                     )));
                 }
                 if raw.is_empty() && fields.is_empty() {
@@ -368,35 +393,58 @@ impl<R: Read> RecordReader<R> {
             }
             // One byte of slack for the CR of a CRLF line end; the exact check is below.
             if size > self.limit + 1 {
+                let reason = RejectReason::RecordTooLong {
+                    limit: self.limit,
+                    open_quote: in_quotes,
+                };
+                if in_quotes && memchr::memchr(b'\n', &raw[field_start..]).is_some() {
+                    return Ok(Some(self.resume_after_quote(
+                        start_line,
+                        raw,
+                        field_start,
+                        quote_line,
+                        reason,
+                    )));
+                }
                 // Resynchronise at the next line: the rest of this physical line is skipped.
                 if b != b'\n' {
                     self.src.skip_line().map_err(read_err)?;
                 }
                 self.line += 1;
                 raw.truncate(KEEP_OF_LONG_RECORD);
-                return Ok(Some((
-                    start_line,
-                    RawBody::Invalid {
-                        reason: RejectReason::RecordTooLong {
-                            limit: self.limit,
-                            open_quote: in_quotes,
-                        },
-                        raw,
-                    },
-                )));
+                return Ok(Some((start_line, RawBody::Invalid { reason, raw })));
             }
             if b != b'\n' || in_quotes {
                 raw.push(b);
             }
             if in_quotes {
                 if b == b'"' {
-                    if self.src.peek().map_err(read_err)? == Some(b'"') {
+                    let next = self.src.peek().map_err(read_err)?;
+                    if next == Some(b'"') {
                         self.src.next_byte().map_err(read_err)?;
                         raw.push(b'"');
                         size += 1;
                         field.push(b'"');
                     } else {
                         in_quotes = false;
+                        // Text right after a quote that closes a field spanning lines: this
+                        // quote was not the closing one, and the one that opened the field
+                        // was never closed.
+                        let ends_field =
+                            matches!(next, None | Some(b'\n' | b'\r')) || next == Some(delim);
+                        if quoted_lines > 0 && !ends_field {
+                            let reason = RejectReason::UnterminatedQuote {
+                                line: quote_line,
+                                sign: OpenQuote::TextAfterClose { line: self.line },
+                            };
+                            return Ok(Some(self.resume_after_quote(
+                                start_line,
+                                raw,
+                                field_start,
+                                quote_line,
+                                reason,
+                            )));
+                        }
                     }
                 } else if b == b'\n' && delim == b'\t' {
                     // TSV quotes protect tabs but not line ends: a quote still open at the
@@ -413,6 +461,20 @@ impl<R: Read> RecordReader<R> {
                 } else {
                     if b == b'\n' {
                         self.line += 1;
+                        quoted_lines += 1;
+                        if quoted_lines > self.max_quoted_lines {
+                            let reason = RejectReason::UnterminatedQuote {
+                                line: quote_line,
+                                sign: OpenQuote::Lines(quoted_lines),
+                            };
+                            return Ok(Some(self.resume_after_quote(
+                                start_line,
+                                raw,
+                                field_start,
+                                quote_line,
+                                reason,
+                            )));
+                        }
                     }
                     field.push(b);
                 }
@@ -423,6 +485,8 @@ impl<R: Read> RecordReader<R> {
                     field_start = raw.len() - 1;
                     in_quotes = true;
                     at_field_start = false;
+                    quote_line = self.line;
+                    quoted_lines = 0;
                 }
                 b'\n' => {
                     self.line += 1;
@@ -478,6 +542,29 @@ impl<R: Read> RecordReader<R> {
             }
         }
         Ok(Some((start_line, RawBody::Row { fields, raw })))
+    }
+
+    /// The rejected record of a row whose quote, opened at `quote_line` at `raw[quote..]`,
+    /// was left open: the row up to the end of that line. What was read after it is put back,
+    /// to be read again from the next line.
+    fn resume_after_quote(
+        &mut self,
+        start_line: u64,
+        mut raw: Vec<u8>,
+        quote: usize,
+        quote_line: u64,
+        reason: RejectReason,
+    ) -> (u64, RawBody) {
+        if let Some(end) = memchr::memchr(b'\n', &raw[quote..]).map(|i| quote + i) {
+            self.src.unread(&raw[end + 1..]);
+            raw.truncate(end);
+            if raw.last() == Some(&b'\r') {
+                raw.pop();
+            }
+            self.line = quote_line + 1;
+        }
+        raw.truncate(KEEP_OF_LONG_RECORD);
+        (start_line, RawBody::Invalid { reason, raw })
     }
 }
 
@@ -589,5 +676,120 @@ mod tests {
             Some("line is 5000 bytes, over the limit of 3000 bytes")
         );
         assert_eq!(records[1], (2, 2, b"{\"ok\":1}".to_vec(), None));
+    }
+
+    /// (line, fields or the reason) of each CSV record.
+    fn csv_rows(input: &str, max_quoted_lines: usize) -> Vec<(u64, Result<Vec<String>, String>)> {
+        let mut reader = RecordReader::new(input.as_bytes(), InputFormat::Csv, 1 << 20)
+            .unwrap()
+            .with_max_quoted_lines(max_quoted_lines);
+        let mut out = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            out.push((
+                r.line,
+                match r.body {
+                    RawBody::Row { fields, .. } => Ok(fields
+                        .into_iter()
+                        .map(|f| String::from_utf8(f).unwrap())
+                        .collect()),
+                    RawBody::Invalid { reason, raw } => {
+                        Err(format!("{reason} [{}]", String::from_utf8_lossy(&raw)))
+                    }
+                    RawBody::Json(_) => unreachable!(),
+                },
+            ));
+        }
+        out
+    }
+
+    fn ok(fields: &[&str]) -> Result<Vec<String>, String> {
+        Ok(fields.iter().map(|f| (*f).to_owned()).collect())
+    }
+
+    #[test]
+    fn an_unterminated_quote_costs_one_record_and_reading_resumes_after_its_line() {
+        // A quote that a later quote seems to close, with text after that one.
+        let input = "id,text\n1,fine\n2,\"unterminated quote,3\n3,next\n4,\"quoted, ok\"\n5,last\n";
+        assert_eq!(
+            csv_rows(input, MAX_QUOTED_LINES),
+            [
+                (2, ok(&["1", "fine"])),
+                (
+                    3,
+                    Err(
+                        "unterminated quote opened at line 3: the quote that would close it on \
+                         line 5 is followed by text, not a delimiter; reading resumed at line 4 \
+                         [2,\"unterminated quote,3]"
+                            .into()
+                    )
+                ),
+                (4, ok(&["3", "next"])),
+                (5, ok(&["4", "quoted, ok"])),
+                (6, ok(&["5", "last"])),
+            ]
+        );
+        // The input ends inside the quote (CRLF line ends).
+        let input = "id,text\r\n1,a\r\n2,\"open\r\n3,b\r\n4,c\r\n";
+        assert_eq!(
+            csv_rows(input, MAX_QUOTED_LINES),
+            [
+                (2, ok(&["1", "a"])),
+                (
+                    3,
+                    Err(
+                        "unterminated quote opened at line 3: the input ends inside it; \
+                         reading resumed at line 4 [2,\"open]"
+                            .into()
+                    )
+                ),
+                (4, ok(&["3", "b"])),
+                (5, ok(&["4", "c"])),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quote_open_past_the_line_limit_is_taken_for_unterminated() {
+        let input = "id,text\n1,\"a\nb\nc\nd\"\n2,e\n";
+        // Within the limit it is one field over four lines.
+        assert_eq!(
+            csv_rows(input, 3),
+            [(2, ok(&["1", "a\nb\nc\nd"])), (6, ok(&["2", "e"]))]
+        );
+        // Past it, each line is read again on its own: nothing is merged.
+        let rows = csv_rows(input, 2);
+        let lines: Vec<u64> = rows.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6]);
+        assert_eq!(
+            rows[0].1,
+            Err(
+                "unterminated quote opened at line 2: still open after 3 lines; \
+                 reading resumed at line 3 [1,\"a]"
+                    .into()
+            )
+        );
+        assert!(rows[1]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .starts_with("expected 2 fields"));
+        assert_eq!(rows[4], (6, ok(&["2", "e"])));
+    }
+
+    #[test]
+    fn valid_quoted_fields_over_lines_and_sloppy_quotes_on_one_line_are_kept() {
+        let input = "id,text\n1,\"multi\nline \"\"quoted\"\" text\"\n2,\"a\"b\n3,\"x,\ny\",\n";
+        assert_eq!(
+            csv_rows(input, MAX_QUOTED_LINES),
+            [
+                (2, ok(&["1", "multi\nline \"quoted\" text"])),
+                // Text after a closing quote on the quote's own line stays as it was read.
+                (4, ok(&["2", "ab"])),
+                (
+                    5,
+                    Err("expected 2 fields as in the header, found 3 [3,\"x,\ny\",]".into())
+                ),
+            ]
+        );
     }
 }

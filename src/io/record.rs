@@ -38,8 +38,36 @@ pub struct Record {
     pub product: Option<String>,
     /// Store name or id.
     pub store: Option<String>,
-    /// Every input field but `id`, as read, in input order: passed through to the output.
+    /// Every input field but `id`, as read, in input order: passed through to the output. An
+    /// optional field whose value was invalid is null here (its value is in
+    /// `invalid_fields`).
     pub fields: Map<String, Value>,
+    /// Optional contract fields whose values were invalid, as read, in input order.
+    pub invalid_fields: Map<String, Value>,
+    /// What was noticed while reading the record that did not cost it: one entry per field
+    /// set aside (and why), or per lone surrogate escape replaced by U+FFFD.
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// Something wrong in a record's fields that did not cost the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldWarning {
+    /// The field.
+    pub field: String,
+    /// What was wrong, and what was done about it.
+    pub reason: String,
+}
+
+/// What becomes of a record whose optional field (`created_at`, `rating`, `id`, …) has a value
+/// of the wrong type or range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldPolicy {
+    /// The record is analysed: the field is null, its value is kept in
+    /// [`Record::invalid_fields`] and the reason in [`Record::warnings`].
+    #[default]
+    Lenient,
+    /// The record is rejected.
+    Strict,
 }
 
 impl Record {
@@ -54,33 +82,42 @@ impl Record {
     }
 
     /// A record from the fields of a JSON object; `number` is its 1-based record number (the
-    /// id when it has none) and `text_field` the name of the text field.
+    /// id when it has none) and `text_field` the name of the text field. An optional field
+    /// with a value of the wrong type or range is set aside or rejects the record, as `policy`
+    /// says.
     ///
     /// # Errors
     ///
-    /// [`Error::Field`] when the text is missing, empty or not a string, or a contract field
-    /// (`id`, `created_at`, `rating`, `nps`, `csat`, `ces`, `customer_value`, …) has a value of
-    /// the wrong type or range.
+    /// [`Error::Field`] when the text is missing, empty or not a string, or, with
+    /// [`FieldPolicy::Strict`], when a contract field (`id`, `created_at`, `rating`, `nps`,
+    /// `csat`, `ces`, `customer_value`, …) has a value of the wrong type or range.
     pub fn from_fields(
         mut fields: Map<String, Value>,
         number: u64,
         text_field: &str,
+        policy: FieldPolicy,
     ) -> Result<Self> {
+        let mut record = Record::default();
         let id = match fields.shift_remove("id") {
             None | Some(Value::Null) => number.to_string(),
             Some(Value::String(s)) if !s.trim().is_empty() => s,
             Some(Value::String(_)) => number.to_string(),
             Some(Value::Number(n)) => n.to_string(),
             Some(other) => {
-                return Err(Error::field(
-                    number.to_string(),
-                    "id",
-                    format!("expected a string or a number, found {}", kind(&other)),
-                ))
+                let reason = format!("expected a string or a number, found {}", kind(&other));
+                if policy == FieldPolicy::Strict {
+                    return Err(Error::field(number.to_string(), "id", reason));
+                }
+                record.invalid_fields.insert("id".into(), other);
+                record.warnings.push(FieldWarning {
+                    field: "id".into(),
+                    reason: format!("{reason}; the record number is its id"),
+                });
+                number.to_string()
             }
         };
         let bad = |field: &str, message: String| Error::field(id.clone(), field, message);
-        let text = match fields.get(text_field) {
+        record.text = match fields.get(text_field) {
             None => return Err(bad(text_field, "missing".into())),
             Some(Value::String(s)) if s.trim().is_empty() => {
                 return Err(bad(text_field, "is empty".into()))
@@ -93,43 +130,57 @@ impl Record {
                 ))
             }
         };
-        let mut record = Record {
-            text,
-            ..Record::default()
-        };
+        let mut set_aside = Vec::new();
         for (name, value) in &fields {
             if name == text_field || is_blank(value) {
                 continue;
             }
-            match name.as_str() {
-                "channel" => record.channel = Some(string(value).map_err(|m| bad(name, m))?),
-                "customer_id" => {
-                    record.customer_id = Some(string(value).map_err(|m| bad(name, m))?)
+            if let Err(reason) = record.set_contract_field(name, value) {
+                if policy == FieldPolicy::Strict {
+                    return Err(bad(name, reason));
                 }
-                "product" => record.product = Some(string(value).map_err(|m| bad(name, m))?),
-                "store" => record.store = Some(string(value).map_err(|m| bad(name, m))?),
-                "created_at" => {
-                    let s = string(value).map_err(|m| bad(name, m))?;
-                    record.created_at = Some(Timestamp::parse(&s).ok_or_else(|| {
-                        bad(
-                            name,
-                            format!("expected RFC 3339 or YYYY-MM-DD, found {s:?}"),
-                        )
-                    })?);
-                }
-                "rating" => record.rating = Some(score(value, 1, 5).map_err(|m| bad(name, m))?),
-                "nps" => record.nps = Some(score(value, 0, 10).map_err(|m| bad(name, m))?),
-                "csat" => record.csat = Some(score(value, 1, 5).map_err(|m| bad(name, m))?),
-                "ces" => record.ces = Some(score(value, 1, 7).map_err(|m| bad(name, m))?),
-                "customer_value" => {
-                    record.customer_value = Some(number_of(value).map_err(|m| bad(name, m))?)
-                }
-                _ => {}
+                set_aside.push((name.clone(), reason));
             }
+        }
+        for (name, reason) in set_aside {
+            if let Some(value) = fields.get_mut(&name) {
+                record
+                    .invalid_fields
+                    .insert(name.clone(), std::mem::take(value));
+            }
+            record.warnings.push(FieldWarning {
+                field: name,
+                reason: format!("{reason}; set to null"),
+            });
         }
         record.id = id;
         record.fields = fields;
         Ok(record)
+    }
+
+    /// Reads `value` into the contract field `name`, if it is one; other names are left to
+    /// pass through. The error says what was expected.
+    fn set_contract_field(&mut self, name: &str, value: &Value) -> Result<(), String> {
+        match name {
+            "channel" => self.channel = Some(string(value)?),
+            "customer_id" => self.customer_id = Some(string(value)?),
+            "product" => self.product = Some(string(value)?),
+            "store" => self.store = Some(string(value)?),
+            "created_at" => {
+                let s = string(value)?;
+                self.created_at = Some(
+                    Timestamp::parse(&s)
+                        .ok_or_else(|| format!("expected RFC 3339 or YYYY-MM-DD, found {s:?}"))?,
+                );
+            }
+            "rating" => self.rating = Some(score(value, 1, 5)?),
+            "nps" => self.nps = Some(score(value, 0, 10)?),
+            "csat" => self.csat = Some(score(value, 1, 5)?),
+            "ces" => self.ces = Some(score(value, 1, 7)?),
+            "customer_value" => self.customer_value = Some(number_of(value)?),
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -333,9 +384,21 @@ mod tests {
 
     #[test]
     fn id_defaults_to_the_record_number() {
-        let r = Record::from_fields(fields(json!({"text": "好"})), 7, "text").unwrap();
+        let r = Record::from_fields(
+            fields(json!({"text": "好"})),
+            7,
+            "text",
+            FieldPolicy::Lenient,
+        )
+        .unwrap();
         assert_eq!(r.id, "7");
-        let r = Record::from_fields(fields(json!({"id": 12, "text": "好"})), 7, "text").unwrap();
+        let r = Record::from_fields(
+            fields(json!({"id": 12, "text": "好"})),
+            7,
+            "text",
+            FieldPolicy::Lenient,
+        )
+        .unwrap();
         assert_eq!(r.id, "12");
     }
 
@@ -345,23 +408,80 @@ mod tests {
             fields(json!({"id": "a1", "text": "x", "nps": 11})),
             1,
             "text",
+            FieldPolicy::Strict,
         )
         .unwrap_err();
         assert_eq!(
             err.to_string(),
             "record a1: field `nps`: expected a whole number 0–10, found 11"
         );
-        let err = Record::from_fields(fields(json!({"body": "x"})), 3, "text").unwrap_err();
+        let err = Record::from_fields(
+            fields(json!({"body": "x"})),
+            3,
+            "text",
+            FieldPolicy::Lenient,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "record 3: field `text`: missing");
-        let err = Record::from_fields(fields(json!({"text": "  "})), 3, "text").unwrap_err();
+        let err = Record::from_fields(
+            fields(json!({"text": "  "})),
+            3,
+            "text",
+            FieldPolicy::Lenient,
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "record 3: field `text`: is empty");
         let err = Record::from_fields(
             fields(json!({"text": "x", "created_at": "yesterday"})),
             3,
             "text",
+            FieldPolicy::Strict,
         )
         .unwrap_err();
         assert!(err.to_string().contains("`created_at`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_optional_fields_are_set_aside_by_default() {
+        let input = json!({"id": ["x"], "text": "好好", "created_at": "2026-13-45",
+                           "rating": 9, "nps": 7, "note": "kept"});
+        let r =
+            Record::from_fields(fields(input.clone()), 4, "text", FieldPolicy::Lenient).unwrap();
+        assert_eq!((r.id.as_str(), r.text.as_str()), ("4", "好好"));
+        assert_eq!((r.created_at, r.rating, r.nps), (None, None, Some(7)));
+        assert_eq!(
+            Value::Object(r.invalid_fields.clone()),
+            json!({"id": ["x"], "created_at": "2026-13-45", "rating": 9})
+        );
+        // The fields stay where they were, null, so the output keeps the input's order.
+        let names: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+        assert_eq!(names, ["text", "created_at", "rating", "nps", "note"]);
+        assert_eq!(r.fields["created_at"], Value::Null);
+        assert_eq!(r.fields["rating"], Value::Null);
+        assert_eq!(r.fields["note"], "kept");
+        let warned: Vec<&str> = r.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(warned, ["id", "created_at", "rating"]);
+        assert_eq!(
+            r.warnings[1].reason,
+            "expected RFC 3339 or YYYY-MM-DD, found \"2026-13-45\"; set to null"
+        );
+        let err = Record::from_fields(fields(input), 4, "text", FieldPolicy::Strict).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "record 4: field `id`: expected a string or a number, found an array"
+        );
+        // A missing or bad text still costs the record.
+        let err = Record::from_fields(
+            fields(json!({"text": 5, "rating": 9})),
+            2,
+            "text",
+            FieldPolicy::Lenient,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "record 2: field `text`: expected a string, found a number"
+        );
     }
 
     #[test]
@@ -370,6 +490,7 @@ mod tests {
             fields(json!({"text": "x", "rating": "4", "nps": "", "customer_value": "12.5"})),
             1,
             "text",
+            FieldPolicy::Lenient,
         )
         .unwrap();
         assert_eq!(

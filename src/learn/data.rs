@@ -153,10 +153,12 @@ impl LabelledRecords {
             return Ok(None);
         };
         let map =
-            parse_fields(&raw, self.header.as_deref()).map_err(|reason| Error::BadRecord {
-                path: Some(self.path.clone()),
-                line: raw.line,
-                reason,
+            parse_fields(&raw, self.header.as_deref(), &mut Vec::new()).map_err(|reason| {
+                Error::BadRecord {
+                    path: Some(self.path.clone()),
+                    line: raw.line,
+                    reason,
+                }
             })?;
         Ok(Some(LabelledRecord {
             source: format!("{}:{}", self.path.display(), raw.number),

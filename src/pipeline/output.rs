@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use std::ops::Range;
 
 use super::{json, Analysis, Aspect};
-use crate::io::Record;
+use crate::io::{FieldWarning, Record};
 use crate::types::Tokens;
 
 /// Keys the analysis writes, in the order of the CSV columns; an input field with one of these
@@ -32,6 +32,8 @@ pub const OUTPUT_KEYS: &[&str] = &[
     "priority_level",
     "priority_rule",
     "priority_reasons",
+    "warnings",
+    "invalid_fields",
     "tokens",
 ];
 
@@ -57,6 +59,12 @@ impl Serialize for OutputRecord<'_> {
         let a = self.analysis;
         let mut map = serializer.serialize_map(None)?;
         write_analysis(&mut map, &self.record.id, &self.record.text, a)?;
+        if !self.record.warnings.is_empty() {
+            map.serialize_entry("warnings", &WarningList(&self.record.warnings))?;
+        }
+        if !self.record.invalid_fields.is_empty() {
+            map.serialize_entry("invalid_fields", &self.record.invalid_fields)?;
+        }
         if self.options.tokens {
             map.serialize_entry(
                 "tokens",
@@ -68,6 +76,19 @@ impl Serialize for OutputRecord<'_> {
         }
         write_fields(&mut map, &self.record.fields)?;
         map.end()
+    }
+}
+
+/// `[{"field": …, "reason": …}, …]`.
+struct WarningList<'a>(&'a [FieldWarning]);
+
+impl Serialize for WarningList<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for w in self.0 {
+            seq.serialize_element(&serde_json::json!({"field": w.field, "reason": w.reason}))?;
+        }
+        seq.end()
     }
 }
 
@@ -351,6 +372,32 @@ pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
     out.reserve(json_line_capacity(record));
     out.push(b'{');
     write_analysis_json(out, &r.id, &r.text, a);
+    if !r.warnings.is_empty() {
+        out.extend_from_slice(b",\"warnings\":[");
+        for (i, w) in r.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"field\":");
+            json::string(out, &w.field);
+            out.extend_from_slice(b",\"reason\":");
+            json::string(out, &w.reason);
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+    if !r.invalid_fields.is_empty() {
+        out.extend_from_slice(b",\"invalid_fields\":{");
+        for (i, (name, value)) in r.invalid_fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json::string(out, name);
+            out.push(b':');
+            json::value(out, value);
+        }
+        out.push(b'}');
+    }
     if record.options.tokens {
         out.extend_from_slice(b",\"tokens\":");
         write_tokens_json(out, &r.text, &a.tokens);
@@ -563,6 +610,19 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
     row.push(aspects_cell(text, &a.aspects));
     debug_assert_eq!(row.len(), PRIORITY_CELL);
     row.extend(priority_cells(&a.priority));
+    let r = record.record;
+    row.push(
+        r.warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.field, w.reason))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    row.push(if r.invalid_fields.is_empty() {
+        String::new()
+    } else {
+        Value::Object(r.invalid_fields.clone()).to_string()
+    });
     if record.options.tokens {
         let words: Vec<&str> = a
             .tokens

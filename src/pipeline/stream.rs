@@ -15,8 +15,8 @@ use super::spill::Spill;
 use super::{Analysis, Engine};
 use crate::error::{Error, Result};
 use crate::io::{
-    parse_record, raw_bytes, InputFormat, OutputFormat, RawRecord, Record, RecordReader, Reject,
-    RejectReason,
+    parse_record, raw_bytes, FieldPolicy, InputFormat, OutputFormat, RawRecord, Record,
+    RecordReader, Reject, RejectReason,
 };
 use crate::priority::{HistoryCounts, HistoryKey, Prioritizer, Priority};
 
@@ -27,6 +27,8 @@ use crate::priority::{HistoryCounts, HistoryKey, Prioritizer, Priority};
 /// | `format` | `Jsonl` | input format |
 /// | `text_field` | `text` | the field holding the feedback text |
 /// | `max_record_bytes` | 1048576 | longer records (lines, CSV rows) are rejected |
+/// | `max_quoted_lines` | 100 | a CSV quoted field still open after this many lines is taken for an unterminated quote |
+/// | `fields` | `Lenient` | what an invalid optional field costs ([`FieldPolicy`]) |
 /// | `output_format` | `Jsonl` | output format |
 /// | `output` | no tokens | what the output holds besides the contract fields |
 /// | `chunk_records` | 2048 | records analysed together; memory grows with it |
@@ -40,6 +42,10 @@ pub struct StreamOptions {
     pub text_field: String,
     /// Longest record, in bytes.
     pub max_record_bytes: usize,
+    /// Most lines a quoted CSV field may span before it is taken for an unterminated quote.
+    pub max_quoted_lines: usize,
+    /// What an invalid optional field costs.
+    pub fields: FieldPolicy,
     /// Output format.
     pub output_format: OutputFormat,
     /// Output contents.
@@ -85,6 +91,8 @@ impl Default for StreamOptions {
             format: InputFormat::Jsonl,
             text_field: "text".into(),
             max_record_bytes: 1 << 20,
+            max_quoted_lines: crate::io::MAX_QUOTED_LINES,
+            fields: FieldPolicy::Lenient,
             output_format: OutputFormat::Jsonl,
             output: OutputOptions::default(),
             chunk_records: 2048,
@@ -103,6 +111,9 @@ pub struct Summary {
     pub analysed: u64,
     /// Records written to the rejects.
     pub rejected: u64,
+    /// Records analysed with warnings (an optional field set aside, a lone surrogate
+    /// replaced).
+    pub warned: u64,
     /// Blank lines skipped.
     pub blank_lines: u64,
     /// Input bytes read.
@@ -189,7 +200,8 @@ where
     J: Write + Send,
 {
     let started = Instant::now();
-    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
+    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?
+        .with_max_quoted_lines(options.max_quoted_lines);
     let pass_through = pass_through_columns(reader.header(), options);
     let mut sink = Sink::new(output, options, &pass_through)?;
     let mut rejects = rejects;
@@ -511,16 +523,22 @@ where
             chunk.records[i * TASK_RECORDS..end]
                 .iter()
                 .map(|raw| {
-                    let record = parse_record(raw, header, &options.text_field)?;
-                    f(record).map_err(RejectReason::analysis)
+                    let record = parse_record(raw, header, &options.text_field, options.fields)?;
+                    let warned = !record.warnings.is_empty();
+                    f(record)
+                        .map(|t| (t, warned))
+                        .map_err(RejectReason::analysis)
                 })
-                .collect::<Vec<std::result::Result<T, RejectReason>>>()
+                .collect::<Vec<std::result::Result<(T, bool), RejectReason>>>()
         },
         |chunk, results| {
             let mut kept = Vec::with_capacity(chunk.records.len());
             for (raw, result) in chunk.records.iter().zip(results.into_iter().flatten()) {
                 match result {
-                    Ok(t) => kept.push(t),
+                    Ok((t, warned)) => {
+                        summary.warned += u64::from(warned);
+                        kept.push(t);
+                    }
                     Err(reason) => {
                         summary.rejected += 1;
                         Reject {
@@ -703,7 +721,8 @@ where
     F: Fn(&Record) -> Result<T> + Sync + Send,
 {
     let started = Instant::now();
-    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?;
+    let mut reader = RecordReader::new(input, options.format, options.max_record_bytes)?
+        .with_max_quoted_lines(options.max_quoted_lines);
     let summary = stream_records(
         engine,
         &mut reader,

@@ -32,7 +32,7 @@ pub use summary::{
 pub use tally::{Dimension, Item};
 
 use crate::error::{Error, Result};
-use crate::io::{InputFormat, JsonChunk, JsonLine, RecordReader, Reject, RejectReason};
+use crate::io::{InputFormat, JsonChunk, JsonLine, LazyFile, RecordReader, Reject, RejectReason};
 use crate::kind::Kind;
 use crate::pipeline::parallel::Executor;
 use crate::pipeline::Parallelism;
@@ -82,7 +82,8 @@ pub struct ReportOptions {
     pub resolved: Option<Resolved>,
     /// Lines longer than this are rejected.
     pub max_record_bytes: usize,
-    /// Where rejected lines go (default `DIR/rejects.jsonl`).
+    /// Where rejected lines go (default `DIR/rejects.jsonl`, written only when a line is
+    /// rejected).
     pub rejects: Option<PathBuf>,
     /// The report's title.
     pub title: String,
@@ -323,7 +324,7 @@ fn reject(line: &JsonLine, reason: RejectReason, bytes: &[u8]) -> Reject {
 
 /// Writes a report of the analysed records read from `input` into `dir`: `summary.json`,
 /// `report.html`, `departments/<id>.csv` and `.jsonl`, `customers_to_tell.csv` (with
-/// [`ReportOptions::resolved`]) and `rejects.jsonl`.
+/// [`ReportOptions::resolved`]) and, when a line is rejected, `rejects.jsonl`.
 ///
 /// # Examples
 ///
@@ -374,11 +375,21 @@ pub fn write_report<R: Read + Send>(
             .map_err(|e| Error::io(format!("cannot clear {}", queues_dir.display()), e))?;
     }
     let mut queues = Queues::new(&queues_dir)?;
+    // A named rejects file is always written; the default one only when a line is rejected
+    // (an old one of an earlier report is removed with the report it described).
     let rejects_path = options
         .rejects
         .clone()
         .unwrap_or_else(|| dir.join("rejects.jsonl"));
-    let mut rejects_out = create(&rejects_path)?;
+    let mut rejects_out = LazyFile::new(&rejects_path);
+    if options.rejects.is_some() {
+        rejects_out
+            .create()
+            .map_err(|e| Error::io(format!("cannot create {}", rejects_path.display()), e))?;
+    } else if rejects_path.is_file() {
+        fs::remove_file(&rejects_path)
+            .map_err(|e| Error::io(format!("cannot remove {}", rejects_path.display()), e))?;
+    }
     let customers_path = dir.join("customers_to_tell.csv");
     let mut customers_out = match &options.resolved {
         Some(_) => {
@@ -465,7 +476,7 @@ pub fn write_report<R: Read + Send>(
         },
     )?;
     rejects_out
-        .flush()
+        .finish()
         .map_err(|e| Error::io(format!("cannot write {}", rejects_path.display()), e))?;
     if let Some(mut w) = customers_out {
         w.flush()

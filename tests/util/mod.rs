@@ -162,6 +162,16 @@ impl Output {
     pub fn summary(&self) -> Summary {
         Summary::parse(&self.stderr).unwrap_or_else(|| panic!("no summary line\n{self}"))
     }
+
+    /// The records analysed with warnings, as the summary line gives them (`…; N with
+    /// warnings; …`).
+    pub fn warned(&self) -> u64 {
+        self.stderr
+            .split("; ")
+            .find_map(|part| part.strip_suffix(" with warnings"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no warnings count in the summary\n{self}"))
+    }
 }
 
 impl fmt::Display for Output {
