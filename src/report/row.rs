@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::json::{Scalar, Scanner, StrList, SyntaxError};
+use super::json::{has_control, Scalar, Scanner, StrList, SyntaxError};
 use crate::error::Error;
 use crate::io::{RejectReason, Timestamp};
 use crate::kind::Kind;
@@ -69,6 +69,12 @@ impl<'a> Row<'a> {
             Ok(line) => line,
             Err(_) => std::str::from_utf8(line).map_err(RejectReason::InvalidUtf8)?,
         };
+        // A raw control character is allowed only as white space between tokens: a line
+        // with one is checked whole, strictly, before the scanner (which assumes none in its
+        // strings) reads it.
+        if has_control(line.as_bytes()) {
+            serde_json::from_str::<serde::de::IgnoredAny>(line).map_err(RejectReason::json)?;
+        }
         let mut row = Row::default();
         let mut error: Option<FieldError> = None;
         read_fields(&mut Scanner::new(line), &mut row, &mut error, layout)
