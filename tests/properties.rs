@@ -294,3 +294,81 @@ proptest! {
         prop_assert_eq!(dir.path().join("rejects.jsonl").exists(), run.summary.input.rejected > 0);
     }
 }
+
+/// Text with no word of a language the models read: punctuation (ASCII, CJK, full-width),
+/// digits (ASCII, full-width, Arabic-Indic), emoji, kana, Hangul, Cyrillic, Arabic and Hebrew
+/// (right to left), combining marks, and white space between.
+fn junk_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        "[!-/:-@\\[-`{-~]{1,6}",
+        "[、。，．！？；：「」『』（）【】…—～]{1,6}",
+        "[！-／：-＠]{1,4}",
+        "[0-9]{1,8}",
+        "[０-９]{1,6}",
+        "[٠-٩]{1,4}",
+        "[😀-🙏🚀-🛿👍❤]{1,4}",
+        "[ぁ-ゖァ-ヺー]{1,12}",
+        "[가-힣]{1,10}",
+        "[а-яА-ЯёЁ]{1,12}",
+        "[ء-ي]{1,10}",
+        "[א-ת]{1,8}",
+        "[\u{0300}-\u{036F}]{1,4}",
+        "[ \t\u{3000}]{1,2}",
+    ];
+    prop::collection::vec(piece, 1..8)
+        .prop_map(|v| v.concat())
+        .prop_filter("not blank", |s| !s.trim().is_empty())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Junk in, sane out: a text with no word the models read is not triaged. It gets kind
+    /// `other`, no department, no aspects, and a neutral sentiment of 0, whatever cue
+    /// (`12345`, `？？？`) the zh/en lists would find in it by accident.
+    #[test]
+    fn junk_is_not_triaged(text in junk_text()) {
+        let a = engine().analyze(&Record::new("junk", text.clone())).unwrap();
+        prop_assert_eq!(a.kind, fankui::Kind::Other, "{:?}: {:?}", text, a.lang);
+        prop_assert!(a.department.is_none(), "{:?}: {:?}", text, a.department);
+        prop_assert!(a.aspects.is_empty(), "{:?}", text);
+        prop_assert_eq!(a.lang, fankui::Lang::Other, "{:?}", text);
+        prop_assert_eq!(a.sentiment.score, 0.0);
+        prop_assert_eq!(a.sentiment.label, SentimentLabel::Neutral);
+        prop_assert_eq!(a.priority.score, 0);
+        prop_assert!(a.priority.reasons[0].starts_with("not triaged"), "{:?}", a.priority.reasons);
+    }
+}
+
+/// The junk the issue found triaged: question marks and a hotline-looking number became
+/// complaints for customer service, and a Japanese sentence praise.
+#[test]
+fn named_junk_is_not_triaged() {
+    for text in [
+        "？？？",
+        "１２３４５",
+        "この商品はとても良いです。また買いたいです。",
+    ] {
+        let a = engine().analyze(&Record::new("j", text)).unwrap();
+        assert_eq!(
+            (
+                a.kind,
+                a.department.is_none(),
+                a.sentiment.score,
+                a.priority.score
+            ),
+            (fankui::Kind::Other, true, 0.0, 0),
+            "{text}"
+        );
+    }
+    // A Chinese text with the same number is read, and the threat counts.
+    let a = engine()
+        .analyze(&Record::new("j", "再不退款我就打12345投诉"))
+        .unwrap();
+    assert_eq!(a.kind, fankui::Kind::Complaint);
+    assert!(
+        a.priority.reasons[0].starts_with("regulator"),
+        "{:?}",
+        a.priority.reasons
+    );
+}

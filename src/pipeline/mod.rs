@@ -173,6 +173,8 @@ struct Inner {
 }
 
 /// The lists of [`Inner::phrases`].
+/// The priority reason of a record in no language the models read.
+const NOT_TRIAGED: &str = "not triaged: no word in a language the models read (zh, en)";
 const CUES: usize = 0;
 const TAXONOMY: usize = 1;
 const RISKS: usize = 2;
@@ -258,7 +260,9 @@ impl Engine {
         with_scratch(&TERMS, |terms| {
             extract_terms(&p.tokens, p.lexicon, terms);
             let keywords = self.inner.keywords.keywords(terms);
-            let topic = self.topics.as_ref().and_then(|model| {
+            // A topic model is fitted on the languages the engine reads.
+            let topics = self.topics.as_ref().filter(|_| p.lang != Lang::Other);
+            let topic = topics.and_then(|model| {
                 let (id, similarity) = model.assign(terms)?;
                 Some(AssignedTopic {
                     id,
@@ -271,7 +275,19 @@ impl Engine {
     }
 
     /// The kind, owner, priority and aspects of a prepared record (before repeat grievances).
+    ///
+    /// A text in no language the models read (`lang: other`: another language, or no letters
+    /// at all) is not triaged: kind `other`, no owner, no aspects, and a priority of 0 that
+    /// says why. The zh/en cue lists would only find accidents in it.
     fn triage(&self, record: &Record, p: &Prepared<'_>, topic: Option<&AssignedTopic>) -> Triage {
+        if p.lang == Lang::Other {
+            return Triage {
+                kind: Kind::Other,
+                department: None,
+                priority: self.inner.prioritizer.untriaged(NOT_TRIAGED),
+                aspects: Vec::new(),
+            };
+        }
         self.with_scan(p, |scan| self.triage_scanned(record, p, scan, topic))
     }
 
@@ -418,7 +434,10 @@ impl Engine {
         let mut clauses = Vec::new();
         split_clauses(text, &tokens, &mut clauses);
         let mut clause_scores = Vec::new();
-        let sentiment = if clauses.len() > 1 {
+        let sentiment = if lang == Lang::Other {
+            // No model reads this language: no opinion is claimed for it.
+            self.sentiment_of(0.0)
+        } else if clauses.len() > 1 {
             clause_scores.reserve_exact(clauses.len());
             let score =
                 self.inner
@@ -716,6 +735,9 @@ impl Engine {
     /// The sentiment of a text from its tokens and language, with the configured neutral band.
     #[must_use]
     pub fn sentiment(&self, tokens: &Tokens, lang: Lang) -> Sentiment {
+        if lang == Lang::Other {
+            return self.sentiment_of(0.0);
+        }
         self.sentiment_of(self.inner.sentiment.score(tokens, lang))
     }
 

@@ -143,6 +143,8 @@ enum Factor {
     TopicVolume,
     Repeat,
     Spike,
+    /// Not triaged (a text no model reads): the priority is 0, whatever else is known.
+    Untriaged,
 }
 
 /// One factor's points and the reason it gives.
@@ -808,8 +810,31 @@ impl Prioritizer {
         self.finish(parts, p1)
     }
 
+    /// The priority of a record that was not triaged, and why: a score of 0, whatever its
+    /// other fields say, and `why` as its one reason.
+    #[must_use]
+    pub fn untriaged(&self, why: &'static str) -> Priority {
+        let part = Part {
+            factor: Factor::Untriaged,
+            points: 0.0,
+            reason: why.into(),
+        };
+        self.finish(vec![part], None)
+    }
+
     /// The priority of `parts` (in [`Factor`] order) and P1-class reason `p1`.
     fn finish(&self, parts: Vec<Part>, p1: Option<LevelRule>) -> Priority {
+        if let Some(part) = parts.iter().find(|p| p.factor == Factor::Untriaged) {
+            return Priority {
+                score: 0,
+                level: self.config.level(0),
+                rule: LevelRule::Score,
+                reasons: vec![part.reason.clone()],
+                points: 0.0,
+                parts,
+                p1: None,
+            };
+        }
         let points: f32 = parts.iter().map(|p| p.points).sum();
         let score = compress(points).round() as u8;
         let (level, rule) = match (self.config.level(score), p1) {
@@ -969,7 +994,7 @@ impl Prioritizer {
     /// The priority [`Self::encode`] wrote at the start of `bytes`, and the bytes it took;
     /// `None` if they are not such an encoding.
     pub(crate) fn decode(&self, bytes: &[u8]) -> Option<(Priority, usize)> {
-        const FACTORS: [Factor; 9] = [
+        const FACTORS: [Factor; 10] = [
             Factor::Kind,
             Factor::Negativity,
             Factor::Risk,
@@ -979,6 +1004,7 @@ impl Prioritizer {
             Factor::TopicVolume,
             Factor::Repeat,
             Factor::Spike,
+            Factor::Untriaged,
         ];
         let p1 = match *bytes.first()? {
             0 => None,
