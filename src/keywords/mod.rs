@@ -230,8 +230,17 @@ impl IdfTable {
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        Self::from_text(&text, path)
+    }
+
+    /// A table from the text of such a file; `path` is what errors name.
+    ///
+    /// # Errors
+    ///
+    /// A line is not `term<TAB>number` (named by line number).
+    pub fn from_text(text: &str, path: &Path) -> Result<Self> {
         let mut map = WordTable::default();
-        parse_idf(&text, &mut map).map_err(|message| Error::Config {
+        parse_idf(text, &mut map).map_err(|message| Error::Config {
             path: Some(path.to_owned()),
             message,
         })?;

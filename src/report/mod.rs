@@ -103,6 +103,29 @@ fn shipped_department_names() -> BTreeMap<String, String> {
         .clone()
 }
 
+/// Whether [`write_report`] reads `line` (one line of `fankui analyze` output, without its
+/// line end) as an analysed record with the text in `text_field`, or the reason it would
+/// reject it: for tools that check analysed files, and for fuzzing the report's reader.
+///
+/// # Examples
+///
+/// ```
+/// use fankui::report::check_line;
+///
+/// let line = br#"{"id":"1","sentiment":{"label":"neutral","score":0.0},"kind":"other","priority":{"score":0,"level":"P4","reasons":[]},"text":"好"}"#;
+/// assert!(check_line(line, "text").is_ok());
+/// let err = check_line(br#"{"id":"2","text":"a\x"}"#, "text").unwrap_err();
+/// assert!(err.to_string().contains("escape"), "{err}");
+/// ```
+///
+/// # Errors
+///
+/// The line is not UTF-8, not a JSON object, or lacks or misshapes an analysis field (the
+/// reason names the record and field).
+pub fn check_line(line: &[u8], text_field: &str) -> std::result::Result<(), RejectReason> {
+    row::Row::parse(line, 1, &row::Layout::new(text_field)).map(|_| ())
+}
+
 /// The display names of a taxonomy's departments, `English · 中文` (one of them when the two
 /// are the same), by id.
 ///

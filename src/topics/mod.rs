@@ -824,11 +824,20 @@ impl TopicModel {
     pub fn from_path(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        Self::from_json(&text, path)
+    }
+
+    /// Reads a model from the text of a saved one; `path` is what errors name.
+    ///
+    /// # Errors
+    ///
+    /// As [`TopicModel::from_path`], but for reading.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self> {
         let fail = |message: String| Error::Config {
             path: Some(path.to_owned()),
             message,
         };
-        let mut model: TopicModel = serde_json::from_str(&text)
+        let mut model: TopicModel = serde_json::from_str(text)
             .map_err(|e| Error::json(format!("not a topic model: {}", path.display()), e))?;
         if model.format != FORMAT || model.version != FORMAT_VERSION {
             return Err(fail(format!(
