@@ -4,9 +4,10 @@
 # corpus each run grew is minimised into fuzz/corpus/<target>/ to be committed and replayed by
 # `cargo test` (tests/fuzz_replay.rs). Not part of CI: it takes hours on two cores.
 #
-# Usage: bash fuzz/campaign.sh [--runs N] [--jobs J] [TARGET...]
-#   --runs N   executions per target (default 10000000)
-#   --jobs J   targets fuzzed at once (default 1)
+# Usage: bash fuzz/campaign.sh [--runs N] [--max-time S] [--jobs J] [TARGET...]
+#   --runs N       executions per target (default 10000000)
+#   --max-time S   stop a target after S seconds even if it has not reached N (default: none)
+#   --jobs J       targets fuzzed at once (default 1)
 # Installs cargo-fuzz (crates.io) when missing; needs the nightly toolchain.
 # Results: one row per target appended to fuzz/campaign.md (date, commit, executions, seconds,
 # crashes, leaks, corpus kept); a crash or leak input is kept under fuzz/artifacts/<target>/,
@@ -16,13 +17,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT/fuzz"
 RUNS=10000000
+MAX_TIME=0
 JOBS=1
 TARGETS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --jobs) JOBS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --max-time) MAX_TIME="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
 done
@@ -44,7 +47,7 @@ one() {
   local start end status=0
   start=$(date +%s)
   # -runs counts executions; ASan's leak checker runs at exit and after each new input.
-  cargo +nightly fuzz run -O "$t" "$grown" "corpus/$t" -- -runs="$RUNS" -rss_limit_mb=2048 \
+  cargo +nightly fuzz run -O "$t" "$grown" "corpus/$t" -- -runs="$RUNS" -max_total_time="$MAX_TIME" -rss_limit_mb=2048 \
     -timeout=20 -max_len=16384 -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
     > "$log" 2>&1 || status=$?
   end=$(date +%s)
