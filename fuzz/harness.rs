@@ -31,7 +31,11 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::builder().build().expect("the default engine builds"))
+    ENGINE.get_or_init(|| {
+        Engine::builder()
+            .build()
+            .expect("the default engine builds")
+    })
 }
 
 /// The record reader and field parser: the first byte picks JSONL, CSV or TSV and a small
@@ -71,7 +75,11 @@ fn read_all<R: Read>(input: R, format: InputFormat, limit: usize, quoted_lines: 
         };
         number += 1;
         assert_eq!(raw.number, number, "record numbers count up by one");
-        assert!(raw.line > line || number == 1, "line {} after {line}", raw.line);
+        assert!(
+            raw.line > line || number == 1,
+            "line {} after {line}",
+            raw.line
+        );
         line = raw.line;
         if let RawBody::Invalid { reason, .. } = &raw.body {
             assert!(!reason.to_string().is_empty());
@@ -146,13 +154,21 @@ fn check_analysis(record: &Record) {
     assert!((-1.0..=1.0).contains(&a.sentiment.score));
     assert!(a.priority.score <= 100);
     for k in &a.keywords {
-        assert!(text.get(k.span.clone()).is_some(), "keyword span {:?}", k.span);
+        assert!(
+            text.get(k.span.clone()).is_some(),
+            "keyword span {:?}",
+            k.span
+        );
     }
     for t in &a.tokens {
         assert!(text.get(t.span()).is_some(), "token span {:?}", t.span());
     }
     for aspect in &a.aspects {
-        assert!(text.get(aspect.span.clone()).is_some(), "aspect {:?}", aspect.span);
+        assert!(
+            text.get(aspect.span.clone()).is_some(),
+            "aspect {:?}",
+            aspect.span
+        );
     }
     if a.lang == Lang::Other {
         assert_eq!(a.kind, Kind::Other);

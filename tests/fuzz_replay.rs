@@ -26,7 +26,10 @@ fn committed_fuzz_inputs_pass_their_targets() {
     let mut failed = Vec::new();
     for (name, target) in harness::TARGETS {
         let corpus = files(&root.join("corpus").join(name));
-        assert!(!corpus.is_empty(), "no seed corpus for fuzz target `{name}`");
+        assert!(
+            !corpus.is_empty(),
+            "no seed corpus for fuzz target `{name}`"
+        );
         let regressions = files(&root.join("regressions").join(name));
         for path in corpus.iter().chain(&regressions) {
             let data = std::fs::read(path).unwrap();
