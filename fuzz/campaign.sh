@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The fuzzing campaign: every target (fuzz/fuzz_targets/) under libFuzzer with AddressSanitizer
 # and its leak checker, from the committed corpus, for a number of executions each; then the
-# corpus each run grew is minimised into fuzz/corpus/<target>/ to be committed and replayed by
-# `cargo test` (tests/fuzz_replay.rs). Not part of CI: it takes hours on two cores.
+# inputs each run found that reach something new are merged into fuzz/corpus/<target>/, to be
+# committed and replayed by `cargo test` (tests/fuzz_replay.rs). Not part of CI: it takes hours on two cores.
 #
 # Usage: bash fuzz/campaign.sh [--runs N] [--max-time S] [--jobs J] [TARGET...]
 #   --runs N       executions per target (default 10000000)
@@ -55,9 +55,10 @@ one() {
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
   crashes=$(find "artifacts/$t" -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' | wc -l)
   leaks=$(find "artifacts/$t" -name 'leak-*' | wc -l)
-  # Keep the smallest set of the run's new inputs that covers what they reached.
-  cargo +nightly fuzz cmin -O "$t" "$grown" -- -max_len=16384 >> "$log" 2>&1 || true
-  cp -n "$grown"/* "corpus/$t/" 2>/dev/null || true
+  # Add to the committed corpus only the run's inputs that reach something it does not, the
+  # fewest that cover them (libFuzzer's set-cover merge).
+  cargo +nightly fuzz run -O "$t" "corpus/$t" "$grown" -- -merge=1 -set_cover_merge=1 \
+    -max_len=16384 >> "$log" 2>&1 || true
   local size
   size=$(ls "corpus/$t" | wc -l)
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(date -u +%F)" "$commit" "$t" \
