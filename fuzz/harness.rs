@@ -11,10 +11,13 @@ use fankui::io::{parse_record, FieldPolicy, InputFormat, RawBody, RecordReader};
 use fankui::pipeline::{write_json_line, OutputOptions, OutputRecord};
 use fankui::{Engine, Kind, Lang, Record};
 
+/// A target's body: any bytes in, a panic when an invariant breaks.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its folder under `fuzz/corpus/` (and `fuzz/regressions/`).
 // A fuzz target uses one of them; the replay test uses the table.
 #[allow(dead_code)]
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("records", records),
     ("gzip_records", gzip_records),
     ("analyze_text", analyze_text),
@@ -68,11 +71,7 @@ fn read_all<R: Read>(input: R, format: InputFormat, limit: usize, quoted_lines: 
     let mut reader = reader.with_max_quoted_lines(quoted_lines);
     let header = reader.header().map(<[String]>::to_vec);
     let (mut number, mut line) = (0, 0);
-    loop {
-        let raw = match reader.next_record() {
-            Ok(Some(raw)) => raw,
-            Ok(None) | Err(_) => break,
-        };
+    while let Ok(Some(raw)) = reader.next_record() {
         number += 1;
         assert_eq!(raw.number, number, "record numbers count up by one");
         assert!(

@@ -5,6 +5,8 @@
 //! but every record is accounted for and every line the report copies to a department queue
 //! is JSON. Skipped, saying so, when `../shared` is absent.
 
+// Shared with tests/cli.rs, which uses all of it.
+#[allow(dead_code)]
 mod util;
 
 use std::path::PathBuf;
