@@ -112,8 +112,8 @@ fn shipped_department_names() -> BTreeMap<String, String> {
 /// ```
 /// use fankui::report::check_line;
 ///
-/// let line = br#"{"id":"1","sentiment":{"label":"neutral","score":0.0},"kind":"other","priority":{"score":0,"level":"P4","reasons":[]},"text":"好"}"#;
-/// assert!(check_line(line, "text").is_ok());
+/// let line = r#"{"id":"1","sentiment":{"label":"neutral","score":0.0},"kind":"other","priority":{"score":0,"level":"P4","reasons":[]},"text":"好"}"#;
+/// assert!(check_line(line.as_bytes(), "text").is_ok());
 /// let err = check_line(br#"{"id":"2","text":"a\x"}"#, "text").unwrap_err();
 /// assert!(err.to_string().contains("escape"), "{err}");
 /// ```
