@@ -51,6 +51,20 @@ fn verdict(name: &str) -> char {
     name.chars().next().unwrap()
 }
 
+/// The cases whose outcome (`accepted`, in case order) breaks their verdict: a valid one
+/// rejected or an invalid one accepted.
+fn wrong_verdicts(cases: &[(String, Vec<u8>)], accepted: &[bool]) -> Vec<String> {
+    cases
+        .iter()
+        .zip(accepted)
+        .filter_map(|((name, _), &ok)| match verdict(name) {
+            'y' if !ok => Some(format!("{name} (valid) was rejected")),
+            'n' if ok => Some(format!("{name} (invalid) was accepted")),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The record numbers (1-based) in `rejects`.
 fn rejected_records(rejects: &[Value]) -> Vec<u64> {
     rejects
@@ -89,26 +103,23 @@ fn analyze_accepts_valid_json_and_rejects_the_rest() {
     assert_eq!(out.len() + rejected.len(), cases.len(), "{run}");
 
     let analysed: Vec<&str> = out.iter().map(|o| o["id"].as_str().unwrap()).collect();
-    let mut wrong = Vec::new();
+    let mut accepted = Vec::with_capacity(cases.len());
     for (i, (name, bytes)) in cases.iter().enumerate() {
-        let accepted = analysed.contains(&name.as_str());
+        let ok = analysed.contains(&name.as_str());
         assert_ne!(
-            accepted,
+            ok,
             rejected.contains(&(i as u64 + 1)),
             "{name}: in both or neither"
         );
-        match verdict(name) {
-            'y' if !accepted => wrong.push(format!("{name} (valid) was rejected")),
-            'n' if accepted => wrong.push(format!("{name} (invalid) was accepted")),
-            _ => {}
-        }
-        if accepted && verdict(name) == 'y' {
+        if ok && verdict(name) == 'y' {
             // The value comes out as it went in.
             let o = out.iter().find(|o| o["id"] == name.as_str()).unwrap();
             let expected: Value = serde_json::from_slice(bytes).unwrap();
             assert_eq!(o["case"], expected, "{name}");
         }
+        accepted.push(ok);
     }
+    let wrong = wrong_verdicts(&cases, &accepted);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -162,15 +173,10 @@ fn report_accepts_valid_json_rejects_the_rest_and_copies_only_json() {
         "{run}"
     );
 
-    let mut wrong = Vec::new();
-    for (i, (name, _)) in cases.iter().enumerate() {
-        let accepted = !rejected.contains(&(i as u64 + 1));
-        match verdict(name) {
-            'y' if !accepted => wrong.push(format!("{name} (valid) was rejected")),
-            'n' if accepted => wrong.push(format!("{name} (invalid) was accepted")),
-            _ => {}
-        }
-    }
+    let accepted: Vec<bool> = (1..=cases.len() as u64)
+        .map(|record| !rejected.contains(&record))
+        .collect();
+    let wrong = wrong_verdicts(&cases, &accepted);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
     // Every line copied to a queue is a JSON object.

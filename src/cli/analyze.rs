@@ -156,7 +156,7 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let (input, size) = open_input(&args.input)?;
     let output = open_output(args.output.as_deref())?;
     // A named rejects file is always written; the default one only when there is a reject
-    // (and an old one of an earlier run is removed: it spoke of an output now replaced).
+    // (an old one of an earlier run is removed: it spoke of an output now replaced).
     let rejects_path = args
         .rejects
         .clone()
@@ -191,10 +191,6 @@ pub(crate) fn run(args: AnalyzeArgs) -> Result<ExitCode> {
     let written = rejects
         .finish()
         .with_context(|| format!("cannot write {}", rejects_path.display()))?;
-    if !written && args.rejects.is_none() && rejects_path.is_file() {
-        std::fs::remove_file(&rejects_path)
-            .with_context(|| format!("cannot remove the old {}", rejects_path.display()))?;
-    }
     let rejects_shown = if written {
         format!("→ {}", rejects_path.display())
     } else {

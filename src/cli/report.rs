@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
+use fankui::io::LazyFile;
 use fankui::report::compare::{compare_files, compare_split, CompareOptions, Comparison};
 use fankui::report::{department_names, write_report, Dimension, Period, ReportOptions, Resolved};
 use fankui::route::Taxonomy;
@@ -208,28 +209,6 @@ pub(crate) struct CompareArgs {
     threads: Option<usize>,
 }
 
-/// A file created on the first write.
-struct LazyFile {
-    path: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-impl Write for LazyFile {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.file.is_none() {
-            self.file = Some(BufWriter::new(File::create(&self.path)?));
-        }
-        self.file.as_mut().expect("created").write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
 pub(crate) fn compare(args: CompareArgs) -> Result<ExitCode> {
     let options = CompareOptions {
         dimensions: args.by.clone(),
@@ -242,10 +221,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<ExitCode> {
         .rejects
         .clone()
         .unwrap_or_else(|| PathBuf::from("compare.rejects.jsonl"));
-    let mut rejects = LazyFile {
-        path: rejects_path.clone(),
-        file: None,
-    };
+    let mut rejects = LazyFile::new(&rejects_path);
     let par = parallelism(args.threads);
     let comparison = match (&args.input, &args.before, &args.after) {
         (Some(input), None, None) => {
@@ -278,7 +254,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<ExitCode> {
         _ => bail!("give one input with --split-date, or --before FILE --after FILE"),
     };
     rejects
-        .flush()
+        .finish()
         .with_context(|| format!("cannot write {}", rejects_path.display()))?;
     if let Some(path) = &args.output {
         write_json(path, &comparison)?;

@@ -9,7 +9,9 @@ use flate2::write::GzEncoder;
 use super::is_gzip;
 
 /// A file created on its first write, so that a run with nothing to say in it (no rejects,
-/// say) leaves no empty file behind. A path ending in `.gz` is written gzip-compressed.
+/// say) leaves no empty file behind, nor an old one: after [`LazyFile::finish`] the file
+/// exists exactly when something was written to it (or [`LazyFile::create`] was called). A
+/// path ending in `.gz` is written gzip-compressed.
 ///
 /// # Examples
 ///
@@ -19,9 +21,10 @@ use super::is_gzip;
 ///
 /// let dir = std::env::temp_dir().join(format!("fankui-lazy-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("quiet.jsonl"), "an earlier run's\n")?;
 /// let quiet = LazyFile::new(dir.join("quiet.jsonl"));
 /// assert!(!quiet.finish()?, "nothing written, no file");
-/// assert!(!dir.join("quiet.jsonl").exists());
+/// assert!(!dir.join("quiet.jsonl").exists(), "nor the earlier one");
 ///
 /// let mut said = LazyFile::new(dir.join("said.jsonl"));
 /// writeln!(said, "{{\"line\":3}}")?;
@@ -72,15 +75,22 @@ impl LazyFile {
     }
 
     /// Flushes and closes the file (ending the gzip stream); returns whether it was created.
+    /// When it was not, a file an earlier run left at the path is removed.
     ///
     /// # Errors
     ///
-    /// Writing the last bytes failed.
+    /// Writing the last bytes failed, or the old file cannot be removed.
     pub fn finish(mut self) -> io::Result<bool> {
         match self.out.take() {
             Some(Out::Plain(mut w)) => w.flush().map(|()| true),
             Some(Out::Gz(w)) => w.finish()?.flush().map(|()| true),
-            None => Ok(false),
+            None => match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io::Error::new(
+                    e.kind(),
+                    format!("cannot remove the old {}: {e}", self.path.display()),
+                )),
+                _ => Ok(false),
+            },
         }
     }
 

@@ -1,7 +1,7 @@
 //! JSON written straight into bytes, exactly as `serde_json`'s compact serialiser writes it,
 //! for the output line (`write_json_line`) without serde's serialiser state machine.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Every byte of a word set to 1.
 const ONES: u64 = u64::from_ne_bytes([1; 8]);
@@ -212,19 +212,22 @@ pub(crate) fn value(out: &mut Vec<u8>, value: &Value) {
             }
             out.push(b']');
         }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                string(out, key);
-                out.push(b':');
-                self::value(out, item);
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => object(out, map),
     }
+}
+
+/// Writes `map` compactly, as a JSON object.
+pub(crate) fn object(out: &mut Vec<u8>, map: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (key, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, key);
+        out.push(b':');
+        value(out, item);
+    }
+    out.push(b'}');
 }
 
 #[cfg(test)]

@@ -387,16 +387,8 @@ pub fn write_json_line(out: &mut Vec<u8>, record: &OutputRecord<'_>) {
         out.push(b']');
     }
     if !r.invalid_fields.is_empty() {
-        out.extend_from_slice(b",\"invalid_fields\":{");
-        for (i, (name, value)) in r.invalid_fields.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json::string(out, name);
-            out.push(b':');
-            json::value(out, value);
-        }
-        out.push(b'}');
+        out.extend_from_slice(b",\"invalid_fields\":");
+        json::object(out, &r.invalid_fields);
     }
     if record.options.tokens {
         out.extend_from_slice(b",\"tokens\":");
@@ -621,7 +613,9 @@ pub fn csv_row(record: &OutputRecord<'_>, pass_through: &[String]) -> Vec<String
     row.push(if r.invalid_fields.is_empty() {
         String::new()
     } else {
-        Value::Object(r.invalid_fields.clone()).to_string()
+        let mut cell = Vec::new();
+        json::object(&mut cell, &r.invalid_fields);
+        String::from_utf8(cell).expect("JSON text is UTF-8")
     });
     if record.options.tokens {
         let words: Vec<&str> = a

@@ -409,9 +409,6 @@ pub fn write_report<R: Read + Send>(
         rejects_out
             .create()
             .map_err(|e| Error::io(format!("cannot create {}", rejects_path.display()), e))?;
-    } else if rejects_path.is_file() {
-        fs::remove_file(&rejects_path)
-            .map_err(|e| Error::io(format!("cannot remove {}", rejects_path.display()), e))?;
     }
     let customers_path = dir.join("customers_to_tell.csv");
     let mut customers_out = match &options.resolved {
